@@ -1,0 +1,106 @@
+-- bitemporal library schema, version 0001.
+--
+-- Installed by `install(db)` into the schema "bitemporal" (created by the
+-- installer), once per database; later versions add files, never edit this one.
+-- Every versions table created by `createTable` calls the trigger functions
+-- below, passing the name of its system-time column as the trigger argument.
+
+-- The exclusion constraint needs `=` on scalar key columns inside GiST.
+-- btree_gist is a trusted extension (PostgreSQL 13+): a role with CREATE on
+-- the database may create it. If it is already installed in another schema,
+-- this does nothing.
+create extension if not exists btree_gist with schema bitemporal;
+
+-- The system time of the current transaction, in UTC whatever the session's
+-- TimeZone. now() is fixed for a whole transaction, which is what gives every
+-- row one transaction inserts or closes the same instant.
+create function bitemporal.system_time() returns timestamp
+language sql stable parallel safe
+as $$ select now() at time zone 'UTC' $$;
+
+-- BEFORE INSERT: the system range is the database's to set. The column's
+-- default supplies it; anything else a caller wrote is rejected.
+create function bitemporal.check_inserted_system() returns trigger
+language plpgsql
+as $$
+declare
+  system_column constant text := TG_ARGV[0];
+  inserted tsrange := (to_jsonb(NEW) ->> system_column)::tsrange;
+begin
+  if inserted is distinct from tsrange(bitemporal.system_time(), null, '[)') then
+    raise exception using
+      errcode = 'BT001',
+      message = format('bitemporal: column %I of %I.%I is set by the database; leave it out of the INSERT (got %s)',
+                       system_column, TG_TABLE_SCHEMA, TG_TABLE_NAME, coalesce(inserted::text, 'null')),
+      hint = 'Every inserted row gets system = [transaction time, unbounded).';
+  end if;
+  return NEW;
+end
+$$;
+
+-- BEFORE UPDATE OR DELETE (per row) and BEFORE TRUNCATE: history is never
+-- rewritten. The one change allowed is closing a current row: the upper bound
+-- of system goes from unbounded to the transaction's system time.
+create function bitemporal.guard_history() returns trigger
+language plpgsql
+as $$
+declare
+  system_column constant text := TG_ARGV[0];
+  table_name constant text := format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME);
+  transaction_time constant timestamp := bitemporal.system_time();
+  old_system tsrange;
+  new_system tsrange;
+begin
+  if TG_OP <> 'UPDATE' then
+    raise exception using
+      errcode = 'BT001',
+      message = format('bitemporal: %s on %s is not allowed: history is never deleted', TG_OP, table_name),
+      hint = 'End an entity''s validity with a write (delete for a portion), which closes rows in system time.';
+  end if;
+
+  old_system := (to_jsonb(OLD) ->> system_column)::tsrange;
+  new_system := (to_jsonb(NEW) ->> system_column)::tsrange;
+
+  -- *= compares the stored images, so even 1.0 -> 1.00 counts as a change;
+  -- comparing whole rows also covers columns added to the table later.
+  if not (jsonb_populate_record(NEW, jsonb_build_object(system_column, old_system)) *= OLD) then
+    raise exception using
+      errcode = 'BT001',
+      message = format('bitemporal: UPDATE of %s may change only %I: versions are immutable', table_name, system_column),
+      hint = 'Write a new version instead of editing one (the repository''s set, update or correct).';
+  end if;
+  if not upper_inf(old_system) then
+    raise exception using
+      errcode = 'BT001',
+      message = format('bitemporal: UPDATE of %s would change a closed row (system %s): a row is closed once, for good',
+                       table_name, old_system);
+  end if;
+  if isempty(new_system) or lower(new_system) is distinct from lower(old_system)
+     or not lower_inc(new_system) or upper_inc(new_system) or upper_inf(new_system) then
+    raise exception using
+      errcode = 'BT001',
+      message = format('bitemporal: UPDATE of %s may only close %I: from %s to [lower, transaction time), got %s',
+                       table_name, system_column, old_system, new_system),
+      hint = format('Set %I = tsrange(lower(%I), bitemporal.system_time()).', system_column, system_column);
+  end if;
+  if upper(new_system) <> transaction_time then
+    raise exception using
+      errcode = 'BT001',
+      message = format('bitemporal: UPDATE of %s must close rows at the transaction''s system time %s, not at %s',
+                       table_name, transaction_time, upper(new_system)),
+      hint = format('Set %I = tsrange(lower(%I), bitemporal.system_time()).', system_column, system_column);
+  end if;
+  return NEW;
+end
+$$;
+
+-- Every table created by createTable, so that tools (`bitemporal check`) can
+-- find them without being told.
+create table bitemporal.versioned_table (
+  relation regclass primary key,
+  key_columns text[] not null,
+  value_columns text[] not null,
+  effective_column text not null,
+  system_column text not null,
+  created_at timestamp not null default bitemporal.system_time()
+);

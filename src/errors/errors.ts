@@ -1,0 +1,142 @@
+/**
+ * The stable codes of every error the library throws. Branch on `code` (or
+ * `instanceof`); messages may improve between versions, codes do not change.
+ */
+export type BitemporalErrorCode =
+  | 'OVERLAP'
+  | 'NOT_FOUND'
+  | 'INVALID_INPUT'
+  | 'CONCURRENT_WRITE'
+  | 'CONFLICT'
+  | 'IMMUTABLE_HISTORY'
+  | 'REFERENCE_VIOLATION'
+  | 'MIGRATION_FAILED'
+  | 'MIGRATION_EDITED'
+  | 'DATABASE_ERROR'
+
+export interface BitemporalErrorOptions {
+  /** The error this one was made from, usually a `pg` `DatabaseError`. */
+  readonly cause?: unknown
+  /** The SQLSTATE of the database error behind this one, when there is one. */
+  readonly sqlState?: string | undefined
+}
+
+/**
+ * The base class of every error the library throws.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await migrate({ db, folder: 'migrations' })
+ * } catch (error) {
+ *   if (error instanceof BitemporalError && error.code === 'MIGRATION_EDITED') {
+ *     // an applied migration file changed after it ran
+ *   }
+ * }
+ * ```
+ */
+export class BitemporalError extends Error {
+  readonly code: BitemporalErrorCode
+  /** Whether running the same transaction again may succeed (SQLSTATE class 40 only). */
+  readonly retryable: boolean
+  readonly sqlState: string | undefined
+
+  constructor(code: BitemporalErrorCode, message: string, options: BitemporalErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    this.code = code
+    this.retryable = code === 'CONCURRENT_WRITE'
+    this.sqlState = options.sqlState
+  }
+}
+
+/**
+ * Two versions of one key would overlap in both valid time and system time
+ * (SQLSTATE 23P01 from the table's exclusion constraint, or a repository
+ * `insert` over an existing version).
+ */
+export class OverlapError extends BitemporalError {
+  /** The exclusion constraint that fired, when the database reported it. */
+  readonly constraint: string | undefined
+
+  constructor(message: string, options: BitemporalErrorOptions & { readonly constraint?: string | undefined } = {}) {
+    super('OVERLAP', message, options)
+    this.constraint = options.constraint
+  }
+}
+
+/** The version or entity a write needs does not exist. */
+export class NotFoundError extends BitemporalError {
+  constructor(message: string, options: BitemporalErrorOptions = {}) {
+    super('NOT_FOUND', message, options)
+  }
+}
+
+/** An argument is malformed; nothing was sent to the database. */
+export class InvalidInputError extends BitemporalError {
+  constructor(message: string, options: BitemporalErrorOptions = {}) {
+    super('INVALID_INPUT', message, options)
+  }
+}
+
+/**
+ * Another transaction changed the same rows first (SQLSTATE 40001 or 40P01).
+ * Retryable: run the whole transaction again.
+ */
+export class ConcurrentWriteError extends BitemporalError {
+  constructor(message: string, options: BitemporalErrorOptions = {}) {
+    super('CONCURRENT_WRITE', message, options)
+  }
+}
+
+/** An optimistic check failed: the data changed since the caller read it (HTTP 409). */
+export class ConflictError extends BitemporalError {
+  constructor(message: string, options: BitemporalErrorOptions = {}) {
+    super('CONFLICT', message, options)
+  }
+}
+
+/** The database refused to rewrite or delete history (the versions table's trigger). */
+export class ImmutableHistoryError extends BitemporalError {
+  constructor(message: string, options: BitemporalErrorOptions = {}) {
+    super('IMMUTABLE_HISTORY', message, options)
+  }
+}
+
+/**
+ * A temporal reference would be broken: a child valid where its parent is
+ * not. Named so that it does not shadow the global `ReferenceError`.
+ */
+export class ReferenceViolationError extends BitemporalError {
+  constructor(message: string, options: BitemporalErrorOptions = {}) {
+    super('REFERENCE_VIOLATION', message, options)
+  }
+}
+
+/** A migration failed; its transaction was rolled back and nothing of the run was applied. */
+export class MigrationFailedError extends BitemporalError {
+  /** The migration that failed, when one did (not the runner itself). */
+  readonly migration: string | undefined
+
+  constructor(message: string, options: BitemporalErrorOptions & { readonly migration?: string | undefined } = {}) {
+    super('MIGRATION_FAILED', message, options)
+    this.migration = options.migration
+  }
+}
+
+/** Applied migrations whose files changed after they ran. */
+export class MigrationEditedError extends BitemporalError {
+  readonly migrations: readonly string[]
+
+  constructor(message: string, migrations: readonly string[]) {
+    super('MIGRATION_EDITED', message)
+    this.migrations = Object.freeze([...migrations])
+  }
+}
+
+/** A database error the library has no more specific class for; `sqlState` and `cause` say what it was. */
+export class DatabaseError extends BitemporalError {
+  constructor(message: string, options: BitemporalErrorOptions = {}) {
+    super('DATABASE_ERROR', message, options)
+  }
+}

@@ -1,0 +1,2 @@
+export * from './errors.js'
+export { mapDatabaseError } from './map-database-error.js'

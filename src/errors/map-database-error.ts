@@ -1,0 +1,81 @@
+import {
+  BitemporalError,
+  ConcurrentWriteError,
+  DatabaseError,
+  ImmutableHistoryError,
+  OverlapError,
+  ReferenceViolationError,
+} from './errors.js'
+
+/**
+ * The SQLSTATEs that the library's own SQL raises (`sql/`), in a class of
+ * their own ("BT") so they never collide with PostgreSQL's.
+ */
+export const LIBRARY_SQLSTATE = Object.freeze({
+  immutableHistory: 'BT001',
+  referenceViolation: 'BT002',
+} as const)
+
+interface PgErrorFields {
+  readonly code?: unknown
+  readonly message?: unknown
+  readonly detail?: unknown
+  readonly hint?: unknown
+  readonly constraint?: unknown
+}
+
+function field(error: PgErrorFields, name: keyof PgErrorFields): string | undefined {
+  const value = error[name]
+  return typeof value === 'string' && value !== '' ? value : undefined
+}
+
+/**
+ * Turns anything thrown by `pg` or Kysely into a {@link BitemporalError}.
+ * This is the only place that knows SQLSTATEs; the original error is kept as
+ * `cause`. Only class 40 (serialization failure, deadlock) is retryable.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await sql`insert into tax_rates ...`.execute(db)
+ * } catch (error) {
+ *   throw mapDatabaseError(error) // OverlapError for SQLSTATE 23P01
+ * }
+ * ```
+ */
+export function mapDatabaseError(error: unknown): BitemporalError {
+  if (error instanceof BitemporalError) return error
+  if (typeof error !== 'object' || error === null) {
+    return new DatabaseError(`bitemporal: unexpected non-error thrown: ${String(error)}`, { cause: error })
+  }
+  const pgError = error as PgErrorFields
+  const sqlState = field(pgError, 'code')
+  const base = field(pgError, 'message') ?? 'unknown database error'
+  const detail = field(pgError, 'detail')
+  const hint = field(pgError, 'hint')
+  const message = [base, detail, hint && `Hint: ${hint}`].filter(Boolean).join(' ')
+  const options = { cause: error, sqlState }
+
+  switch (sqlState) {
+    case '23P01':
+      return new OverlapError(
+        `bitemporal: two versions of the same key would overlap in valid and system time: ${message}`,
+        { ...options, constraint: field(pgError, 'constraint') },
+      )
+    case '40001':
+    case '40P01':
+      return new ConcurrentWriteError(
+        `bitemporal: a concurrent transaction changed the same rows; run the transaction again: ${message}`,
+        options,
+      )
+    case LIBRARY_SQLSTATE.immutableHistory:
+      return new ImmutableHistoryError(message, options)
+    case LIBRARY_SQLSTATE.referenceViolation:
+      return new ReferenceViolationError(message, options)
+    default:
+      return new DatabaseError(
+        sqlState === undefined ? `bitemporal: ${message}` : `bitemporal: database error ${sqlState}: ${message}`,
+        options,
+      )
+  }
+}

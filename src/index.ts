@@ -1,0 +1,5 @@
+export type { AnyKysely } from './any-kysely.js'
+export * from './errors/index.js'
+export * from './install/index.js'
+export * from './migrate/index.js'
+export * from './schema/index.js'

@@ -1,0 +1,1 @@
+export { install, type InstallResult, LIBRARY_SQL_FOLDER } from './install.js'

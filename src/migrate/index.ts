@@ -1,0 +1,9 @@
+export { migrate } from './migrate.js'
+export { type MigrationFile, readMigrationFolder } from './migration-file.js'
+export {
+  type MigrationRunnerOptions,
+  type MigrationRunResult,
+  MigrationRunner,
+  type MigrationState,
+  type MigrationStatus,
+} from './migration-runner.js'

@@ -1,0 +1,17 @@
+import { install } from '../install/install.js'
+import { type MigrationRunResult, MigrationRunner, type MigrationRunnerOptions } from './migration-runner.js'
+
+/**
+ * Installs the library's SQL ({@link install}) and applies every pending
+ * migration of `folder`. Safe to call from every process at start-up: each
+ * migration is applied exactly once.
+ *
+ * @example
+ * ```ts
+ * await migrate({ db, folder: new URL('../migrations', import.meta.url).pathname })
+ * ```
+ */
+export async function migrate(options: MigrationRunnerOptions): Promise<MigrationRunResult> {
+  await install(options.db)
+  return new MigrationRunner(options).up()
+}

@@ -1,0 +1,85 @@
+import type { TableDefinition } from './define-table.js'
+import { columnTypeSql } from './column-type.js'
+import { quoteIdentifier } from './identifier.js'
+import { tableSqlNames } from './table-sql-names.js'
+
+/**
+ * The DDL of one bitemporal table, as one string of statements. It needs the
+ * library's own SQL installed first ({@link install}).
+ *
+ * @example
+ * ```ts
+ * createTableSql(defineTable({
+ *   name: 'tax_rates',
+ *   key: { state_id: 'integer', tax_type: 'text' },
+ *   values: { rate: 'numeric not null' },
+ * }))
+ * ```
+ * gives
+ * ```sql
+ * create table "tax_rates" (
+ *   "state_id" integer not null,
+ *   "tax_type" text not null,
+ *   "rate" numeric not null,
+ *   "effective" daterange not null,
+ *   "system" tsrange not null default tsrange(bitemporal.system_time(), null, '[)'),
+ *   constraint "tax_rates_effective_valid" check (not isempty("effective") and isfinite(lower("effective")) and (upper_inf("effective") or isfinite(upper("effective")))),
+ *   constraint "tax_rates_system_valid" check (not isempty("system") and lower_inc("system") and not lower_inf("system")),
+ *   constraint "tax_rates_no_overlap" exclude using gist ("state_id" with =, "tax_type" with =, "effective" with &&, "system" with &&)
+ * );
+ * create index "tax_rates_current" on "tax_rates" ("state_id", "tax_type", "effective") where upper_inf("system");
+ * create trigger "tax_rates_check_inserted_system" before insert on "tax_rates"
+ *   for each row execute function bitemporal.check_inserted_system('system');
+ * create trigger "tax_rates_guard_history" before update or delete on "tax_rates"
+ *   for each row execute function bitemporal.guard_history('system');
+ * create trigger "tax_rates_guard_truncate" before truncate on "tax_rates"
+ *   for each statement execute function bitemporal.guard_history('system');
+ * insert into bitemporal.versioned_table (relation, key_columns, value_columns, effective_column, system_column)
+ *   values ('"tax_rates"', array['state_id', 'tax_type'], array['rate'], 'effective', 'system');
+ * ```
+ *
+ * `effective` must have a finite lower bound (an entity's validity starts
+ * somewhere); an unbounded upper bound means "until further notice". The
+ * exclusion constraint is invariant 1 of the spec; the GiST index behind it
+ * also serves as-of lookups by key at any valid and system instant, and the
+ * partial index serves lookups in current knowledge.
+ */
+export function createTableSql(definition: TableDefinition): string {
+  const names = tableSqlNames(definition)
+  const effective = quoteIdentifier(definition.effectiveColumn)
+  const system = quoteIdentifier(definition.systemColumn)
+  const systemArgument = `'${definition.systemColumn}'`
+  const keys = definition.keyColumns.map((c) => quoteIdentifier(c.name))
+  const columns = [
+    ...definition.keyColumns.map((c) => `${quoteIdentifier(c.name)} ${columnTypeSql(c, true)}`),
+    ...definition.valueColumns.map((c) => `${quoteIdentifier(c.name)} ${columnTypeSql(c)}`),
+    `${effective} daterange not null`,
+    `${system} tsrange not null default tsrange(bitemporal.system_time(), null, '[)')`,
+    `constraint ${names.effectiveNotEmpty} check (not isempty(${effective}) and isfinite(lower(${effective})) and (upper_inf(${effective}) or isfinite(upper(${effective}))))`,
+    `constraint ${names.systemNotEmpty} check (not isempty(${system}) and lower_inc(${system}) and not lower_inf(${system}))`,
+    `constraint ${names.noOverlap} exclude using gist (${[...keys.map((k) => `${k} with =`), `${effective} with &&`, `${system} with &&`].join(', ')})`,
+  ]
+  const literalArray = (values: readonly string[]): string =>
+    values.length === 0 ? `'{}'::text[]` : `array[${values.map((v) => `'${v}'`).join(', ')}]`
+  return [
+    `create table ${names.table} (\n  ${columns.join(',\n  ')}\n);`,
+    `create index ${names.currentIndex} on ${names.table} (${[...keys, effective].join(', ')}) where upper_inf(${system});`,
+    `create trigger ${names.insertTrigger} before insert on ${names.table}\n  for each row execute function bitemporal.check_inserted_system(${systemArgument});`,
+    `create trigger ${names.historyTrigger} before update or delete on ${names.table}\n  for each row execute function bitemporal.guard_history(${systemArgument});`,
+    `create trigger ${names.truncateTrigger} before truncate on ${names.table}\n  for each statement execute function bitemporal.guard_history(${systemArgument});`,
+    `insert into bitemporal.versioned_table (relation, key_columns, value_columns, effective_column, system_column)\n  values (${names.tableLiteral}, ${literalArray(definition.keyColumns.map((c) => c.name))}, ${literalArray(definition.valueColumns.map((c) => c.name))}, '${definition.effectiveColumn}', ${systemArgument});`,
+  ].join('\n')
+}
+
+/**
+ * The DDL that undoes {@link createTableSql}, for a migration's `down`.
+ * Dropping a versions table destroys its history: it belongs in migrations
+ * only, run by the owner role.
+ */
+export function dropTableSql(definition: TableDefinition): string {
+  const names = tableSqlNames(definition)
+  return [
+    `delete from bitemporal.versioned_table where relation = ${names.tableLiteral}::regclass;`,
+    `drop table ${names.table};`,
+  ].join('\n')
+}

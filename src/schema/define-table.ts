@@ -1,0 +1,130 @@
+import { InvalidInputError } from '../errors/errors.js'
+import { type ColumnType, parseColumnType } from './column-type.js'
+import { parseQualifiedName, type QualifiedName, validateIdentifier } from './identifier.js'
+import type { SqlTypeToTs, SqlTypeToTsNotNull } from './sql-type.js'
+
+/** Column name to SQL type, e.g. `{ rate: 'numeric not null' }`. */
+export type ColumnTypes = Readonly<Record<string, string>>
+
+/** What {@link defineTable} takes. */
+export interface TableOptions<K extends ColumnTypes, V extends ColumnTypes> {
+  /** Table name, optionally schema-qualified: `'tax_rates'` or `'billing.tax_rates'`. */
+  readonly name: string
+  /** The entity key: column name to SQL type. At least one column; always `not null`. */
+  readonly key: K
+  /** The attribute columns that change over time: column name to SQL type. */
+  readonly values: V
+  /** Name of the valid-time `daterange` column. Default: `'effective'`. */
+  readonly effectiveColumn?: string
+  /** Name of the transaction-time `tsrange` column (UTC, set by the database). Default: `'system'`. */
+  readonly systemColumn?: string
+}
+
+/** One column of a definition, parsed. */
+export interface ColumnDefinition extends ColumnType {
+  readonly name: string
+}
+
+/**
+ * A validated, frozen description of one bitemporal table. The type
+ * parameters keep the column names and SQL types, so that reads and writes
+ * can be typed from them ({@link KeyOf}, {@link ValuesOf}).
+ */
+export interface TableDefinition<K extends ColumnTypes = ColumnTypes, V extends ColumnTypes = ColumnTypes> {
+  /** The name as given, e.g. `'billing.tax_rates'`. */
+  readonly name: string
+  /** Schema and table, validated. `schema` is `undefined` when the name was not qualified. */
+  readonly table: QualifiedName
+  readonly key: K
+  readonly values: V
+  readonly keyColumns: readonly ColumnDefinition[]
+  readonly valueColumns: readonly ColumnDefinition[]
+  readonly effectiveColumn: string
+  readonly systemColumn: string
+}
+
+/** The key of one entity of a table, typed from its definition. */
+export type KeyOf<D extends TableDefinition> = { -readonly [C in keyof D['key'] & string]: SqlTypeToTsNotNull<D['key'][C]> }
+
+/** The values of one version of a table, typed from its definition. */
+export type ValuesOf<D extends TableDefinition> = { -readonly [C in keyof D['values'] & string]: SqlTypeToTs<D['values'][C]> }
+
+/**
+ * Describes one bitemporal table. Nothing is sent to the database; the
+ * definition is validated (names, types) and frozen.
+ *
+ * @example
+ * ```ts
+ * export const taxRates = defineTable({
+ *   name: 'billing.tax_rates',
+ *   key: { state_id: 'integer', tax_type: 'text' },
+ *   values: { rate: 'numeric not null' },
+ * })
+ * // KeyOf<typeof taxRates>    is { state_id: number; tax_type: string }
+ * // ValuesOf<typeof taxRates> is { rate: string }  (numeric is lossless text)
+ * ```
+ */
+export function defineTable<const K extends ColumnTypes, const V extends ColumnTypes>(
+  options: TableOptions<K, V>,
+): TableDefinition<K, V> {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidInputError('bitemporal: defineTable takes an object { name, key, values }')
+  }
+  const table = parseQualifiedName(options.name, 'table name')
+  const effectiveColumn = validateIdentifier(options.effectiveColumn ?? 'effective', 'effectiveColumn')
+  const systemColumn = validateIdentifier(options.systemColumn ?? 'system', 'systemColumn')
+  const keyColumns = parseColumns(options.key, 'key', table.name)
+  const valueColumns = parseColumns(options.values, 'values', table.name)
+  if (keyColumns.length === 0) {
+    throw new InvalidInputError(`bitemporal: table "${table.name}" needs at least one key column, e.g. key: { id: 'integer' }`)
+  }
+  for (const column of keyColumns) {
+    if (column.notNull === false || column.default !== undefined) {
+      throw new InvalidInputError(
+        `bitemporal: key column "${column.name}" of "${table.name}" must be a plain type (it is always not null and every write names it): remove "null" or "default"`,
+      )
+    }
+  }
+  assertDistinctNames(table.name, [
+    ...keyColumns.map((c) => c.name),
+    ...valueColumns.map((c) => c.name),
+    effectiveColumn,
+    systemColumn,
+  ])
+  return Object.freeze({
+    name: options.name,
+    table,
+    key: Object.freeze({ ...options.key }),
+    values: Object.freeze({ ...options.values }),
+    keyColumns: Object.freeze(keyColumns.map((c) => Object.freeze({ ...c, notNull: true }))),
+    valueColumns: Object.freeze(valueColumns),
+    effectiveColumn,
+    systemColumn,
+  })
+}
+
+function parseColumns(columns: unknown, what: 'key' | 'values', table: string): ColumnDefinition[] {
+  if (typeof columns !== 'object' || columns === null || Array.isArray(columns)) {
+    throw new InvalidInputError(`bitemporal: ${what} of "${table}" must be an object of column name to SQL type`)
+  }
+  const prototype: unknown = Object.getPrototypeOf(columns)
+  if (prototype !== Object.prototype && prototype !== null) {
+    throw new InvalidInputError(`bitemporal: ${what} of "${table}" must be a plain object`)
+  }
+  return Object.entries(columns).map(([name, type]) => {
+    validateIdentifier(name, `${what} column name`)
+    return Object.freeze({ name, ...parseColumnType(type, name) })
+  })
+}
+
+function assertDistinctNames(table: string, names: readonly string[]): void {
+  const seen = new Set<string>()
+  for (const name of names) {
+    // PostgreSQL would keep "Rate" and "rate" apart; people reading the table would not.
+    const folded = name.toLowerCase()
+    if (seen.has(folded)) {
+      throw new InvalidInputError(`bitemporal: column "${name}" appears twice in table "${table}" (key, values, effective and system columns must all differ)`)
+    }
+    seen.add(folded)
+  }
+}

@@ -1,0 +1,12 @@
+export { createTable, dropTable } from './create-table.js'
+export { createTableSql, dropTableSql } from './create-table-sql.js'
+export {
+  type ColumnDefinition,
+  type ColumnTypes,
+  defineTable,
+  type KeyOf,
+  type TableDefinition,
+  type TableOptions,
+  type ValuesOf,
+} from './define-table.js'
+export type { SqlTypeToTs, SqlTypeToTsNotNull } from './sql-type.js'

@@ -1,0 +1,35 @@
+import { defineConfig } from 'vitest/config'
+
+// Two kinds of tests, as in node-pg-migrate: pure code (`unit`) and tests
+// that talk to a real PostgreSQL (`integration`). `package` packs the library
+// and installs the tarball into a scratch project; it is slower and runs
+// separately (`npm run test:package`).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['./test/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'package',
+          include: ['test/package/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+        },
+      },
+    ],
+  },
+})
