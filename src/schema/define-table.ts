@@ -67,7 +67,9 @@ export type ValuesOf<D extends TableDefinition> = { -readonly [C in keyof D['val
 export function defineTable<const K extends ColumnTypes, const V extends ColumnTypes>(
   options: TableOptions<K, V>,
 ): TableDefinition<K, V> {
-  if (typeof options !== 'object' || options === null) {
+  // Callers from plain JavaScript get a typed error too, not a TypeError.
+  const untrusted: unknown = options
+  if (typeof untrusted !== 'object' || untrusted === null) {
     throw new InvalidInputError('bitemporal: defineTable takes an object { name, key, values }')
   }
   const table = parseQualifiedName(options.name, 'table name')

@@ -1,0 +1,138 @@
+import { execFile } from 'node:child_process'
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+// What a user gets from `npm i bitemporal`: the packed tarball, installed
+// into a fresh project next to `pg` and `kysely`, type-checked under
+// `strict` + `nodenext`, then run.
+
+const run = promisify(execFile)
+const repository = resolve(import.meta.dirname, '../..')
+const typescript = join(repository, 'node_modules/typescript/bin/tsc')
+
+let scratch = ''
+let tarball = ''
+
+async function npm(cwd: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, maxBuffer: 16 * 1024 * 1024 })
+  return stdout
+}
+
+const consumer = `
+import {
+  BitemporalError, OverlapError, InvalidInputError, createTableSql, defineTable, install, migrate,
+  mapDatabaseError, MigrationRunner, type KeyOf, type ValuesOf,
+} from 'bitemporal'
+import { createTestDatabase, startTestServer, type TestDatabase } from 'bitemporal/testing'
+
+export const taxRates = defineTable({
+  name: 'billing.tax_rates',
+  key: { state_id: 'integer', tax_type: 'text' },
+  values: { rate: 'numeric not null', note: 'text' },
+})
+
+const key: KeyOf<typeof taxRates> = { state_id: 1, tax_type: 'income_tax' }
+const values: ValuesOf<typeof taxRates> = { rate: '0.15', note: null }
+// @ts-expect-error: nope is not a key column
+const wrongKey: KeyOf<typeof taxRates> = { state_id: 1, tax_type: 'income_tax', nope: 1 }
+// @ts-expect-error: rate is numeric, which is lossless text
+const wrongValue: ValuesOf<typeof taxRates> = { rate: 0.15, note: null }
+
+let typed: unknown
+try {
+  defineTable({ name: 'x; drop table y', key: { id: 'integer' }, values: {} })
+} catch (error) {
+  typed = error
+}
+
+console.log(JSON.stringify({
+  ddl: createTableSql(taxRates).includes('exclude using gist ("state_id" with =, "tax_type" with =, "effective" with &&, "system" with &&)'),
+  invalid: typed instanceof InvalidInputError && typed instanceof BitemporalError && typed.code,
+  overlap: mapDatabaseError({ code: '23P01', message: 'x' }) instanceof OverlapError,
+  exports: [typeof install, typeof migrate, typeof MigrationRunner, typeof createTestDatabase, typeof startTestServer],
+  key, values, wrongKey, wrongValue,
+}))
+export type { TestDatabase }
+`
+
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'bitemporal-pack-'))
+  const packed = await npm(repository, 'pack', '--json', '--pack-destination', scratch)
+  const [info] = JSON.parse(packed.slice(packed.indexOf('['))) as { filename: string; files: { path: string }[] }[]
+  if (info === undefined) throw new Error(`npm pack printed no result: ${packed}`)
+  tarball = join(scratch, info.filename)
+  const project = join(scratch, 'consumer')
+  await mkdir(project)
+  await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }))
+  await npm(project, 'install', '--prefer-offline', tarball, 'pg', 'kysely@0.28', '@types/pg', '@types/node@20')
+  await writeFile(join(project, 'index.ts'), consumer)
+  await writeFile(
+    join(project, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        target: 'es2022',
+        exactOptionalPropertyTypes: true,
+        noUncheckedIndexedAccess: true,
+        skipLibCheck: false,
+        outDir: 'out',
+      },
+      files: ['index.ts'],
+    }),
+  )
+})
+
+afterAll(async () => {
+  if (scratch !== '') await rm(scratch, { recursive: true, force: true })
+})
+
+describe('the packed package', () => {
+  it('ships the built code, its types and the library SQL, and nothing of the sources or tests', async () => {
+    const { stdout } = await run('tar', ['-tzf', tarball])
+    const files = stdout.split('\n').filter(Boolean)
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'package/dist/index.js',
+        'package/dist/index.d.ts',
+        'package/dist/testing/index.js',
+        'package/dist/testing/index.d.ts',
+        'package/dist/cli/main.js',
+        'package/sql/0001_core.sql',
+        'package/README.md',
+      ]),
+    )
+    expect(files.filter((f) => f.startsWith('package/src/') || f.startsWith('package/test/'))).toEqual([])
+  })
+
+  it('type-checks in a strict nodenext project, and runs', async () => {
+    const project = join(scratch, 'consumer')
+    await run(process.execPath, [typescript, '-p', project]).catch((error: unknown) => {
+      const { stdout = '' } = error as { stdout?: string }
+      throw new Error(`tsc failed in the consumer project:\n${stdout}`)
+    })
+    const { stdout } = await run(process.execPath, [join(project, 'out/index.js')])
+    const result = JSON.parse(stdout) as Record<string, unknown>
+    expect(result).toMatchObject({
+      ddl: true,
+      invalid: 'INVALID_INPUT',
+      overlap: true,
+      exports: ['function', 'function', 'function', 'function', 'function'],
+    })
+  })
+
+  it('installs the bitemporal command', async () => {
+    const project = join(scratch, 'consumer')
+    const help = await run(join(project, 'node_modules/.bin/bitemporal'), ['--help'], { cwd: project })
+    expect(help.stdout).toContain('migrate')
+    await run(join(project, 'node_modules/.bin/bitemporal'), ['migrate', 'create', 'add_tax_rates', '--folder', 'migrations'], {
+      cwd: project,
+    })
+    const created = await readdir(join(project, 'migrations'))
+    expect(created).toEqual([expect.stringMatching(/^\d{14}_add_tax_rates\.sql$/)])
+  })
+})
