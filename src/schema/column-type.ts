@@ -32,7 +32,9 @@ function tokenize(text: string, column: string): Token[] {
     const kind = (['word', 'modifier', 'array', 'string', 'number'] as const).find((k) => groups[k] !== undefined)
     if (kind === undefined) throw unsupported(text, column, 'unexpected text')
     const raw = groups[kind] ?? ''
-    tokens.push({ kind, text: kind === 'word' ? raw.toLowerCase() : raw.replace(/\s+/g, '') })
+        // Words fold to lower case and sizes lose their spaces; literals stay exactly as written.
+    const normalized = kind === 'word' ? raw.toLowerCase() : kind === 'modifier' || kind === 'array' ? raw.replace(/\s+/g, '') : raw
+    tokens.push({ kind, text: normalized })
   }
   return tokens
 }
@@ -45,6 +47,23 @@ function unsupported(text: string, column: string, why: string): InvalidInputErr
 }
 
 const CONSTRAINT_WORDS = new Set(['not', 'null', 'default'])
+
+// The types PostgreSQL spells in several words. Any other type is one word
+// (possibly schema-qualified), so that `text unique` or `integer references x`
+// cannot slip column constraints into the DDL.
+const INTERVAL_FIELDS = ['year', 'month', 'day', 'hour', 'minute', 'second', 'year to month', 'day to hour', 'day to minute',
+  'day to second', 'hour to minute', 'hour to second', 'minute to second']
+const MULTI_WORD_TYPES = new Set([
+  'double precision',
+  'character varying',
+  'char varying',
+  'bit varying',
+  'time with time zone',
+  'time without time zone',
+  'timestamp with time zone',
+  'timestamp without time zone',
+  ...INTERVAL_FIELDS.map((fields) => `interval ${fields}`),
+])
 const LITERAL_WORDS = new Set(['true', 'false', 'null'])
 
 /**
@@ -59,15 +78,21 @@ export function parseColumnType(text: unknown, column: string): ColumnType {
   const tokens = tokenize(text, column)
   let index = 0
   let type = ''
+  const words: string[] = []
   for (; index < tokens.length; index++) {
     const token = tokens[index]
     if (token === undefined || (token.kind === 'word' && CONSTRAINT_WORDS.has(token.text))) break
     if (token.kind === 'string' || token.kind === 'number') throw unsupported(text, column, `unexpected ${token.text}`)
-    if (token.kind === 'word') type += type === '' ? token.text : ` ${token.text}`
-    else if (type === '') throw unsupported(text, column, 'it must start with a type name')
+    if (token.kind === 'word') {
+      words.push(token.text)
+      type += type === '' ? token.text : ` ${token.text}`
+    } else if (type === '') throw unsupported(text, column, 'it must start with a type name')
     else type += token.text
   }
   if (type === '') throw unsupported(text, column, 'it must start with a type name')
+  if (words.length > 1 && !MULTI_WORD_TYPES.has(words.join(' '))) {
+    throw unsupported(text, column, `"${words.join(' ')}" is not a type; column constraints such as unique or references do not belong on a versions table`)
+  }
 
   let notNull: boolean | undefined
   let defaultValue: string | undefined

@@ -23,7 +23,7 @@ import { tableSqlNames } from './table-sql-names.js'
  *   "rate" numeric not null,
  *   "effective" daterange not null,
  *   "system" tsrange not null default tsrange(bitemporal.system_time(), null, '[)'),
- *   constraint "tax_rates_effective_valid" check (not isempty("effective") and isfinite(lower("effective")) and (upper_inf("effective") or isfinite(upper("effective")))),
+ *   constraint "tax_rates_effective_valid" check (not isempty("effective") and not lower_inf("effective") and isfinite(lower("effective")) and (upper_inf("effective") or isfinite(upper("effective")))),
  *   constraint "tax_rates_system_valid" check (not isempty("system") and lower_inc("system") and not lower_inf("system")),
  *   constraint "tax_rates_no_overlap" exclude using gist ("state_id" with =, "tax_type" with =, "effective" with &&, "system" with &&)
  * );
@@ -55,7 +55,7 @@ export function createTableSql(definition: TableDefinition): string {
     ...definition.valueColumns.map((c) => `${quoteIdentifier(c.name)} ${columnTypeSql(c)}`),
     `${effective} daterange not null`,
     `${system} tsrange not null default tsrange(bitemporal.system_time(), null, '[)')`,
-    `constraint ${names.effectiveNotEmpty} check (not isempty(${effective}) and isfinite(lower(${effective})) and (upper_inf(${effective}) or isfinite(upper(${effective}))))`,
+    `constraint ${names.effectiveNotEmpty} check (not isempty(${effective}) and not lower_inf(${effective}) and isfinite(lower(${effective})) and (upper_inf(${effective}) or isfinite(upper(${effective}))))`,
     `constraint ${names.systemNotEmpty} check (not isempty(${system}) and lower_inc(${system}) and not lower_inf(${system}))`,
     `constraint ${names.noOverlap} exclude using gist (${[...keys.map((k) => `${k} with =`), `${effective} with &&`, `${system} with &&`].join(', ')})`,
   ]

@@ -19,19 +19,25 @@
  * are always `not null`.
  */
 export type SqlTypeToTs<S extends string> =
-  Lowercase<Trim<S>> extends infer L extends string ? WithNullability<L, ArrayOrScalar<TypeWord<L>>> : never
+  StripQuoted<Lowercase<S>> extends infer L extends string ? WithNullability<L, ArrayOrScalar<TypePart<L>>> : never
 
 /** Like {@link SqlTypeToTs} but never `null` (key columns). */
 export type SqlTypeToTsNotNull<S extends string> = Exclude<SqlTypeToTs<S>, null>
 
+// String literals (defaults) are removed first, so `default 'not null'` says nothing about nullability.
+type StripQuoted<S extends string> = S extends `${infer A}'${string}'${infer B}` ? `${A}${StripQuoted<B>}` : S
+
+type Cut<S extends string, Separator extends string> = S extends `${infer Before}${Separator}${string}` ? Before : S
+
 type Trim<S extends string> = S extends ` ${infer R}` ? Trim<R> : S extends `${infer R} ` ? Trim<R> : S
 
-/** The first word with any size modifier removed: `numeric(10,2)` gives `numeric`, `text[]` stays `text[]`. */
-type TypeWord<L extends string> = StripModifier<L extends `${infer W} ${string}` ? W : L>
+/** The type without `not null`, `null` and `default …`: `numeric(10, 2)`, `double precision[]`. */
+type TypePart<L extends string> = Trim<Cut<Cut<Cut<Trim<L>, ' default '>, ' not null'>, ' null'>>
 
-type StripModifier<W extends string> = W extends `${infer B}(${string})${infer Rest}` ? `${B}${Rest}` : W
+/** The first word without size or array suffix: `numeric(10, 2)` gives `numeric`, `text[]` gives `text`. */
+type BaseWord<T extends string> = Cut<Cut<Cut<T, ' '>, '('>, '['>
 
-type ArrayOrScalar<W extends string> = W extends `${infer B}[${string}` ? Scalar<B>[] : Scalar<W>
+type ArrayOrScalar<T extends string> = T extends `${string}]` ? Scalar<BaseWord<T>>[] : Scalar<BaseWord<T>>
 
 type WithNullability<L extends string, T> = L extends `${string}not null${string}` ? T : T | null
 

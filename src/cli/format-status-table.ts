@@ -1,0 +1,21 @@
+import type { MigrationStatus } from '../migrate/migration-runner.js'
+
+/**
+ * Renders `MigrationRunner.status()` as an aligned text table with the
+ * columns name, state and applied at ("-" when not applied).
+ *
+ * @example
+ * ```text
+ * name                      state    applied at
+ * 20260101120000_tax_rates  applied  2026-01-01T12:00:03.123Z
+ * 20260102090000_invoices   pending  -
+ * ```
+ */
+export function formatStatusTable(statuses: readonly MigrationStatus[]): string {
+  const rows = [['name', 'state', 'applied at'], ...statuses.map((s) => [s.name, s.state, s.appliedAt ?? '-'])]
+  const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)))
+  return rows
+    .map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd())
+    .join('\n')
+    .concat('\n')
+}

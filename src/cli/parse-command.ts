@@ -1,0 +1,149 @@
+import { parseArgs } from 'node:util'
+import { MIGRATION_NAME } from './create-migration.js'
+import { UsageError } from './usage-error.js'
+import { ACTION_USAGE, MAIN_USAGE, type MigrateAction, MIGRATE_USAGE } from './usage.js'
+
+/** `bitemporal migrate up|down|status`: what it needs to reach the database. */
+export interface MigrateCommand {
+  readonly kind: 'migrate'
+  readonly action: Exclude<MigrateAction, 'create'>
+  /** As given, relative to the working directory. */
+  readonly folder: string
+  /** `--url`; `undefined` means "use DATABASE_URL". */
+  readonly url: string | undefined
+  readonly schema: string | undefined
+  readonly table: string | undefined
+  readonly allowEdited: boolean
+}
+
+/** `bitemporal migrate create <name>`. */
+export interface CreateCommand {
+  readonly kind: 'create'
+  readonly folder: string
+  readonly name: string
+  readonly typescript: boolean
+}
+
+/** What one command line asks for. */
+export type CliCommand =
+  | { readonly kind: 'help'; readonly text: string }
+  | { readonly kind: 'version' }
+  | MigrateCommand
+  | CreateCommand
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+  folder: { type: 'string' },
+  url: { type: 'string' },
+  schema: { type: 'string' },
+  table: { type: 'string' },
+  'allow-edited': { type: 'boolean' },
+  ts: { type: 'boolean' },
+} as const
+
+type OptionName = keyof typeof OPTIONS
+
+const CONNECTION: readonly OptionName[] = ['folder', 'url', 'schema', 'table']
+
+// One parse with every option, then a check per action: parseArgs cannot
+// switch option sets at the first positional, and a second hand-rolled
+// split of argv is exactly the parser this avoids.
+const ACCEPTED: Readonly<Record<MigrateAction, readonly OptionName[]>> = {
+  up: [...CONNECTION, 'allow-edited'],
+  down: [...CONNECTION, 'allow-edited'],
+  status: CONNECTION,
+  create: ['folder', 'ts'],
+}
+
+const ALWAYS: readonly OptionName[] = ['help', 'version']
+
+const ACTIONS = new Set<string>(['up', 'down', 'status', 'create'])
+
+function isAction(word: string | undefined): word is MigrateAction {
+  return word !== undefined && ACTIONS.has(word)
+}
+
+/**
+ * Reads a command line (without `node` and the script) with Node's strict
+ * `util.parseArgs`. Pure: no environment, no file system.
+ *
+ * @throws {UsageError} when the line is not a valid command.
+ *
+ * @example
+ * ```ts
+ * parseCommand(['migrate', 'up', '--folder', 'db/migrations'])
+ * // { kind: 'migrate', action: 'up', folder: 'db/migrations', url: undefined, ... }
+ * ```
+ */
+export function parseCommand(argv: readonly string[]): CliCommand {
+  let parsed
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true, tokens: true })
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error), usageFor(lenientPositionals(argv)))
+  }
+  const { values, positionals, tokens } = parsed
+  const [command, action, ...rest] = positionals
+
+  if (values.help === true) return { kind: 'help', text: usageFor(positionals) }
+  if (values.version === true) return { kind: 'version' }
+
+  if (command === undefined) throw new UsageError('missing command', MAIN_USAGE)
+  if (command !== 'migrate') throw new UsageError(`unknown command "${command}"`, MAIN_USAGE)
+  if (action === undefined) throw new UsageError('missing migrate command: up, down, status or create', MIGRATE_USAGE)
+  if (!isAction(action)) throw new UsageError(`unknown migrate command "${action}"`, MIGRATE_USAGE)
+
+  const usage = ACTION_USAGE[action]
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue
+    const name = token.name
+    if (!ALWAYS.includes(name) && !ACCEPTED[action].includes(name)) {
+      throw new UsageError(`option --${name} does not apply to "migrate ${action}"`, usage)
+    }
+  }
+  const folder = nonEmpty(values.folder, '--folder', usage) ?? 'migrations'
+
+  if (action === 'create') {
+    const [name, ...extra] = rest
+    if (name === undefined) throw new UsageError('missing the name of the migration', usage)
+    if (extra.length > 0) throw new UsageError(`unexpected argument "${extra.join(' ')}"`, usage)
+    if (!MIGRATION_NAME.test(name)) {
+      throw new UsageError(`invalid migration name "${name}": use letters, digits and underscores, at most 200 characters`, usage)
+    }
+    return { kind: 'create', folder, name, typescript: values.ts === true }
+  }
+
+  if (rest.length > 0) throw new UsageError(`unexpected argument "${rest.join(' ')}"`, usage)
+  return {
+    kind: 'migrate',
+    action,
+    folder,
+    url: nonEmpty(values.url, '--url', usage),
+    schema: nonEmpty(values.schema, '--schema', usage),
+    table: nonEmpty(values.table, '--table', usage),
+    allowEdited: values['allow-edited'] === true,
+  }
+}
+
+function nonEmpty(value: string | undefined, option: string, usage: string): string | undefined {
+  if (value === '') throw new UsageError(`${option} must not be empty`, usage)
+  return value
+}
+
+/** The help of the deepest command that the positionals name. */
+function usageFor(positionals: readonly string[]): string {
+  const [command, action] = positionals
+  if (command !== 'migrate') return MAIN_USAGE
+  return isAction(action) ? ACTION_USAGE[action] : MIGRATE_USAGE
+}
+
+// Only to pick which help to print after a strict parse failed; a wrong
+// guess costs nothing but a less specific help text.
+function lenientPositionals(argv: readonly string[]): string[] {
+  try {
+    return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: false }).positionals
+  } catch {
+    return []
+  }
+}

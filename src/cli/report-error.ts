@@ -1,0 +1,48 @@
+import { inspect } from 'node:util'
+import pg from 'pg'
+import { BitemporalError } from '../errors/errors.js'
+import { mapDatabaseError } from '../errors/map-database-error.js'
+import type { CliIo } from './cli-io.js'
+import { UsageError } from './usage-error.js'
+
+/** Exit code of a run that failed. */
+export const EXIT_FAILURE = 1
+/** Exit code of a command line that is wrong. */
+export const EXIT_USAGE = 2
+
+/**
+ * Prints an error the way the CLI promises: one line (`error [CODE]:
+ * message` for library errors), the usage after a usage error, and stack
+ * traces only with `BITEMPORAL_DEBUG=1`, since users of a CLI act on the
+ * message and a trace buries it.
+ *
+ * @returns the exit code for it.
+ */
+export function reportError(error: unknown, io: CliIo): number {
+  if (error instanceof UsageError) {
+    io.stderr(`error: ${error.message}\n\n${error.usage}`)
+    return EXIT_USAGE
+  }
+  // A query outside the runner (e.g. in status) throws pg's own error.
+  const shown = error instanceof pg.DatabaseError ? mapDatabaseError(error) : error
+  if (shown instanceof BitemporalError) {
+    io.stderr(`error [${shown.code}]: ${shown.message.replace(/^bitemporal: /, '')}\n`)
+  } else {
+    io.stderr(`error: ${shown instanceof Error ? shown.message : String(shown)}\n`)
+  }
+  if (io.env['BITEMPORAL_DEBUG'] === '1') io.stderr(traces(shown))
+  return EXIT_FAILURE
+}
+
+function traces(error: unknown): string {
+  const lines: string[] = []
+  const seen = new Set<unknown>()
+  let current: unknown = error
+  while (current instanceof Error && !seen.has(current)) {
+    seen.add(current)
+    lines.push(`${lines.length === 0 ? '' : 'caused by: '}${current.stack ?? current.message}`)
+    current = current.cause
+  }
+  if (current !== undefined && !seen.has(current)) lines.push(`caused by: ${inspect(current)}`)
+  return `${lines.join('\n')}\n`
+}

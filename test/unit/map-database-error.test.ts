@@ -1,0 +1,212 @@
+import { describe, expect, it } from 'vitest'
+import {
+  BitemporalError,
+  type BitemporalErrorCode,
+  ConcurrentWriteError,
+  ConflictError,
+  DatabaseError,
+  ImmutableHistoryError,
+  InvalidInputError,
+  MigrationEditedError,
+  MigrationFailedError,
+  NotFoundError,
+  OverlapError,
+  ReferenceViolationError,
+} from '../../src/errors/errors.js'
+import { mapDatabaseError } from '../../src/errors/map-database-error.js'
+
+/** `value` as an instance of `type`, failing the test if it is not one. */
+function instanceOf<T>(type: abstract new (...args: never[]) => T, value: unknown): T {
+  expect(value).toBeInstanceOf(type)
+  if (!(value instanceof type)) throw new Error(`expected an instance of ${type.name}`)
+  return value
+}
+
+/** Shaped like the `DatabaseError` that `pg` throws. */
+function pgError(fields: Record<string, unknown>): Error & Record<string, unknown> {
+  return Object.assign(new Error(typeof fields['message'] === 'string' ? fields['message'] : 'failed'), fields)
+}
+
+describe('mapDatabaseError: SQLSTATE to error class', () => {
+  it('maps 23P01 (exclusion violation) to OverlapError, naming the constraint', () => {
+    const cause = pgError({
+      code: '23P01',
+      message: 'conflicting key value violates exclusion constraint "tax_rates_no_overlap"',
+      detail: 'Key (state_id, effective, system)=(1, [2023-01-01,), ...) conflicts with existing key',
+      constraint: 'tax_rates_no_overlap',
+    })
+    const error = mapDatabaseError(cause)
+    expect(error).toBeInstanceOf(OverlapError)
+    expect(error.code).toBe('OVERLAP')
+    expect(error.sqlState).toBe('23P01')
+    expect(error.retryable).toBe(false)
+    expect(error.cause).toBe(cause)
+    expect(instanceOf(OverlapError, error).constraint).toBe('tax_rates_no_overlap')
+    expect(error.message).toContain('tax_rates_no_overlap')
+    expect(error.message).toContain('conflicts with existing key')
+  })
+
+  it('leaves constraint undefined when the database did not report one', () => {
+    const error = mapDatabaseError(pgError({ code: '23P01', constraint: '' }))
+    expect(error).toBeInstanceOf(OverlapError)
+    expect(instanceOf(OverlapError, error).constraint).toBeUndefined()
+  })
+
+  it.each(['40001', '40P01'])('maps %s to a retryable ConcurrentWriteError', (code) => {
+    const cause = pgError({ code, message: 'could not serialize access due to concurrent update' })
+    const error = mapDatabaseError(cause)
+    expect(error).toBeInstanceOf(ConcurrentWriteError)
+    expect(error.code).toBe('CONCURRENT_WRITE')
+    expect(error.retryable).toBe(true)
+    expect(error.sqlState).toBe(code)
+    expect(error.cause).toBe(cause)
+  })
+
+  it('maps BT001 (raised by the history trigger) to ImmutableHistoryError, keeping message and hint', () => {
+    const cause = pgError({
+      code: 'BT001',
+      message: 'bitemporal: DELETE on public.tax_rates is not allowed: history is never deleted',
+      hint: 'End an entity validity with a write.',
+    })
+    const error = mapDatabaseError(cause)
+    expect(error).toBeInstanceOf(ImmutableHistoryError)
+    expect(error.code).toBe('IMMUTABLE_HISTORY')
+    expect(error.sqlState).toBe('BT001')
+    expect(error.retryable).toBe(false)
+    expect(error.cause).toBe(cause)
+    expect(error.message).toContain('DELETE on public.tax_rates is not allowed')
+    expect(error.message).toContain('Hint: End an entity validity with a write.')
+  })
+
+  it('maps BT002 to ReferenceViolationError', () => {
+    const cause = pgError({ code: 'BT002', message: 'child valid where parent is not' })
+    const error = mapDatabaseError(cause)
+    expect(error).toBeInstanceOf(ReferenceViolationError)
+    expect(error.code).toBe('REFERENCE_VIOLATION')
+    expect(error.sqlState).toBe('BT002')
+    expect(error.cause).toBe(cause)
+  })
+
+  it.each(['23505', '23514', '42601', '42P01', '57014', '40003', '4000', 'bt001'])(
+    'maps any other SQLSTATE (%s) to DatabaseError with that sqlState',
+    (code) => {
+      const cause = pgError({ code, message: 'something went wrong' })
+      const error = mapDatabaseError(cause)
+      expect(error).toBeInstanceOf(DatabaseError)
+      expect(error.constructor).toBe(DatabaseError)
+      expect(error.code).toBe('DATABASE_ERROR')
+      expect(error.sqlState).toBe(code)
+      expect(error.retryable).toBe(false)
+      expect(error.cause).toBe(cause)
+      expect(error.message).toContain(code)
+      expect(error.message).toContain('something went wrong')
+    },
+  )
+
+  it('maps an error without a code (e.g. a connection error) to DatabaseError without sqlState', () => {
+    const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { errno: -111, code: undefined })
+    const error = mapDatabaseError(cause)
+    expect(error).toBeInstanceOf(DatabaseError)
+    expect(error.sqlState).toBeUndefined()
+    expect(error.retryable).toBe(false)
+    expect(error.message).toContain('ECONNREFUSED')
+    expect(error.cause).toBe(cause)
+  })
+
+  it('does not take a non-string code as a SQLSTATE', () => {
+    const error = mapDatabaseError({ code: 23505, message: 'odd' })
+    expect(error).toBeInstanceOf(DatabaseError)
+    expect(error.sqlState).toBeUndefined()
+  })
+
+  it('works on plain objects shaped like pg errors, not only Error instances', () => {
+    const cause = { code: '23P01', message: 'conflicting key value', constraint: 'prices_no_overlap' }
+    const error = mapDatabaseError(cause)
+    expect(error).toBeInstanceOf(OverlapError)
+    expect(instanceOf(OverlapError, error).constraint).toBe('prices_no_overlap')
+    expect(error.cause).toBe(cause)
+  })
+
+  it('returns a BitemporalError unchanged', () => {
+    const original = new NotFoundError('no version valid at 2023-01-01')
+    expect(mapDatabaseError(original)).toBe(original)
+    const overlap = new OverlapError('overlap', { sqlState: '23P01', constraint: 'x' })
+    expect(mapDatabaseError(overlap)).toBe(overlap)
+  })
+
+  it.each([
+    ['a string', 'boom'],
+    ['a number', 42],
+    ['undefined', undefined],
+    ['null', null],
+  ])('wraps %s in a DatabaseError that keeps it as cause', (_, thrown) => {
+    const error = mapDatabaseError(thrown)
+    expect(error).toBeInstanceOf(DatabaseError)
+    expect(error.cause).toBe(thrown)
+    expect(error.sqlState).toBeUndefined()
+    expect(error.message).toContain(String(thrown))
+  })
+
+  it('maps an object with no message to a DatabaseError with a message', () => {
+    const error = mapDatabaseError({})
+    expect(error).toBeInstanceOf(DatabaseError)
+    expect(error.message.length).toBeGreaterThan(0)
+  })
+})
+
+describe('error classes', () => {
+  const cases: [string, BitemporalError, BitemporalErrorCode][] = [
+    ['OverlapError', new OverlapError('m'), 'OVERLAP'],
+    ['NotFoundError', new NotFoundError('m'), 'NOT_FOUND'],
+    ['InvalidInputError', new InvalidInputError('m'), 'INVALID_INPUT'],
+    ['ConcurrentWriteError', new ConcurrentWriteError('m'), 'CONCURRENT_WRITE'],
+    ['ConflictError', new ConflictError('m'), 'CONFLICT'],
+    ['ImmutableHistoryError', new ImmutableHistoryError('m'), 'IMMUTABLE_HISTORY'],
+    ['ReferenceViolationError', new ReferenceViolationError('m'), 'REFERENCE_VIOLATION'],
+    ['MigrationFailedError', new MigrationFailedError('m'), 'MIGRATION_FAILED'],
+    ['MigrationEditedError', new MigrationEditedError('m', ['001_a']), 'MIGRATION_EDITED'],
+    ['DatabaseError', new DatabaseError('m'), 'DATABASE_ERROR'],
+  ]
+
+  it.each(cases)('%s has its stable code, its class name as name, and is a BitemporalError and an Error', (name, error, code) => {
+    expect(error.code).toBe(code)
+    expect(error.name).toBe(name)
+    expect(error.constructor.name).toBe(name)
+    expect(error).toBeInstanceOf(BitemporalError)
+    expect(error).toBeInstanceOf(Error)
+    expect(error.message).toBe('m')
+    expect(String(error)).toBe(`${name}: m`)
+    expect(error.stack).toContain(name)
+  })
+
+  it('only ConcurrentWriteError is retryable', () => {
+    expect(cases.filter(([, error]) => error.retryable).map(([name]) => name)).toEqual(['ConcurrentWriteError'])
+  })
+
+  it('the codes are all different', () => {
+    expect(new Set(cases.map(([, , code]) => code)).size).toBe(cases.length)
+  })
+
+  it('keeps cause only when given one', () => {
+    const cause = new Error('inner')
+    expect(new DatabaseError('m', { cause }).cause).toBe(cause)
+    expect('cause' in new DatabaseError('m')).toBe(false)
+  })
+
+  it('MigrationFailedError names the migration; MigrationEditedError lists the edited ones, frozen', () => {
+    expect(new MigrationFailedError('m', { migration: '002_broken' }).migration).toBe('002_broken')
+    expect(new MigrationFailedError('m').migration).toBeUndefined()
+    const names = ['001_a', '002_b']
+    const edited = new MigrationEditedError('m', names)
+    names.push('003_c')
+    expect(edited.migrations).toEqual(['001_a', '002_b'])
+    expect(Object.isFrozen(edited.migrations)).toBe(true)
+  })
+
+  it('a subclass of a library error gets its own name', () => {
+    class TenantNotFoundError extends NotFoundError {}
+    const error = new TenantNotFoundError('m')
+    expect(error.name).toBe('TenantNotFoundError')
+    expect(error.code).toBe('NOT_FOUND')
+  })
+})
