@@ -42,6 +42,9 @@ export function describeTarget(target: DatabaseTarget): string {
   return `${target.host}:${target.port}${details.length > 0 ? ` (${details.join(', ')})` : ''}`
 }
 
+/** How long the CLI waits for a connection before it reports the server unreachable. */
+export const CONNECT_TIMEOUT_MS = 10_000
+
 /**
  * Creates the CLI's Kysely instance over a small pool, and checks that a
  * connection can be made, so that a wrong URL or a server that is down is
@@ -51,7 +54,9 @@ export function describeTarget(target: DatabaseTarget): string {
  * @throws {ConnectionError} naming host:port when no connection can be made.
  */
 export async function openDatabase(url: string, target: DatabaseTarget): Promise<AnyKysely> {
-  const pool = new pg.Pool({ connectionString: url, max: 2 })
+  // pg waits for the operating system's TCP timeout (minutes) by default;
+  // a deploy step should say "cannot connect" sooner than that.
+  const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: CONNECT_TIMEOUT_MS })
   // An idle connection that the server drops would otherwise be an
   // unhandled 'error' event and kill the process; the next query reports it.
   pool.on('error', () => undefined)
