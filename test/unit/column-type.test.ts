@@ -2,18 +2,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { InvalidInputError } from '../../src/errors/errors.js'
 import { columnTypeSql, parseColumnType } from '../../src/schema/column-type.js'
+import { invalidInput } from '../support/invalid-input.js'
 
-/** Runs `run`, expects an InvalidInputError, and returns it. */
-function invalidInput(run: () => unknown): InvalidInputError {
-  try {
-    run()
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidInputError)
-    expect((error as InvalidInputError).code).toBe('INVALID_INPUT')
-    return error as InvalidInputError
-  }
-  throw new Error('expected an InvalidInputError, but nothing was thrown')
-}
 
 describe('parseColumnType accepts a type name with optional size, array, nullability and literal default', () => {
   it.each([

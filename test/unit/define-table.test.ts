@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { InvalidInputError } from '../../src/errors/errors.js'
 import { createTableSql, dropTableSql } from '../../src/schema/create-table-sql.js'
 import { defineTable, type TableOptions } from '../../src/schema/define-table.js'
+import { invalidInput } from '../support/invalid-input.js'
 
-function invalidInput(run: () => unknown): InvalidInputError {
-  try {
-    run()
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidInputError)
-    expect((error as InvalidInputError).code).toBe('INVALID_INPUT')
-    return error as InvalidInputError
-  }
-  throw new Error('expected an InvalidInputError, but nothing was thrown')
-}
 
 /** defineTable with loosely typed options, as a JavaScript caller or JSON config would pass them. */
 function defineLoose(options: unknown): unknown {

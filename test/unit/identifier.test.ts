@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { InvalidInputError } from '../../src/errors/errors.js'
 import {
   parseQualifiedName,
   quoteIdentifier,
   quoteQualifiedName,
   validateIdentifier,
 } from '../../src/schema/identifier.js'
+import { invalidInput } from '../support/invalid-input.js'
 
-function invalidInput(run: () => unknown): InvalidInputError {
-  try {
-    run()
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidInputError)
-    expect((error as InvalidInputError).code).toBe('INVALID_INPUT')
-    return error as InvalidInputError
-  }
-  throw new Error('expected an InvalidInputError, but nothing was thrown')
-}
 
 describe('validateIdentifier', () => {
   it.each(['a', 'tax_rates', '_private', 'Rate', 'state_id2', 'select', 'user', 'x'.repeat(63)])(
