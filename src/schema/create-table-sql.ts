@@ -1,4 +1,4 @@
-import type { TableDefinition } from './define-table.js'
+import { AUDIT_COLUMNS, type TableDefinition } from './define-table.js'
 import { columnTypeSql } from './column-type.js'
 import { quoteIdentifier } from './identifier.js'
 import { tableSqlNames } from './table-sql-names.js'
@@ -38,6 +38,11 @@ import { tableSqlNames } from './table-sql-names.js'
  *   values ('"tax_rates"', array['state_id', 'tax_type'], array['rate'], 'effective', 'system');
  * ```
  *
+ * With `effective: 'timestamp'` the valid-time column is a `tstzrange`;
+ * with `audit: true` the table also has `recorded_by text not null`,
+ * `recorded_reason`, `closed_by` and `closed_reason`, and the history guard
+ * lets a close fill in the last two.
+ *
  * `effective` must have a finite lower bound (an entity's validity starts
  * somewhere); an unbounded upper bound means "until further notice". The
  * exclusion constraint is invariant 1 of the spec; the GiST index behind it
@@ -49,11 +54,22 @@ export function createTableSql(definition: TableDefinition): string {
   const effective = quoteIdentifier(definition.effectiveColumn)
   const system = quoteIdentifier(definition.systemColumn)
   const systemArgument = `'${definition.systemColumn}'`
+  const guardArguments = [definition.systemColumn, ...(definition.audit ? [AUDIT_COLUMNS.closedBy, AUDIT_COLUMNS.closedReason] : [])]
+    .map((name) => `'${name}'`)
+    .join(', ')
   const keys = definition.keyColumns.map((c) => quoteIdentifier(c.name))
   const columns = [
     ...definition.keyColumns.map((c) => `${quoteIdentifier(c.name)} ${columnTypeSql(c, true)}`),
     ...definition.valueColumns.map((c) => `${quoteIdentifier(c.name)} ${columnTypeSql(c)}`),
-    `${effective} daterange not null`,
+    ...(definition.audit
+      ? [
+          `${quoteIdentifier(AUDIT_COLUMNS.recordedBy)} text not null`,
+          `${quoteIdentifier(AUDIT_COLUMNS.recordedReason)} text`,
+          `${quoteIdentifier(AUDIT_COLUMNS.closedBy)} text`,
+          `${quoteIdentifier(AUDIT_COLUMNS.closedReason)} text`,
+        ]
+      : []),
+    `${effective} ${definition.validTime === 'date' ? 'daterange' : 'tstzrange'} not null`,
     `${system} tsrange not null default tsrange(bitemporal.system_time(), null, '[)')`,
     `constraint ${names.effectiveNotEmpty} check (not isempty(${effective}) and not lower_inf(${effective}) and isfinite(lower(${effective})) and (upper_inf(${effective}) or isfinite(upper(${effective}))))`,
     `constraint ${names.systemNotEmpty} check (not isempty(${system}) and lower_inc(${system}) and not lower_inf(${system}))`,
@@ -65,7 +81,7 @@ export function createTableSql(definition: TableDefinition): string {
     `create table ${names.table} (\n  ${columns.join(',\n  ')}\n);`,
     `create index ${names.currentIndex} on ${names.table} (${[...keys, effective].join(', ')}) where upper_inf(${system});`,
     `create trigger ${names.insertTrigger} before insert on ${names.table}\n  for each row execute function bitemporal.check_inserted_system(${systemArgument});`,
-    `create trigger ${names.historyTrigger} before update or delete on ${names.table}\n  for each row execute function bitemporal.guard_history(${systemArgument});`,
+    `create trigger ${names.historyTrigger} before update or delete on ${names.table}\n  for each row execute function bitemporal.guard_history(${guardArguments});`,
     `create trigger ${names.truncateTrigger} before truncate on ${names.table}\n  for each statement execute function bitemporal.guard_history(${systemArgument});`,
     `insert into bitemporal.versioned_table (relation, key_columns, value_columns, effective_column, system_column)\n  values (${names.tableLiteral}, ${literalArray(definition.keyColumns.map((c) => c.name))}, ${literalArray(definition.valueColumns.map((c) => c.name))}, '${definition.effectiveColumn}', ${systemArgument});`,
   ].join('\n')

@@ -18,7 +18,31 @@ export interface TableOptions<K extends ColumnTypes, V extends ColumnTypes> {
   readonly effectiveColumn?: string
   /** Name of the transaction-time `tsrange` column (UTC, set by the database). Default: `'system'`. */
   readonly systemColumn?: string
+  /**
+   * Granularity of valid time: `'date'` makes `effective` a `daterange` of
+   * calendar days; `'timestamp'` makes it a `tstzrange` of instants.
+   * Default: `'date'`.
+   */
+  readonly effective?: ValidTime
+  /**
+   * Record who made each change and why: adds `recorded_by` and
+   * `recorded_reason` (set on the rows a write inserts) and `closed_by` and
+   * `closed_reason` (set on the rows it closes). Writes must then pass
+   * `{ actor }` (and may pass `{ reason }`). Default: `false`.
+   */
+  readonly audit?: boolean
 }
+
+/** The granularity of valid time. */
+export type ValidTime = 'date' | 'timestamp'
+
+/** The audit columns a table with `audit: true` has. */
+export const AUDIT_COLUMNS = Object.freeze({
+  recordedBy: 'recorded_by',
+  recordedReason: 'recorded_reason',
+  closedBy: 'closed_by',
+  closedReason: 'closed_reason',
+} as const)
 
 /** One column of a definition, parsed. */
 export interface ColumnDefinition extends ColumnType {
@@ -41,6 +65,8 @@ export interface TableDefinition<K extends ColumnTypes = ColumnTypes, V extends 
   readonly valueColumns: readonly ColumnDefinition[]
   readonly effectiveColumn: string
   readonly systemColumn: string
+  readonly validTime: ValidTime
+  readonly audit: boolean
 }
 
 /** The key of one entity of a table, typed from its definition. */
@@ -87,11 +113,20 @@ export function defineTable<const K extends ColumnTypes, const V extends ColumnT
       )
     }
   }
+  const validTime: unknown = options.effective ?? 'date'
+  if (validTime !== 'date' && validTime !== 'timestamp') {
+    throw new InvalidInputError(`bitemporal: effective of "${table.name}" must be 'date' or 'timestamp', got ${JSON.stringify(validTime)}`)
+  }
+  const audit: unknown = options.audit ?? false
+  if (typeof audit !== 'boolean') {
+    throw new InvalidInputError(`bitemporal: audit of "${table.name}" must be true or false`)
+  }
   assertDistinctNames(table.name, [
     ...keyColumns.map((c) => c.name),
     ...valueColumns.map((c) => c.name),
     effectiveColumn,
     systemColumn,
+    ...(audit ? Object.values(AUDIT_COLUMNS) : []),
   ])
   return Object.freeze({
     name: options.name,
@@ -102,6 +137,8 @@ export function defineTable<const K extends ColumnTypes, const V extends ColumnT
     valueColumns: Object.freeze(valueColumns),
     effectiveColumn,
     systemColumn,
+    validTime,
+    audit,
   })
 }
 

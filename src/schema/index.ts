@@ -7,6 +7,8 @@ export {
   type KeyOf,
   type TableDefinition,
   type TableOptions,
+  type ValidTime,
+  AUDIT_COLUMNS,
   type ValuesOf,
 } from './define-table.js'
 export type { SqlTypeToTs, SqlTypeToTsNotNull } from './sql-type.js'

@@ -5,6 +5,7 @@ import { install } from '../../src/install/install.js'
 import { createTable } from '../../src/schema/create-table.js'
 import { defineTable } from '../../src/schema/define-table.js'
 import { useTestDatabase } from '../support/database.js'
+import { LIBRARY_VERSIONS } from '../support/library-versions.js'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw SQL on the library's own tables
 type Db = Kysely<any>
@@ -47,13 +48,13 @@ async function createAndUseTable(db: Db, name: string): Promise<void> {
 describe('install on a fresh database', () => {
   const database = useTestDatabase()
 
-  it('applies 0001_core, then a second install applies nothing and duplicates nothing', async () => {
+  it('applies every library version, then a second install applies nothing and duplicates nothing', async () => {
     const { db } = database()
     const first = await install(db)
-    expect(first.applied).toEqual(['0001_core'])
+    expect(first.applied).toEqual(LIBRARY_VERSIONS)
     const afterFirst = await installed(db)
     expect(afterFirst).toEqual({
-      versions: [{ name: '0001_core' }],
+      versions: LIBRARY_VERSIONS.map((name) => ({ name })),
       functions: ['check_inserted_system', 'guard_history', 'system_time'],
       versionedTables: 1,
       extension: [{ schema: 'bitemporal' }],
@@ -77,17 +78,17 @@ describe('install on a fresh database', () => {
 describe('install from many processes at once', () => {
   const database = useTestDatabase()
 
-  it('5 concurrent installs, each on its own pool, all succeed and apply 0001_core exactly once', async () => {
+  it('5 concurrent installs, each on its own pool, all succeed and apply each library version exactly once', async () => {
     const pools = Array.from({ length: 5 }, () => new pg.Pool({ connectionString: database().url, max: 2 }))
     const dbs: Db[] = pools.map((pool) => new Kysely({ dialect: new PostgresDialect({ pool }) }))
     try {
       const results = await Promise.all(dbs.map((db) => install(db)))
-      expect(results.flatMap((r) => r.applied)).toEqual(['0001_core'])
+      expect(results.flatMap((r) => r.applied)).toEqual(LIBRARY_VERSIONS)
     } finally {
       await Promise.all(dbs.map((db) => db.destroy()))
     }
     const state = await installed(database().db)
-    expect(state.versions).toEqual([{ name: '0001_core' }])
+    expect(state.versions).toEqual(LIBRARY_VERSIONS.map((name) => ({ name })))
     expect(state.functions).toEqual(['check_inserted_system', 'guard_history', 'system_time'])
     expect(state.versionedTables).toBe(1)
     await createAndUseTable(database().db, 'after_concurrent_install')
@@ -101,7 +102,7 @@ describe('install when btree_gist is already installed in public', () => {
     const { db } = database()
     await sql`create extension btree_gist with schema public`.execute(db)
     const result = await install(db)
-    expect(result.applied).toEqual(['0001_core'])
+    expect(result.applied).toEqual(LIBRARY_VERSIONS)
     const state = await installed(db)
     expect(state.extension).toEqual([{ schema: 'public' }])
     expect(state.functions).toEqual(['check_inserted_system', 'guard_history', 'system_time'])
@@ -116,7 +117,7 @@ describe('install with a search_path that does not include public', () => {
     const pool = new pg.Pool({ connectionString: database().url, max: 1, options: '-c search_path=pg_catalog' })
     const db: Db = new Kysely({ dialect: new PostgresDialect({ pool }) })
     try {
-      expect((await install(db)).applied).toEqual(['0001_core'])
+      expect((await install(db)).applied).toEqual(LIBRARY_VERSIONS)
     } finally {
       await db.destroy()
     }

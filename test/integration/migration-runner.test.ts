@@ -10,6 +10,7 @@ import { DatabaseError, InvalidInputError, MigrationEditedError, MigrationFailed
 import { migrate } from '../../src/migrate/migrate.js'
 import { MigrationRunner } from '../../src/migrate/migration-runner.js'
 import { useTestDatabase } from '../support/database.js'
+import { LIBRARY_VERSIONS } from '../support/library-versions.js'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw SQL on tables the migrations create
 type Db = Kysely<any>
@@ -136,7 +137,7 @@ select pg_sleep(0.2);`,
     expect(counter.rows.map((r) => r.migration)).toEqual(['001_counter', '002_count', '003_count'])
     expect(await names(db, 'bitemporal.migration')).toEqual(['001_counter', '002_count', '003_count'])
     expect(await names(db, 'bitemporal.migration_checksum')).toEqual(['001_counter', '002_count', '003_count'])
-    expect(await names(db, 'bitemporal.library_version')).toEqual(['0001_core'])
+    expect(await names(db, 'bitemporal.library_version')).toEqual(LIBRARY_VERSIONS)
   })
 })
 

@@ -1,0 +1,73 @@
+import { AUDIT, type TableSqlContext } from '../repository/table-sql-context.js'
+
+/**
+ * The reads of spec section 4, one statement each. Parameters: `$1 … $k` the
+ * key, then what the read takes (`validAt`, `knownAt`). Every column comes
+ * back as text formatted in SQL (see `ColumnCodec`), so the result does not
+ * depend on DateStyle, TimeZone or the caller's `pg` type parsers.
+ *
+ * `asOf` in current knowledge, for the tax-rate table:
+ *
+ * ```sql
+ * select t."state_id"::text, t."tax_type"::text, t."rate"::text,
+ *        to_char(lower(t."effective"), 'YYYY-MM-DD') as effective_from, …
+ * from "tax_rates" as t
+ * where t."state_id" = $1::integer and t."tax_type" = $2::text
+ *   and t."effective" @> coalesce($3::date, (now() at time zone 'UTC')::date)
+ *   and upper_inf(t."system")
+ * ```
+ *
+ * The current-knowledge variants say `upper_inf(system)` rather than
+ * comparing with a timestamp, which is what lets them use the table's
+ * partial index of current rows.
+ */
+export interface ReadStatements {
+  readonly asOfCurrent: string
+  readonly asOfKnown: string
+  readonly timelineCurrent: string
+  readonly timelineKnown: string
+  readonly history: string
+  /** The system time of the last change to the key's current timeline. */
+  readonly lastChange: string
+}
+
+export function readStatements(context: TableSqlContext): ReadStatements {
+  const { table, effective: E, system: S, pointType } = context
+  const next = context.keys.length + 1
+  const columns = versionColumns(context, 't')
+  const base = `select ${columns}\nfrom ${table} as t\nwhere ${context.keyMatches('t')}`
+  const today = pointType === 'date' ? `(now() at time zone 'UTC')::date` : 'now()'
+  const validAt = `t.${E} @> coalesce($${String(next)}::${pointType}, ${today})`
+  const knownAt = (n: number): string => `t.${S} @> ($${String(n)}::timestamptz at time zone 'UTC')`
+  return Object.freeze({
+    asOfCurrent: `${base}\n  and ${validAt}\n  and upper_inf(t.${S})`,
+    asOfKnown: `${base}\n  and ${validAt}\n  and ${knownAt(next + 1)}`,
+    timelineCurrent: `${base}\n  and upper_inf(t.${S})\norder by lower(t.${E})`,
+    timelineKnown: `${base}\n  and ${knownAt(next)}\norder by lower(t.${E})`,
+    history: `${base}\norder by lower(t.${S}), lower(t.${E})`,
+    lastChange: `select bitemporal.format_system_time(max(greatest(lower(t.${S}), upper(t.${S})))) as system_time
+from ${table} as t\nwhere ${context.keyMatches('t')}`,
+  })
+}
+
+/** The select list of a version, every column as text: key, values, ranges, audit. */
+export function versionColumns(context: TableSqlContext, alias: string): string {
+  const { effective: E, system: S } = context
+  const systemPoint = (bound: string): string => `bitemporal.format_system_time(${bound}(${alias}.${S}))`
+  return [
+    ...context.keys.map((k, i) => `${k.output(alias)} as k${String(i)}`),
+    ...context.values.map((v, i) => `${v.output(alias)} as v${String(i)}`),
+    `${context.formatPoint(`lower(${alias}.${E})`)} as effective_from`,
+    `${context.formatPoint(`upper(${alias}.${E})`)} as effective_to`,
+    `${systemPoint('lower')} as system_from`,
+    `${systemPoint('upper')} as system_to`,
+    ...(context.audit
+      ? [
+          `${alias}.${AUDIT.recordedBy} as recorded_by`,
+          `${alias}.${AUDIT.recordedReason} as recorded_reason`,
+          `${alias}.${AUDIT.closedBy} as closed_by`,
+          `${alias}.${AUDIT.closedReason} as closed_reason`,
+        ]
+      : []),
+  ].join(', ')
+}

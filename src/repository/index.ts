@@ -1,0 +1,12 @@
+export { bitemporal } from './bitemporal.js'
+export type { DatabaseInput } from './database.js'
+export {
+  type AsOfOptions,
+  type Portion,
+  Repository,
+  type TimelineOptions,
+  type WriteOptions,
+  type WriteResult,
+} from './repository.js'
+export type { EffectiveRange, SystemRange, Version, VersionAudit } from './version.js'
+export type { NewValues, ValuesPatch } from './write-values.js'

@@ -1,0 +1,251 @@
+import type { AnyKysely } from '../any-kysely.js'
+import { ConcurrentWriteError, ConflictError, InvalidInputError, NotFoundError, OverlapError } from '../errors/errors.js'
+import { mapDatabaseError } from '../errors/map-database-error.js'
+import { type ReadStatements, readStatements } from '../read/read-sql.js'
+import type { KeyOf, TableDefinition } from '../schema/define-table.js'
+import { type DateInput, type InstantInput, toInstant } from '../time/date-input.js'
+import { backoff, transaction, type TransactionOptions } from '../transaction/transaction.js'
+import type { WriteOperation } from '../write/write-operation.js'
+import { writeSql } from '../write/write-sql.js'
+import { runStatement } from './database.js'
+import { tableSqlContext, type TableSqlContext } from './table-sql-context.js'
+import { decodeVersion, type Version } from './version.js'
+import type { NewValues, ValuesPatch } from './write-values.js'
+import { encodeAudit, encodeKey, encodePoint, encodePortion, encodeValues } from './write-input.js'
+
+/** A portion `[from, to)` of valid time; `to` omitted or `null` means unbounded. */
+export interface Portion {
+  readonly from: DateInput
+  readonly to?: DateInput | null
+}
+
+/** Options every write takes. */
+export interface WriteOptions {
+  /**
+   * Optimistic check: the system time of the key's current timeline as the
+   * caller last read it (`lastChange`, or a write's `systemTime`). If it has
+   * changed since, the write fails with `ConflictError` and writes nothing.
+   */
+  readonly expect?: InstantInput
+  /** Who makes the change (required on tables with `audit: true`). */
+  readonly actor?: string
+  /** Why (recorded on tables with `audit: true`). */
+  readonly reason?: string
+}
+
+/** What a write did. */
+export interface WriteResult {
+  /** The system time `T` the write is recorded at, or `null` if it changed nothing. */
+  readonly systemTime: string | null
+  /** Rows closed in system time (or, for rows this transaction wrote itself, replaced). */
+  readonly closed: number
+  /** Rows inserted. */
+  readonly inserted: number
+}
+
+/** Options of {@link Repository.asOf}. */
+export interface AsOfOptions {
+  /** The valid-time instant. Default: today (UTC day), or now on timestamp tables. */
+  readonly validAt?: DateInput
+  /** The system-time instant. Default: current knowledge. */
+  readonly knownAt?: InstantInput
+}
+
+/** Options of {@link Repository.timeline}. */
+export interface TimelineOptions {
+  /** The system-time instant. Default: current knowledge. */
+  readonly knownAt?: InstantInput
+}
+
+// A single write outside a transaction is its own transaction, so the
+// library may run it again after a lost race; inside one, the caller's
+// transaction helper must retry the whole transaction.
+const STATEMENT_RETRIES = 5
+
+/**
+ * The repository of one bitemporal table: range-splitting writes and as-of
+ * reads, each one SQL statement (one round trip). Immutable; `with(trx)`
+ * gives a repository bound to a transaction.
+ *
+ * @example
+ * ```ts
+ * const taxRates = bitemporal(db, taxRatesTable)
+ * const key = { state_id: 1, tax_type: 'income_tax' }
+ * await taxRates.set(key, { from: '2023-01-01' }, { rate: '0.15' })  // { systemTime: '2026-…Z', closed: 0, inserted: 1 }
+ * await taxRates.asOf(key, { validAt: '2023-05-01' })               // { values: { rate: '0.15' }, effective: { from: '2023-01-01', to: null }, … }
+ * ```
+ */
+export class Repository<D extends TableDefinition> {
+  readonly definition: D
+  readonly #db: AnyKysely
+  readonly #context: TableSqlContext
+  readonly #reads: ReadStatements
+  readonly #writes: Map<WriteOperation, string>
+
+  /** @internal Use `bitemporal(db, definition)`. */
+  constructor(db: AnyKysely, definition: D, shared?: { context: TableSqlContext; reads: ReadStatements; writes: Map<WriteOperation, string> }) {
+    this.definition = definition
+    this.#db = db
+    this.#context = shared?.context ?? tableSqlContext(definition)
+    this.#reads = shared?.reads ?? readStatements(this.#context)
+    this.#writes = shared?.writes ?? new Map<WriteOperation, string>()
+    Object.freeze(this)
+  }
+
+  /** The same repository, running its statements in `trx` (a Kysely transaction). */
+  with(trx: AnyKysely): Repository<D> {
+    return new Repository(trx, this.definition, { context: this.#context, reads: this.#reads, writes: this.#writes })
+  }
+
+  /**
+   * Runs `fn` in a transaction with a repository bound to it, retrying on
+   * `ConcurrentWriteError` (see {@link transaction}).
+   */
+  transaction<T>(fn: (repository: Repository<D>, trx: AnyKysely) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    return transaction(this.#db, (trx) => fn(this.with(trx), trx), options)
+  }
+
+  /** Adds a version over `[from, to)`; `OverlapError` if a current version overlaps it. */
+  insert(key: KeyOf<D>, portion: Portion, values: NewValues<D>, options: WriteOptions = {}): Promise<WriteResult> {
+    return this.#write('insert', key, encodePortion(this.#context, portion, 'insert'), values, true, options)
+  }
+
+  /**
+   * Over the portion the entity has exactly `values`. With `to`, the portion
+   * is `[from, to)`; without it, this is the timeline change: the portion
+   * ends at the next change point after `from`.
+   */
+  set(key: KeyOf<D>, portion: Portion, values: NewValues<D>, options: WriteOptions = {}): Promise<WriteResult> {
+    if (portion.to === undefined) {
+      const from = encodePoint(this.#context, (portion as Partial<Portion> | null)?.from, 'set: from')
+      return this.#write('setFrom', key, from, values, true, options)
+    }
+    return this.#write('set', key, encodePortion(this.#context, portion, 'set'), values, true, options)
+  }
+
+  /** `UPDATE … FOR PORTION OF`: versions overlapping the portion get `patch` inside it; gaps stay gaps. */
+  update(key: KeyOf<D>, portion: Portion, patch: ValuesPatch<D>, options: WriteOptions = {}): Promise<WriteResult> {
+    return this.#write('update', key, encodePortion(this.#context, portion, 'update'), patch, false, options)
+  }
+
+  /** The version valid at `at` gets `patch` over its whole effective range; `NotFoundError` if none is. */
+  correct(key: KeyOf<D>, at: { readonly at: DateInput }, patch: ValuesPatch<D>, options: WriteOptions = {}): Promise<WriteResult> {
+    const point = encodePoint(this.#context, (at as Partial<{ at: DateInput }> | null)?.at, 'correct: at')
+    return this.#write('correct', key, point, patch, false, options)
+  }
+
+  /** `DELETE … FOR PORTION OF`: validity is removed over the portion; without `to`, from `from` on. */
+  delete(key: KeyOf<D>, portion: Portion, options: WriteOptions = {}): Promise<WriteResult> {
+    return this.#write('delete', key, encodePortion(this.#context, portion, 'delete'), {}, false, options)
+  }
+
+  /** The version valid at `validAt` as known at `knownAt`, or `undefined`. */
+  async asOf(key: KeyOf<D>, options: AsOfOptions = {}): Promise<Version<D> | undefined> {
+    const parameters = [
+      ...encodeKey(this.#context, key),
+      options.validAt === undefined ? null : encodePoint(this.#context, options.validAt, 'asOf: validAt'),
+    ]
+    const rows =
+      options.knownAt === undefined
+        ? await this.#read(this.#reads.asOfCurrent, parameters)
+        : await this.#read(this.#reads.asOfKnown, [...parameters, toInstant(options.knownAt, 'asOf: knownAt')])
+    const [row] = rows
+    return row === undefined ? undefined : decodeVersion<D>(this.#context, row)
+  }
+
+  /** The timeline known at `knownAt` (default: current knowledge), ordered by effective start. */
+  async timeline(key: KeyOf<D>, options: TimelineOptions = {}): Promise<Version<D>[]> {
+    const parameters = encodeKey(this.#context, key)
+    const rows =
+      options.knownAt === undefined
+        ? await this.#read(this.#reads.timelineCurrent, parameters)
+        : await this.#read(this.#reads.timelineKnown, [...parameters, toInstant(options.knownAt, 'timeline: knownAt')])
+    return rows.map((row) => decodeVersion<D>(this.#context, row))
+  }
+
+  /** Every version ever recorded for the key, ordered by system start, then effective start. */
+  async history(key: KeyOf<D>): Promise<Version<D>[]> {
+    const rows = await this.#read(this.#reads.history, encodeKey(this.#context, key))
+    return rows.map((row) => decodeVersion<D>(this.#context, row))
+  }
+
+  /** The system time of the last change to the key's current timeline (for `expect`), or `null` if it has none. */
+  async lastChange(key: KeyOf<D>): Promise<string | null> {
+    const [row] = await this.#read(this.#reads.lastChange, encodeKey(this.#context, key))
+    return row?.['system_time'] ?? null
+  }
+
+  async #read(text: string, parameters: readonly unknown[]): Promise<Readonly<Record<string, string | null>>[]> {
+    try {
+      return (await runStatement(this.#db, text, parameters)) as Readonly<Record<string, string | null>>[]
+    } catch (error) {
+      throw mapDatabaseError(error)
+    }
+  }
+
+  async #write(
+    operation: WriteOperation,
+    key: unknown,
+    target: unknown,
+    values: unknown,
+    complete: boolean,
+    options: WriteOptions,
+  ): Promise<WriteResult> {
+    const untrusted: unknown = options
+    if (typeof untrusted !== 'object' || untrusted === null) {
+      throw new InvalidInputError(`bitemporal: ${operation}: options must be an object { expect?, actor?, reason? }`)
+    }
+    const parameters = [
+      ...encodeKey(this.#context, key),
+      target,
+      options.expect === undefined ? null : toInstant(options.expect, `${operation}: expect`),
+      ...encodeAudit(this.#context, options),
+      ...encodeValues(this.#context, values, complete, operation === 'setFrom' ? 'set' : operation),
+    ]
+    let text = this.#writes.get(operation)
+    if (text === undefined) {
+      text = writeSql(this.#context, operation)
+      this.#writes.set(operation, text)
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return this.#result(operation, await runStatement(this.#db, text, parameters))
+      } catch (error) {
+        const mapped = this.#mapWriteError(operation, error)
+        if (!mapped.retryable || this.#db.isTransaction || attempt >= STATEMENT_RETRIES) throw mapped
+        await backoff(attempt)
+      }
+    }
+  }
+
+  #mapWriteError(operation: WriteOperation, error: unknown): ReturnType<typeof mapDatabaseError> {
+    const mapped = mapDatabaseError(error)
+    // The statement never inserts over a version it can see; an exclusion
+    // violation means a concurrent transaction inserted one first.
+    if (mapped instanceof OverlapError && operation !== 'insert') {
+      return new ConcurrentWriteError(`bitemporal: ${operation} on ${this.definition.name} met a version a concurrent transaction inserted; run it again`, {
+        cause: error,
+        sqlState: mapped.sqlState,
+      })
+    }
+    return mapped
+  }
+
+  #result(operation: WriteOperation, rows: readonly Readonly<Record<string, unknown>>[]): WriteResult {
+    const [row] = rows
+    const name = this.definition.name
+    if (row === undefined) throw new Error(`bitemporal: ${operation} on ${name} returned no status row`)
+    if (row['outdated'] === true) {
+      throw new ConflictError(`bitemporal: ${operation} on ${name}: the key's timeline changed after the expected system time; read it again and retry`)
+    }
+    if (row['overlapping'] === true) {
+      throw new OverlapError(`bitemporal: insert on ${name}: a current version of the key overlaps the portion; use set or update to change it`)
+    }
+    if (row['found'] === false) {
+      throw new NotFoundError(`bitemporal: correct on ${name}: no current version of the key is valid at that date`)
+    }
+    const closed = Number(row['closed'])
+    const inserted = Number(row['inserted'])
+    return Object.freeze({ systemTime: closed + inserted === 0 ? null : String(row['system_time']), closed, inserted })
+  }
+}

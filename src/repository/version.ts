@@ -1,0 +1,62 @@
+import type { KeyOf, TableDefinition, ValuesOf } from '../schema/define-table.js'
+import type { TableSqlContext } from './table-sql-context.js'
+
+/** A range of valid time: `'YYYY-MM-DD'` days (or ISO instants), `to` exclusive, `null` for unbounded. */
+export interface EffectiveRange {
+  readonly from: string
+  readonly to: string | null
+}
+
+/** A range of system time: lossless UTC ISO strings with microseconds, `to` `null` while current. */
+export interface SystemRange {
+  readonly from: string
+  readonly to: string | null
+}
+
+/** Who recorded a version and who closed it, on tables with `audit: true`. */
+export interface VersionAudit {
+  readonly recordedBy: string
+  readonly recordedReason: string | null
+  readonly closedBy: string | null
+  readonly closedReason: string | null
+}
+
+/** One row of a bitemporal table. */
+export interface Version<D extends TableDefinition> {
+  readonly key: KeyOf<D>
+  readonly values: ValuesOf<D>
+  readonly effective: EffectiveRange
+  readonly system: SystemRange
+  /** Present on tables with `audit: true`. */
+  readonly audit?: VersionAudit
+}
+
+type Row = Readonly<Record<string, string | null>>
+
+/** Builds a frozen {@link Version} from a row selected with `versionColumns`. */
+export function decodeVersion<D extends TableDefinition>(context: TableSqlContext, row: Row): Version<D> {
+  const key: Record<string, unknown> = {}
+  context.keys.forEach((codec, i) => {
+    key[codec.column.name] = codec.decode(row[`k${String(i)}`] ?? null)
+  })
+  const values: Record<string, unknown> = {}
+  context.values.forEach((codec, i) => {
+    values[codec.column.name] = codec.decode(row[`v${String(i)}`] ?? null)
+  })
+  const version = {
+    key: Object.freeze(key) as KeyOf<D>,
+    values: Object.freeze(values) as ValuesOf<D>,
+    effective: Object.freeze({ from: row['effective_from'] ?? '', to: row['effective_to'] ?? null }),
+    system: Object.freeze({ from: row['system_from'] ?? '', to: row['system_to'] ?? null }),
+  }
+  if (!context.audit) return Object.freeze(version)
+  return Object.freeze({
+    ...version,
+    audit: Object.freeze({
+      recordedBy: row['recorded_by'] ?? '',
+      recordedReason: row['recorded_reason'] ?? null,
+      closedBy: row['closed_by'] ?? null,
+      closedReason: row['closed_reason'] ?? null,
+    }),
+  })
+}

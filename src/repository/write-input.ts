@@ -1,0 +1,104 @@
+import { RANGE_LB_INC, RANGE_UB_INF, Range } from 'postgres-range'
+import { InvalidInputError } from '../errors/errors.js'
+import { instantMicros, toDay, toInstant } from '../time/date-input.js'
+import type { TableSqlContext } from './table-sql-context.js'
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  const prototype: unknown = Object.getPrototypeOf(value)
+  return prototype === Object.prototype || prototype === null
+}
+
+const tableName = (context: TableSqlContext): string => context.definition.name
+
+/** The key as parameters `$1 … $k`: exactly the key columns, none null. */
+export function encodeKey(context: TableSqlContext, key: unknown): unknown[] {
+  const names = context.keys.map((k) => k.column.name)
+  if (!isPlainObject(key)) {
+    throw new InvalidInputError(`bitemporal: the key of "${tableName(context)}" must be an object { ${names.join(', ')} }`)
+  }
+  const unknown = Object.keys(key).filter((name) => !names.includes(name))
+  if (unknown.length > 0) {
+    throw new InvalidInputError(
+      `bitemporal: ${unknown.map((n) => JSON.stringify(n.slice(0, 60))).join(', ')} ${unknown.length === 1 ? 'is not a key column' : 'are not key columns'} of "${tableName(context)}"; the key is { ${names.join(', ')} }`,
+    )
+  }
+  return context.keys.map((codec) => {
+    const value = key[codec.column.name]
+    if (value === undefined || value === null) {
+      throw new InvalidInputError(`bitemporal: key column "${codec.column.name}" of "${tableName(context)}" is missing`)
+    }
+    return codec.encode(value, tableName(context))
+  })
+}
+
+/** A point of valid time: a day, or an instant on `effective: 'timestamp'` tables. */
+export function encodePoint(context: TableSqlContext, point: unknown, what: string): string {
+  return context.definition.validTime === 'date' ? toDay(point, what) : toInstant(point, what)
+}
+
+function before(context: TableSqlContext, a: string, b: string): boolean {
+  return context.definition.validTime === 'date' ? a < b : instantMicros(a) < instantMicros(b)
+}
+
+/** `[from, to)` as a range parameter; `to` omitted or null means unbounded. */
+export function encodePortion(context: TableSqlContext, portion: unknown, operation: string): Range<string> {
+  if (!isPlainObject(portion)) {
+    throw new InvalidInputError(`bitemporal: ${operation} takes a portion { from, to? } of valid time`)
+  }
+  const from = encodePoint(context, portion['from'], `${operation}: from`)
+  const rawTo = portion['to']
+  if (rawTo === undefined || rawTo === null) return new Range(from, null, RANGE_LB_INC | RANGE_UB_INF)
+  const to = encodePoint(context, rawTo, `${operation}: to`)
+  if (!before(context, from, to)) {
+    throw new InvalidInputError(
+      `bitemporal: ${operation}: the portion [${from}, ${to}) is ${from === to ? 'empty' : 'reversed'}; 'to' is exclusive and must come after 'from'`,
+    )
+  }
+  return new Range(from, to, RANGE_LB_INC)
+}
+
+/**
+ * The value parameters: for each value column, whether it was given and its
+ * value. `complete` (set, insert) also requires every `not null` column
+ * without a default.
+ */
+export function encodeValues(context: TableSqlContext, values: unknown, complete: boolean, operation: string): unknown[] {
+  if (!isPlainObject(values)) {
+    throw new InvalidInputError(`bitemporal: ${operation} takes the values as an object of column name to value`)
+  }
+  const names = context.values.map((v) => v.column.name)
+  const unknown = Object.keys(values).filter((name) => !names.includes(name))
+  if (unknown.length > 0) {
+    throw new InvalidInputError(
+      `bitemporal: ${operation}: ${unknown.map((n) => JSON.stringify(n.slice(0, 60))).join(', ')} ${unknown.length === 1 ? 'is not a value column' : 'are not value columns'} of "${tableName(context)}"; its values are { ${names.join(', ')} }`,
+    )
+  }
+  return context.values.flatMap((codec) => {
+    const given = Object.prototype.hasOwnProperty.call(values, codec.column.name) && values[codec.column.name] !== undefined
+    const value = given ? values[codec.column.name] : null
+    const required = codec.column.notNull === true && codec.column.default === undefined
+    if (value === null && required && (given || complete)) {
+      throw new InvalidInputError(`bitemporal: ${operation}: "${codec.column.name}" of "${tableName(context)}" is not null; give it a value`)
+    }
+    return [given, codec.encode(value, tableName(context))]
+  })
+}
+
+/** `{ actor, reason }` of a write on an audited table; `actor` is required there. */
+export function encodeAudit(context: TableSqlContext, options: { readonly actor?: unknown; readonly reason?: unknown }): unknown[] {
+  if (!context.audit) {
+    if (options.actor !== undefined || options.reason !== undefined) {
+      throw new InvalidInputError(`bitemporal: "${tableName(context)}" records no actor or reason; define it with audit: true to record them`)
+    }
+    return []
+  }
+  const { actor, reason } = options
+  if (typeof actor !== 'string' || actor.trim() === '' || actor.includes('\0')) {
+    throw new InvalidInputError(`bitemporal: "${tableName(context)}" is audited: every write needs { actor } naming who makes the change`)
+  }
+  if (reason !== undefined && reason !== null && (typeof reason !== 'string' || reason.includes('\0'))) {
+    throw new InvalidInputError(`bitemporal: reason must be a string`)
+  }
+  return [actor, reason ?? null]
+}

@@ -1,0 +1,80 @@
+import { isValid, parseISO } from 'date-fns'
+import { InvalidInputError } from '../errors/errors.js'
+
+/** A calendar day: `'YYYY-MM-DD'`, or a `Date` taken by its UTC calendar day. */
+export type DateInput = string | Date
+
+/** A point in time: an ISO 8601 string with `Z` or an offset (microseconds kept), or a `Date`. */
+export type InstantInput = string | Date
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/
+// An offset is required: without one PostgreSQL would read the time in the session's TimeZone.
+const INSTANT = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}:?\d{2})$/i
+
+function describe(input: unknown): string {
+  if (typeof input === 'string') return JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input)
+  if (input instanceof Date) return 'an invalid Date'
+  return typeof input === 'number' ? `the number ${input}` : String(input)
+}
+
+/**
+ * Validates a calendar day and returns it as `'YYYY-MM-DD'`. A `Date` gives
+ * its UTC day, never the local one, so the result does not depend on `TZ`.
+ *
+ * @throws {InvalidInputError} for anything else, including days that do not
+ *   exist (`'2023-02-30'`) and years outside 0001–9999.
+ */
+export function toDay(input: unknown, what: string): string {
+  if (input instanceof Date) {
+    if (!isValid(input)) throw new InvalidInputError(`bitemporal: ${what} is an invalid Date`)
+    const day = input.toISOString().slice(0, 10)
+    if (!DAY.test(day)) throw new InvalidInputError(`bitemporal: ${what} (${input.toISOString()}) is outside the years 0001–9999`)
+    return day
+  }
+  if (typeof input !== 'string' || !DAY.test(input) || input.startsWith('0000') || !isValid(parseISO(input))) {
+    throw new InvalidInputError(`bitemporal: ${what} must be a date 'YYYY-MM-DD' that exists (or a Date), got ${describe(input)}`)
+  }
+  return input
+}
+
+/**
+ * Validates a point in time and returns it as an ISO string PostgreSQL reads
+ * the same way in every session. Microseconds in a string are kept (a `Date`
+ * has only milliseconds).
+ *
+ * @throws {InvalidInputError} for anything else, including a string without
+ *   `Z` or an offset, which would be read in the session's time zone.
+ */
+export function toInstant(input: unknown, what: string): string {
+  if (input instanceof Date) {
+    if (!isValid(input)) throw new InvalidInputError(`bitemporal: ${what} is an invalid Date`)
+    return input.toISOString()
+  }
+  const match = typeof input === 'string' ? INSTANT.exec(input) : null
+  const [, day = '', hours = '', minutes = '', seconds = ''] = match ?? []
+  if (
+    match === null ||
+    !isValid(parseISO(day)) ||
+    day.startsWith('0000') ||
+    Number(hours) > 23 ||
+    Number(minutes) > 59 ||
+    Number(seconds) > 59 ||
+    Number.isNaN(Date.parse((input as string).replace(/\.\d+/, '')))
+  ) {
+    throw new InvalidInputError(
+      `bitemporal: ${what} must be an ISO 8601 time with Z or an offset, e.g. '2023-10-16T09:30:00.123456Z' (or a Date), got ${describe(input)}`,
+    )
+  }
+  return input as string
+}
+
+/**
+ * Microseconds since the epoch of a string {@link toInstant} accepted, for
+ * comparing bounds without losing the digits a `Date` drops.
+ */
+export function instantMicros(instant: string): bigint {
+  const match = INSTANT.exec(instant)
+  const fraction = (match?.[5] ?? '').padEnd(6, '0')
+  const wholeSeconds = instant.replace(/\.\d+/, '')
+  return BigInt(Date.parse(wholeSeconds)) * 1000n + BigInt(fraction)
+}

@@ -1,0 +1,1 @@
+export type { DateInput, InstantInput } from './date-input.js'

@@ -1,0 +1,1 @@
+export { transaction, type TransactionOptions } from './transaction.js'

@@ -1,0 +1,131 @@
+import { parse as parseArray } from 'postgres-array'
+import { InvalidInputError } from '../errors/errors.js'
+import type { ColumnDefinition } from '../schema/define-table.js'
+import { quoteIdentifier } from '../schema/identifier.js'
+import { toDay, toInstant } from '../time/date-input.js'
+
+/**
+ * How one column's values cross between JavaScript and PostgreSQL, decided
+ * by the library and not by the caller's `pg` type parsers (spec section 5):
+ * every column is read as text formatted in SQL independently of DateStyle
+ * and TimeZone, and parsed here by its declared type.
+ */
+export interface ColumnCodec {
+  readonly column: ColumnDefinition
+  /** `$n::type` for a parameter. */
+  readonly parameterType: string
+  /** A SQL expression that reads the column of `alias` as text. */
+  output(alias: string): string
+  decode(text: string | null): unknown
+  /** Checks and converts a JavaScript value into a query parameter. */
+  encode(value: unknown, table: string): unknown
+}
+
+type Kind = 'number' | 'exact' | 'text' | 'date' | 'timestamp' | 'timestamptz' | 'boolean' | 'bytea' | 'json' | 'other'
+
+const KINDS: Readonly<Record<string, Kind>> = {
+  smallint: 'number', integer: 'number', int: 'number', int2: 'number', int4: 'number', serial: 'number', smallserial: 'number',
+  real: 'number', float4: 'number', float8: 'number', double: 'number',
+  bigint: 'exact', int8: 'exact', bigserial: 'exact', numeric: 'exact', decimal: 'exact', money: 'exact',
+  text: 'text', varchar: 'text', character: 'text', char: 'text', citext: 'text', uuid: 'text', name: 'text',
+  date: 'date', timestamptz: 'timestamptz', timestamp: 'timestamp',
+  boolean: 'boolean', bool: 'boolean', bytea: 'bytea', json: 'json', jsonb: 'json',
+}
+
+function kindOf(type: string): Kind {
+  const word = type.split(/[\s([]/, 1)[0] ?? ''
+  const kind = KINDS[word] ?? 'other'
+  return kind === 'timestamp' && / with time zone/.test(type) ? 'timestamptz' : kind
+}
+
+const INSTANT_FORMAT = `'YYYY-MM-DD"T"HH24:MI:SS.US'`
+
+function outputSql(kind: Kind, column: string): string {
+  switch (kind) {
+    case 'date':
+      return `to_char(${column}, 'YYYY-MM-DD')`
+    case 'timestamp':
+      return `to_char(${column}, ${INSTANT_FORMAT})`
+    case 'timestamptz':
+      return `to_char(${column} at time zone 'UTC', ${INSTANT_FORMAT.slice(0, -1)}"Z"')`
+    case 'bytea':
+      return `encode(${column}, 'hex')`
+    default:
+      return `${column}::text`
+  }
+}
+
+function decodeScalar(kind: Kind, text: string): unknown {
+  switch (kind) {
+    case 'number':
+      return Number(text)
+    case 'boolean':
+      return text === 't' || text === 'true'
+    case 'json':
+      return JSON.parse(text) as unknown
+    case 'bytea':
+      return new Uint8Array(Buffer.from(text.startsWith('\\x') ? text.slice(2) : text, 'hex'))
+    default:
+      return text
+  }
+}
+
+function encodeScalar(kind: Kind, value: unknown, where: string): unknown {
+  const wrong = (expected: string): InvalidInputError =>
+    new InvalidInputError(`bitemporal: ${where} must be ${expected}, got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeof value}`)
+  switch (kind) {
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw wrong('a finite number')
+      return value
+    case 'exact':
+      if (typeof value === 'bigint') return value.toString()
+      if (typeof value === 'number' && Number.isFinite(value)) return String(value)
+      if (typeof value !== 'string' || !/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value.trim())) throw wrong('a decimal number as a string (or a finite number or bigint)')
+      return value
+    case 'boolean':
+      if (typeof value !== 'boolean') throw wrong('true or false')
+      return value
+    case 'date':
+      return toDay(value, where)
+    case 'timestamptz':
+      return toInstant(value, where)
+    case 'timestamp':
+      if (value instanceof Date) return toInstant(value, where).slice(0, -1)
+      if (typeof value !== 'string') throw wrong('a timestamp string')
+      return value
+    case 'json':
+      return JSON.stringify(value)
+    case 'bytea':
+      if (!(value instanceof Uint8Array)) throw wrong('a Uint8Array')
+      return Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+    case 'text':
+      if (typeof value !== 'string') throw wrong('a string')
+      if (value.includes('\0')) throw new InvalidInputError(`bitemporal: ${where} contains a NUL character, which PostgreSQL text cannot hold`)
+      return value
+    default:
+      return value
+  }
+}
+
+/** The codec of one column of a table definition. */
+export function columnCodec(column: ColumnDefinition): ColumnCodec {
+  const isArray = column.type.endsWith(']')
+  const kind = kindOf(column.type)
+  const quoted = quoteIdentifier(column.name)
+  return Object.freeze({
+    column,
+    parameterType: column.type,
+    output: (alias: string) => (isArray ? `${alias}.${quoted}::text` : outputSql(kind, `${alias}.${quoted}`)),
+    decode: (text: string | null) => {
+      if (text === null) return null
+      return isArray ? parseArray(text, (element) => decodeScalar(kind, element)) : decodeScalar(kind, text)
+    },
+    encode: (value: unknown, table: string) => {
+      const where = `value of column "${column.name}" of "${table}"`
+      if (value === null || value === undefined) return null
+      if (!isArray || kind === 'json') return encodeScalar(kind, value, where)
+      if (!Array.isArray(value)) throw new InvalidInputError(`bitemporal: ${where} must be an array`)
+      return value.map((element: unknown, index) => (element === null ? null : encodeScalar(kind, element, `${where}[${index}]`)))
+    },
+  })
+}
