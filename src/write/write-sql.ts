@@ -171,8 +171,9 @@ checks as (
   select
     (select n from seen) <> (select count(*) from locked) as lost_race,
     exists (select 1 from changed c where lower(c.${S}) > bitemporal.system_time() or (lower(c.${S}) = bitemporal.system_time() and not c.own)) as stale,
-    coalesce(${p(layout.expect)}::timestamptz at time zone 'UTC' < (
-      select max(greatest(lower(h.${S}), upper(h.${S}))) from ${table} as h where ${context.keyMatches('h')}), false) as outdated,
+    case when ${p(layout.expect)}::timestamptz is null then false
+      else coalesce(${p(layout.expect)}::timestamptz at time zone 'UTC' < (
+        select max(greatest(lower(h.${S}), upper(h.${S}))) from ${table} as h where ${context.keyMatches('h')}), false) end as outdated,
     ${operation === 'insert' ? 'exists (select 1 from locked)' : 'false'} as overlapping,
     ${operation === 'correct' ? 'exists (select 1 from locked)' : 'true'} as found
 ),
