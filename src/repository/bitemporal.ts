@@ -1,6 +1,6 @@
 import type { TableDefinition } from '../schema/define-table.js'
 import { type DatabaseInput, toKysely } from './database.js'
-import { Repository } from './repository.js'
+import { Repository, type RepositoryOptions } from './repository.js'
 
 /**
  * The repository of one bitemporal table over `db`: a Kysely instance, a
@@ -16,6 +16,6 @@ import { Repository } from './repository.js'
  * await taxRates.set({ state_id: 1, tax_type: 'income_tax' }, { from: '2023-01-01' }, { rate: '0.15' })
  * ```
  */
-export function bitemporal<D extends TableDefinition>(db: DatabaseInput, definition: D): Repository<D> {
-  return new Repository(toKysely(db), definition)
+export function bitemporal<D extends TableDefinition>(db: DatabaseInput, definition: D, options: RepositoryOptions = {}): Repository<D> {
+  return new Repository(toKysely(db), definition, options)
 }

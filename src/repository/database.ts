@@ -1,6 +1,7 @@
 import { CompiledQuery, Kysely, PostgresDialect } from 'kysely'
 import type pg from 'pg'
 import type { AnyKysely } from '../any-kysely.js'
+import { NamedStatement } from './named-statement.js'
 
 /** What the repository and the transaction helper accept: a Kysely instance or transaction, or a `pg.Pool`. */
 export type DatabaseInput = AnyKysely | pg.Pool
@@ -19,12 +20,22 @@ export function toKysely(db: DatabaseInput): AnyKysely {
   return new Kysely({ dialect: new PostgresDialect({ pool: db }) })
 }
 
-/** Runs one statement: one round trip. Rows come back as the statement's text columns. */
+/**
+ * Runs one statement: one round trip. Without the caller's Kysely plugins
+ * (a `CamelCasePlugin` must not rename the library's result columns). A
+ * {@link NamedStatement} is prepared once per connection by `pg`; its
+ * parameters and text travel as usual.
+ */
 export async function runStatement(
   db: AnyKysely,
-  text: string,
+  text: string | NamedStatement,
   parameters: readonly unknown[],
 ): Promise<readonly Readonly<Record<string, unknown>>[]> {
-  const result = await db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, [...parameters]))
+  // pg copies name, text and values out of the config object it is given, and
+  // sets `values` on it first, so each call gets its own object.
+  const query = typeof text === 'string' ? text : new NamedStatement(text.text, text.name)
+  const result = await db
+    .withoutPlugins()
+    .executeQuery<Record<string, unknown>>(CompiledQuery.raw(query as unknown as string, [...parameters]))
   return result.rows
 }

@@ -4,6 +4,7 @@ export {
   type AsOfOptions,
   type Portion,
   Repository,
+  type RepositoryOptions,
   type TimelineOptions,
   type WriteOptions,
   type WriteResult,

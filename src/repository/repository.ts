@@ -8,6 +8,7 @@ import { backoff, transaction, type TransactionOptions } from '../transaction/tr
 import type { WriteOperation } from '../write/write-operation.js'
 import { writeSql } from '../write/write-sql.js'
 import { runStatement } from './database.js'
+import { NamedStatement } from './named-statement.js'
 import { tableSqlContext, type TableSqlContext } from './table-sql-context.js'
 import { decodeVersion, type Version } from './version.js'
 import type { NewValues, ValuesPatch } from './write-values.js'
@@ -41,6 +42,17 @@ export interface WriteResult {
   readonly closed: number
   /** Rows inserted. */
   readonly inserted: number
+}
+
+/** Options of {@link bitemporal}. */
+export interface RepositoryOptions {
+  /**
+   * Prepare each statement once per connection (a named statement) instead
+   * of parsing and planning it on every call. Turn off behind a pooler that
+   * cannot keep prepared statements (PgBouncer in transaction mode before
+   * 1.21). Default: `true`.
+   */
+  readonly prepare?: boolean
 }
 
 /** Options of {@link Repository.asOf}. */
@@ -78,23 +90,19 @@ const STATEMENT_RETRIES = 5
 export class Repository<D extends TableDefinition> {
   readonly definition: D
   readonly #db: AnyKysely
-  readonly #context: TableSqlContext
-  readonly #reads: ReadStatements
-  readonly #writes: Map<WriteOperation, string>
+  readonly #statements: Statements
 
   /** @internal Use `bitemporal(db, definition)`. */
-  constructor(db: AnyKysely, definition: D, shared?: { context: TableSqlContext; reads: ReadStatements; writes: Map<WriteOperation, string> }) {
+  constructor(db: AnyKysely, definition: D, options: RepositoryOptions = {}, statements?: Statements) {
     this.definition = definition
     this.#db = db
-    this.#context = shared?.context ?? tableSqlContext(definition)
-    this.#reads = shared?.reads ?? readStatements(this.#context)
-    this.#writes = shared?.writes ?? new Map<WriteOperation, string>()
+    this.#statements = statements ?? new Statements(tableSqlContext(definition), options.prepare ?? true)
     Object.freeze(this)
   }
 
   /** The same repository, running its statements in `trx` (a Kysely transaction). */
   with(trx: AnyKysely): Repository<D> {
-    return new Repository(trx, this.definition, { context: this.#context, reads: this.#reads, writes: this.#writes })
+    return new Repository(trx, this.definition, {}, this.#statements)
   }
 
   /**
@@ -107,7 +115,7 @@ export class Repository<D extends TableDefinition> {
 
   /** Adds a version over `[from, to)`; `OverlapError` if a current version overlaps it. */
   insert(key: KeyOf<D>, portion: Portion, values: NewValues<D>, options: WriteOptions = {}): Promise<WriteResult> {
-    return this.#write('insert', key, encodePortion(this.#context, portion, 'insert'), values, true, options)
+    return this.#write('insert', key, encodePortion(this.#statements.context, portion, 'insert'), values, true, options)
   }
 
   /**
@@ -117,65 +125,65 @@ export class Repository<D extends TableDefinition> {
    */
   set(key: KeyOf<D>, portion: Portion, values: NewValues<D>, options: WriteOptions = {}): Promise<WriteResult> {
     if (portion.to === undefined) {
-      const from = encodePoint(this.#context, (portion as Partial<Portion> | null)?.from, 'set: from')
+      const from = encodePoint(this.#statements.context, (portion as Partial<Portion> | null)?.from, 'set: from')
       return this.#write('setFrom', key, from, values, true, options)
     }
-    return this.#write('set', key, encodePortion(this.#context, portion, 'set'), values, true, options)
+    return this.#write('set', key, encodePortion(this.#statements.context, portion, 'set'), values, true, options)
   }
 
   /** `UPDATE … FOR PORTION OF`: versions overlapping the portion get `patch` inside it; gaps stay gaps. */
   update(key: KeyOf<D>, portion: Portion, patch: ValuesPatch<D>, options: WriteOptions = {}): Promise<WriteResult> {
-    return this.#write('update', key, encodePortion(this.#context, portion, 'update'), patch, false, options)
+    return this.#write('update', key, encodePortion(this.#statements.context, portion, 'update'), patch, false, options)
   }
 
   /** The version valid at `at` gets `patch` over its whole effective range; `NotFoundError` if none is. */
   correct(key: KeyOf<D>, at: { readonly at: DateInput }, patch: ValuesPatch<D>, options: WriteOptions = {}): Promise<WriteResult> {
-    const point = encodePoint(this.#context, (at as Partial<{ at: DateInput }> | null)?.at, 'correct: at')
+    const point = encodePoint(this.#statements.context, (at as Partial<{ at: DateInput }> | null)?.at, 'correct: at')
     return this.#write('correct', key, point, patch, false, options)
   }
 
   /** `DELETE … FOR PORTION OF`: validity is removed over the portion; without `to`, from `from` on. */
   delete(key: KeyOf<D>, portion: Portion, options: WriteOptions = {}): Promise<WriteResult> {
-    return this.#write('delete', key, encodePortion(this.#context, portion, 'delete'), {}, false, options)
+    return this.#write('delete', key, encodePortion(this.#statements.context, portion, 'delete'), {}, false, options)
   }
 
   /** The version valid at `validAt` as known at `knownAt`, or `undefined`. */
   async asOf(key: KeyOf<D>, options: AsOfOptions = {}): Promise<Version<D> | undefined> {
     const parameters = [
-      ...encodeKey(this.#context, key),
-      options.validAt === undefined ? null : encodePoint(this.#context, options.validAt, 'asOf: validAt'),
+      ...encodeKey(this.#statements.context, key),
+      options.validAt === undefined ? null : encodePoint(this.#statements.context, options.validAt, 'asOf: validAt'),
     ]
     const rows =
       options.knownAt === undefined
-        ? await this.#read(this.#reads.asOfCurrent, parameters)
-        : await this.#read(this.#reads.asOfKnown, [...parameters, toInstant(options.knownAt, 'asOf: knownAt')])
+        ? await this.#read(this.#statements.read.asOfCurrent, parameters)
+        : await this.#read(this.#statements.read.asOfKnown, [...parameters, toInstant(options.knownAt, 'asOf: knownAt')])
     const [row] = rows
-    return row === undefined ? undefined : decodeVersion<D>(this.#context, row)
+    return row === undefined ? undefined : decodeVersion<D>(this.#statements.context, row)
   }
 
   /** The timeline known at `knownAt` (default: current knowledge), ordered by effective start. */
   async timeline(key: KeyOf<D>, options: TimelineOptions = {}): Promise<Version<D>[]> {
-    const parameters = encodeKey(this.#context, key)
+    const parameters = encodeKey(this.#statements.context, key)
     const rows =
       options.knownAt === undefined
-        ? await this.#read(this.#reads.timelineCurrent, parameters)
-        : await this.#read(this.#reads.timelineKnown, [...parameters, toInstant(options.knownAt, 'timeline: knownAt')])
-    return rows.map((row) => decodeVersion<D>(this.#context, row))
+        ? await this.#read(this.#statements.read.timelineCurrent, parameters)
+        : await this.#read(this.#statements.read.timelineKnown, [...parameters, toInstant(options.knownAt, 'timeline: knownAt')])
+    return rows.map((row) => decodeVersion<D>(this.#statements.context, row))
   }
 
   /** Every version ever recorded for the key, ordered by system start, then effective start. */
   async history(key: KeyOf<D>): Promise<Version<D>[]> {
-    const rows = await this.#read(this.#reads.history, encodeKey(this.#context, key))
-    return rows.map((row) => decodeVersion<D>(this.#context, row))
+    const rows = await this.#read(this.#statements.read.history, encodeKey(this.#statements.context, key))
+    return rows.map((row) => decodeVersion<D>(this.#statements.context, row))
   }
 
   /** The system time of the last change to the key's current timeline (for `expect`), or `null` if it has none. */
   async lastChange(key: KeyOf<D>): Promise<string | null> {
-    const [row] = await this.#read(this.#reads.lastChange, encodeKey(this.#context, key))
+    const [row] = await this.#read(this.#statements.read.lastChange, encodeKey(this.#statements.context, key))
     return row?.['system_time'] ?? null
   }
 
-  async #read(text: string, parameters: readonly unknown[]): Promise<Readonly<Record<string, string | null>>[]> {
+  async #read(text: string | NamedStatement, parameters: readonly unknown[]): Promise<Readonly<Record<string, string | null>>[]> {
     try {
       return (await runStatement(this.#db, text, parameters)) as Readonly<Record<string, string | null>>[]
     } catch (error) {
@@ -196,17 +204,13 @@ export class Repository<D extends TableDefinition> {
       throw new InvalidInputError(`bitemporal: ${operation}: options must be an object { expect?, actor?, reason? }`)
     }
     const parameters = [
-      ...encodeKey(this.#context, key),
+      ...encodeKey(this.#statements.context, key),
       target,
       options.expect === undefined ? null : toInstant(options.expect, `${operation}: expect`),
-      ...encodeAudit(this.#context, options),
-      ...encodeValues(this.#context, values, complete, operation === 'setFrom' ? 'set' : operation),
+      ...encodeAudit(this.#statements.context, options),
+      ...encodeValues(this.#statements.context, values, complete, operation === 'setFrom' ? 'set' : operation),
     ]
-    let text = this.#writes.get(operation)
-    if (text === undefined) {
-      text = writeSql(this.#context, operation)
-      this.#writes.set(operation, text)
-    }
+    const text = this.#statements.write(operation)
     for (let attempt = 0; ; attempt++) {
       try {
         return this.#result(operation, await runStatement(this.#db, text, parameters))
@@ -247,5 +251,40 @@ export class Repository<D extends TableDefinition> {
     const closed = Number(row['closed'])
     const inserted = Number(row['inserted'])
     return Object.freeze({ systemTime: closed + inserted === 0 ? null : String(row['system_time']), closed, inserted })
+  }
+}
+
+/** The statements of one table, built once and shared by every repository of it (`with`). */
+class Statements {
+  readonly context: TableSqlContext
+  readonly read: { readonly [K in keyof ReadStatements]: string | NamedStatement }
+  readonly #prepare: boolean
+  readonly #writes = new Map<WriteOperation, string | NamedStatement>()
+
+  constructor(context: TableSqlContext, prepare: boolean) {
+    this.context = context
+    this.#prepare = prepare
+    const reads = readStatements(context)
+    this.read = Object.freeze({
+      asOfCurrent: this.#named(reads.asOfCurrent),
+      asOfKnown: this.#named(reads.asOfKnown),
+      timelineCurrent: this.#named(reads.timelineCurrent),
+      timelineKnown: this.#named(reads.timelineKnown),
+      history: this.#named(reads.history),
+      lastChange: this.#named(reads.lastChange),
+    })
+  }
+
+  write(operation: WriteOperation): string | NamedStatement {
+    let statement = this.#writes.get(operation)
+    if (statement === undefined) {
+      statement = this.#named(writeSql(this.context, operation))
+      this.#writes.set(operation, statement)
+    }
+    return statement
+  }
+
+  #named(text: string): string | NamedStatement {
+    return this.#prepare ? new NamedStatement(text) : text
   }
 }
