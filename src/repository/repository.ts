@@ -114,7 +114,7 @@ export class Repository<D extends TableDefinition> {
   }
 
   /** Adds a version over `[from, to)`; `OverlapError` if a current version overlaps it. */
-  insert(key: KeyOf<D>, portion: Portion, values: NewValues<D>, options: WriteOptions = {}): Promise<WriteResult> {
+  async insert(key: KeyOf<D>, portion: Portion, values: NewValues<D>, options: WriteOptions = {}): Promise<WriteResult> {
     return this.#write('insert', key, encodePortion(this.#statements.context, portion, 'insert'), values, true, options)
   }
 
@@ -123,8 +123,8 @@ export class Repository<D extends TableDefinition> {
    * is `[from, to)`; without it, this is the timeline change: the portion
    * ends at the next change point after `from`.
    */
-  set(key: KeyOf<D>, portion: Portion, values: NewValues<D>, options: WriteOptions = {}): Promise<WriteResult> {
-    if (portion.to === undefined) {
+  async set(key: KeyOf<D>, portion: Portion, values: NewValues<D>, options: WriteOptions = {}): Promise<WriteResult> {
+    if ((portion as Partial<Portion> | null)?.to === undefined) {
       const from = encodePoint(this.#statements.context, (portion as Partial<Portion> | null)?.from, 'set: from')
       return this.#write('setFrom', key, from, values, true, options)
     }
@@ -132,23 +132,24 @@ export class Repository<D extends TableDefinition> {
   }
 
   /** `UPDATE … FOR PORTION OF`: versions overlapping the portion get `patch` inside it; gaps stay gaps. */
-  update(key: KeyOf<D>, portion: Portion, patch: ValuesPatch<D>, options: WriteOptions = {}): Promise<WriteResult> {
+  async update(key: KeyOf<D>, portion: Portion, patch: ValuesPatch<D>, options: WriteOptions = {}): Promise<WriteResult> {
     return this.#write('update', key, encodePortion(this.#statements.context, portion, 'update'), patch, false, options)
   }
 
   /** The version valid at `at` gets `patch` over its whole effective range; `NotFoundError` if none is. */
-  correct(key: KeyOf<D>, at: { readonly at: DateInput }, patch: ValuesPatch<D>, options: WriteOptions = {}): Promise<WriteResult> {
+  async correct(key: KeyOf<D>, at: { readonly at: DateInput }, patch: ValuesPatch<D>, options: WriteOptions = {}): Promise<WriteResult> {
     const point = encodePoint(this.#statements.context, (at as Partial<{ at: DateInput }> | null)?.at, 'correct: at')
     return this.#write('correct', key, point, patch, false, options)
   }
 
   /** `DELETE … FOR PORTION OF`: validity is removed over the portion; without `to`, from `from` on. */
-  delete(key: KeyOf<D>, portion: Portion, options: WriteOptions = {}): Promise<WriteResult> {
+  async delete(key: KeyOf<D>, portion: Portion, options: WriteOptions = {}): Promise<WriteResult> {
     return this.#write('delete', key, encodePortion(this.#statements.context, portion, 'delete'), {}, false, options)
   }
 
   /** The version valid at `validAt` as known at `knownAt`, or `undefined`. */
   async asOf(key: KeyOf<D>, options: AsOfOptions = {}): Promise<Version<D> | undefined> {
+    assertOptions(options, 'asOf', '{ validAt?, knownAt? }')
     const parameters = [
       ...encodeKey(this.#statements.context, key),
       options.validAt === undefined ? null : encodePoint(this.#statements.context, options.validAt, 'asOf: validAt'),
@@ -163,6 +164,7 @@ export class Repository<D extends TableDefinition> {
 
   /** The timeline known at `knownAt` (default: current knowledge), ordered by effective start. */
   async timeline(key: KeyOf<D>, options: TimelineOptions = {}): Promise<Version<D>[]> {
+    assertOptions(options, 'timeline', '{ knownAt? }')
     const parameters = encodeKey(this.#statements.context, key)
     const rows =
       options.knownAt === undefined
@@ -199,10 +201,7 @@ export class Repository<D extends TableDefinition> {
     complete: boolean,
     options: WriteOptions,
   ): Promise<WriteResult> {
-    const untrusted: unknown = options
-    if (typeof untrusted !== 'object' || untrusted === null) {
-      throw new InvalidInputError(`bitemporal: ${operation}: options must be an object { expect?, actor?, reason? }`)
-    }
+    assertOptions(options, operation === 'setFrom' ? 'set' : operation, '{ expect?, actor?, reason? }')
     const parameters = [
       ...encodeKey(this.#statements.context, key),
       target,
@@ -251,6 +250,13 @@ export class Repository<D extends TableDefinition> {
     const closed = Number(row['closed'])
     const inserted = Number(row['inserted'])
     return Object.freeze({ systemTime: closed + inserted === 0 ? null : String(row['system_time']), closed, inserted })
+  }
+}
+
+/** Plain JavaScript callers get a typed error for options that are not an object, not a TypeError. */
+function assertOptions(options: unknown, operation: string, shape: string): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidInputError(`bitemporal: ${operation}: options must be an object ${shape}`)
   }
 }
 

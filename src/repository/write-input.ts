@@ -77,8 +77,10 @@ export function encodeValues(context: TableSqlContext, values: unknown, complete
   return context.values.flatMap((codec) => {
     const given = Object.prototype.hasOwnProperty.call(values, codec.column.name) && values[codec.column.name] !== undefined
     const value = given ? values[codec.column.name] : null
-    const required = codec.column.notNull === true && codec.column.default === undefined
-    if (value === null && required && (given || complete)) {
+    // An explicit null never fits a not-null column; leaving a column out is
+    // fine where it has a default, or where the write patches (update, correct).
+    const missingRequired = !given && complete && codec.column.default === undefined
+    if (value === null && codec.column.notNull === true && (given || missingRequired)) {
       throw new InvalidInputError(`bitemporal: ${operation}: "${codec.column.name}" of "${tableName(context)}" is not null; give it a value`)
     }
     return [given, codec.encode(value, tableName(context))]

@@ -12,7 +12,7 @@
  * | `boolean`, `bool` | `boolean` |
  * | `bytea` | `Uint8Array` |
  * | `json`, `jsonb` | `unknown` (any JSON value) |
- * | `<type>[]` | an array of the above |
+ * | `<type>[]` | an array of the above, elements `T \| null` |
  * | anything else | `unknown` |
  *
  * A value column is `T | null` unless its type says `not null`; key columns
@@ -37,7 +37,8 @@ type TypePart<L extends string> = Trim<Cut<Cut<Cut<Trim<L>, ' default '>, ' not 
 /** The first word without size or array suffix: `numeric(10, 2)` gives `numeric`, `text[]` gives `text`. */
 type BaseWord<T extends string> = Cut<Cut<Cut<T, ' '>, '('>, '['>
 
-type ArrayOrScalar<T extends string> = T extends `${string}]` ? Scalar<BaseWord<T>>[] : Scalar<BaseWord<T>>
+// Elements of a PostgreSQL array may be NULL whatever the column says.
+type ArrayOrScalar<T extends string> = T extends `${string}]` ? (Scalar<BaseWord<T>> | null)[] : Scalar<BaseWord<T>>
 
 type WithNullability<L extends string, T> = L extends `${string}not null${string}` ? T : T | null
 

@@ -28,7 +28,7 @@ export function toDay(input: unknown, what: string): string {
   if (input instanceof Date) {
     if (!isValid(input)) throw new InvalidInputError(`bitemporal: ${what} is an invalid Date`)
     const day = input.toISOString().slice(0, 10)
-    if (!DAY.test(day)) throw new InvalidInputError(`bitemporal: ${what} (${input.toISOString()}) is outside the years 0001–9999`)
+    if (!DAY.test(day) || day.startsWith('0000')) throw new InvalidInputError(`bitemporal: ${what} (${input.toISOString()}) is outside the years 0001–9999`)
     return day
   }
   if (typeof input !== 'string' || !DAY.test(input) || input.startsWith('0000') || !isValid(parseISO(input))) {
@@ -48,10 +48,12 @@ export function toDay(input: unknown, what: string): string {
 export function toInstant(input: unknown, what: string): string {
   if (input instanceof Date) {
     if (!isValid(input)) throw new InvalidInputError(`bitemporal: ${what} is an invalid Date`)
+    const year = input.getUTCFullYear()
+    if (year < 1 || year > 9999) throw new InvalidInputError(`bitemporal: ${what} (${input.toISOString()}) is outside the years 0001–9999`)
     return input.toISOString()
   }
   const match = typeof input === 'string' ? INSTANT.exec(input) : null
-  const [, day = '', hours = '', minutes = '', seconds = ''] = match ?? []
+  const [, day = '', hours = '', minutes = '', seconds = '', , offset = 'Z'] = match ?? []
   if (
     match === null ||
     !isValid(parseISO(day)) ||
@@ -59,6 +61,9 @@ export function toInstant(input: unknown, what: string): string {
     Number(hours) > 23 ||
     Number(minutes) > 59 ||
     Number(seconds) > 59 ||
+    // PostgreSQL reads offsets up to 15:59.
+    (offset !== 'Z' && offset !== 'z' && Number(offset.slice(1, 3)) > 15) ||
+    Number(offset.slice(-2)) > 59 ||
     Number.isNaN(Date.parse((input as string).replace(/\.\d+/, '')))
   ) {
     throw new InvalidInputError(

@@ -21,10 +21,10 @@ export interface ColumnCodec {
   encode(value: unknown, table: string): unknown
 }
 
-type Kind = 'number' | 'exact' | 'text' | 'date' | 'timestamp' | 'timestamptz' | 'boolean' | 'bytea' | 'json' | 'other'
+type Kind = 'integer' | 'number' | 'exact' | 'text' | 'date' | 'timestamp' | 'timestamptz' | 'boolean' | 'bytea' | 'json' | 'other'
 
 const KINDS: Readonly<Record<string, Kind>> = {
-  smallint: 'number', integer: 'number', int: 'number', int2: 'number', int4: 'number', serial: 'number', smallserial: 'number',
+  smallint: 'integer', integer: 'integer', int: 'integer', int2: 'integer', int4: 'integer', serial: 'integer', smallserial: 'integer',
   real: 'number', float4: 'number', float8: 'number', double: 'number',
   bigint: 'exact', int8: 'exact', bigserial: 'exact', numeric: 'exact', decimal: 'exact', money: 'exact',
   text: 'text', varchar: 'text', character: 'text', char: 'text', citext: 'text', uuid: 'text', name: 'text',
@@ -57,6 +57,7 @@ function outputSql(kind: Kind, column: string): string {
 
 function decodeScalar(kind: Kind, text: string): unknown {
   switch (kind) {
+    case 'integer':
     case 'number':
       return Number(text)
     case 'boolean':
@@ -74,6 +75,9 @@ function encodeScalar(kind: Kind, value: unknown, where: string): unknown {
   const wrong = (expected: string): InvalidInputError =>
     new InvalidInputError(`bitemporal: ${where} must be ${expected}, got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeof value}`)
   switch (kind) {
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw wrong('an integer')
+      return value
     case 'number':
       if (typeof value !== 'number' || !Number.isFinite(value)) throw wrong('a finite number')
       return value
@@ -93,8 +97,17 @@ function encodeScalar(kind: Kind, value: unknown, where: string): unknown {
       if (value instanceof Date) return toInstant(value, where).slice(0, -1)
       if (typeof value !== 'string') throw wrong('a timestamp string')
       return value
-    case 'json':
-      return JSON.stringify(value)
+    case 'json': {
+      let json: string | undefined
+      try {
+        json = JSON.stringify(value) as string | undefined
+      } catch (error) {
+        throw new InvalidInputError(`bitemporal: ${where} cannot be written as JSON: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+      }
+      // JSON.stringify gives undefined for functions and symbols: storing null instead would lose data silently.
+      if (json === undefined) throw wrong('a JSON value')
+      return json
+    }
     case 'bytea':
       if (!(value instanceof Uint8Array)) throw wrong('a Uint8Array')
       return Buffer.from(value.buffer, value.byteOffset, value.byteLength)
@@ -123,7 +136,7 @@ export function columnCodec(column: ColumnDefinition): ColumnCodec {
     encode: (value: unknown, table: string) => {
       const where = `value of column "${column.name}" of "${table}"`
       if (value === null || value === undefined) return null
-      if (!isArray || kind === 'json') return encodeScalar(kind, value, where)
+      if (!isArray) return encodeScalar(kind, value, where)
       if (!Array.isArray(value)) throw new InvalidInputError(`bitemporal: ${where} must be an array`)
       return value.map((element: unknown, index) => (element === null ? null : encodeScalar(kind, element, `${where}[${index}]`)))
     },

@@ -25,14 +25,14 @@ describe('KeyOf and ValuesOf', () => {
     expectTypeOf<ValuesOf<typeof taxRates>>().toEqualTypeOf<{
       rate: string
       note: string | null
-      tags: string[] | null
+      tags: (string | null)[] | null
       shape: unknown
     }>()
   })
 
   it('keeps key columns not null even when their SQL type would allow null', () => {
     const definition = defineTable({ name: 't', key: { id: 'bigint', at: 'date', tag: 'text[]', raw: 'jsonb' }, values: {} })
-    expectTypeOf<KeyOf<typeof definition>>().toEqualTypeOf<{ id: string; at: string; tag: string[]; raw: unknown }>()
+    expectTypeOf<KeyOf<typeof definition>>().toEqualTypeOf<{ id: string; at: string; tag: (string | null)[]; raw: unknown }>()
     expectTypeOf<KeyOf<typeof definition>['id']>().not.toBeNullable()
     expectTypeOf(definition).toHaveProperty('values')
     expectTypeOf<keyof typeof definition.values>().toBeNever()
@@ -94,10 +94,10 @@ describe('SqlTypeToTs', () => {
   })
 
   it('maps an array of a multi-word type to an array', () => {
-    expectTypeOf<SqlTypeToTs<'double precision[]'>>().toEqualTypeOf<number[] | null>()
-    expectTypeOf<SqlTypeToTs<'timestamp with time zone[] not null'>>().toEqualTypeOf<string[]>()
-    expectTypeOf<SqlTypeToTs<'character varying(20)[]'>>().toEqualTypeOf<string[] | null>()
-    expectTypeOf<SqlTypeToTs<'integer []'>>().toEqualTypeOf<number[] | null>()
+    expectTypeOf<SqlTypeToTs<'double precision[]'>>().toEqualTypeOf<(number | null)[] | null>()
+    expectTypeOf<SqlTypeToTs<'timestamp with time zone[] not null'>>().toEqualTypeOf<(string | null)[]>()
+    expectTypeOf<SqlTypeToTs<'character varying(20)[]'>>().toEqualTypeOf<(string | null)[] | null>()
+    expectTypeOf<SqlTypeToTs<'integer []'>>().toEqualTypeOf<(number | null)[] | null>()
   })
 
   it('reads nullability outside string defaults', () => {
@@ -126,10 +126,10 @@ describe('SqlTypeToTs', () => {
   })
 
   it('maps arrays to arrays of the element type', () => {
-    expectTypeOf<SqlTypeToTs<'text[]'>>().toEqualTypeOf<string[] | null>()
-    expectTypeOf<SqlTypeToTs<'text[] not null'>>().toEqualTypeOf<string[]>()
-    expectTypeOf<SqlTypeToTs<'integer[]'>>().toEqualTypeOf<number[] | null>()
-    expectTypeOf<SqlTypeToTs<'numeric(10,2)[] not null'>>().toEqualTypeOf<string[]>()
+    expectTypeOf<SqlTypeToTs<'text[]'>>().toEqualTypeOf<(string | null)[] | null>()
+    expectTypeOf<SqlTypeToTs<'text[] not null'>>().toEqualTypeOf<(string | null)[]>()
+    expectTypeOf<SqlTypeToTs<'integer[]'>>().toEqualTypeOf<(number | null)[] | null>()
+    expectTypeOf<SqlTypeToTs<'numeric(10,2)[] not null'>>().toEqualTypeOf<(string | null)[]>()
   })
 
   it('maps an unknown type to unknown', () => {
@@ -144,7 +144,7 @@ describe('SqlTypeToTs', () => {
 
   it('SqlTypeToTsNotNull never includes null', () => {
     expectTypeOf<SqlTypeToTsNotNull<'integer'>>().toEqualTypeOf<number>()
-    expectTypeOf<SqlTypeToTsNotNull<'text[]'>>().toEqualTypeOf<string[]>()
+    expectTypeOf<SqlTypeToTsNotNull<'text[]'>>().toEqualTypeOf<(string | null)[]>()
     expectTypeOf<SqlTypeToTsNotNull<'text null'>>().toEqualTypeOf<string>()
   })
 })
