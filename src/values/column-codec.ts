@@ -71,6 +71,9 @@ function decodeScalar(kind: Kind, text: string): unknown {
   }
 }
 
+// Typed as it behaves: undefined for functions, symbols and undefined itself.
+const stringifyJson: (value: unknown) => string | undefined = JSON.stringify
+
 function encodeScalar(kind: Kind, value: unknown, where: string): unknown {
   const wrong = (expected: string): InvalidInputError =>
     new InvalidInputError(`bitemporal: ${where} must be ${expected}, got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeof value}`)
@@ -100,7 +103,7 @@ function encodeScalar(kind: Kind, value: unknown, where: string): unknown {
     case 'json': {
       let json: string | undefined
       try {
-        json = JSON.stringify(value) as string | undefined
+        json = stringifyJson(value)
       } catch (error) {
         throw new InvalidInputError(`bitemporal: ${where} cannot be written as JSON: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
       }
