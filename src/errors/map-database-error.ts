@@ -3,6 +3,7 @@ import {
   ConcurrentWriteError,
   DatabaseError,
   ImmutableHistoryError,
+  InvalidInputError,
   OverlapError,
   ReferenceViolationError,
 } from './errors.js'
@@ -32,7 +33,8 @@ function field(error: PgErrorFields, name: keyof PgErrorFields): string | undefi
 /**
  * Turns anything thrown by `pg` or Kysely into a {@link BitemporalError}.
  * This is the only place that knows SQLSTATEs; the original error is kept as
- * `cause`. Only class 40 (serialization failure, deadlock) is retryable.
+ * `cause`. Only class 40 (serialization failure, deadlock) is retryable;
+ * class 22 (data exception) is bad input.
  *
  * @example
  * ```ts
@@ -73,6 +75,11 @@ export function mapDatabaseError(error: unknown): BitemporalError {
     case LIBRARY_SQLSTATE.referenceViolation:
       return new ReferenceViolationError(message, options)
     default:
+      // Class 22, data exception: a value the column's type cannot hold. The
+      // library checks inputs before sending them; this catches the rest.
+      if (sqlState?.startsWith('22') === true) {
+        return new InvalidInputError(`bitemporal: a value does not fit its column (SQLSTATE ${sqlState}): ${message}`, options)
+      }
       return new DatabaseError(
         sqlState === undefined ? `bitemporal: ${message}` : `bitemporal: database error ${sqlState}: ${message}`,
         options,

@@ -71,6 +71,9 @@ function decodeScalar(kind: Kind, text: string): unknown {
   }
 }
 
+// int4's range; a smallint column's narrower range is left to PostgreSQL (SQLSTATE 22003, an InvalidInputError too).
+const INTEGER_LIMIT = 2 ** 31 - 1
+
 // Typed as it behaves: undefined for functions, symbols and undefined itself.
 const stringifyJson: (value: unknown) => string | undefined = JSON.stringify
 
@@ -79,7 +82,7 @@ function encodeScalar(kind: Kind, value: unknown, where: string): unknown {
     new InvalidInputError(`bitemporal: ${where} must be ${expected}, got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeof value}`)
   switch (kind) {
     case 'integer':
-      if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw wrong('an integer')
+      if (typeof value !== 'number' || !Number.isInteger(value) || Math.abs(value) > INTEGER_LIMIT) throw wrong('an integer (32-bit)')
       return value
     case 'number':
       if (typeof value !== 'number' || !Number.isFinite(value)) throw wrong('a finite number')

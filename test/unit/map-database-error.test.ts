@@ -78,6 +78,15 @@ describe('mapDatabaseError: SQLSTATE to error class', () => {
     expect(error.message).toContain('Hint: End an entity validity with a write.')
   })
 
+  it.each(['22P02', '22003', '22007', '22008'])('maps data exception %s (a value its column cannot hold) to InvalidInputError', (code) => {
+    const cause = pgError({ code, message: 'invalid input syntax for type integer: "1.5"' })
+    const mapped = instanceOf(InvalidInputError, mapDatabaseError(cause))
+    expect(mapped.code).toBe('INVALID_INPUT')
+    expect(mapped.sqlState).toBe(code)
+    expect(mapped.cause).toBe(cause)
+    expect(mapped.message).toContain('invalid input syntax for type integer')
+  })
+
   it('maps BT002 to ReferenceViolationError', () => {
     const cause = pgError({ code: 'BT002', message: 'child valid where parent is not' })
     const error = mapDatabaseError(cause)
