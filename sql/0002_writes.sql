@@ -1,12 +1,17 @@
 -- bitemporal library schema, version 0002: what the repository's writes need.
 
--- Raised from inside a write statement when another transaction changed the
--- rows it was about to close (SQLSTATE 40001: the client retries the whole
--- transaction). A function, because plain SQL cannot raise.
-create function bitemporal.raise_concurrent_write(detail text) returns boolean
+-- Raised from inside a write statement when another transaction got in its
+-- way (SQLSTATE 40001: the client runs the write or its transaction again).
+-- A function, because plain SQL cannot raise. When another transaction holds
+-- the key's write lock, it first waits for that transaction to end, so that
+-- the retry sees what it wrote instead of spinning.
+create function bitemporal.raise_concurrent_write(detail text, key_lock bigint) returns boolean
 language plpgsql
 as $$
 begin
+  if key_lock is not null then
+    perform pg_advisory_xact_lock(key_lock);
+  end if;
   raise exception using
     errcode = '40001',
     message = 'bitemporal: a concurrent transaction changed the versions this write was about to replace',

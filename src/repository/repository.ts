@@ -211,22 +211,27 @@ export class Repository<D extends TableDefinition> {
     ]
     const text = this.#statements.write(operation)
     for (let attempt = 0; ; attempt++) {
+      let rows: Awaited<ReturnType<typeof runStatement>>
       try {
-        return this.#result(operation, await runStatement(this.#db, text, parameters))
+        rows = await runStatement(this.#db, text, parameters)
       } catch (error) {
         const mapped = this.#mapWriteError(operation, error)
         if (!mapped.retryable || this.#db.isTransaction || attempt >= STATEMENT_RETRIES) throw mapped
         await backoff(attempt)
+        continue
       }
+      return this.#result(operation, rows)
     }
   }
 
   #mapWriteError(operation: WriteOperation, error: unknown): ReturnType<typeof mapDatabaseError> {
     const mapped = mapDatabaseError(error)
-    // The statement never inserts over a version it can see; an exclusion
-    // violation means a concurrent transaction inserted one first.
-    if (mapped instanceof OverlapError && operation !== 'insert') {
-      return new ConcurrentWriteError(`bitemporal: ${operation} on ${this.definition.name} met a version a concurrent transaction inserted; run it again`, {
+    // The statement itself reports overlaps with the versions it can see; an
+    // exclusion violation means a concurrent transaction wrote one it could
+    // not see yet. Run again, the write sees it (and an insert then reports
+    // the overlap, if there still is one).
+    if (mapped instanceof OverlapError) {
+      return new ConcurrentWriteError(`bitemporal: ${operation} on ${this.definition.name} met a version a concurrent transaction wrote; run it again`, {
         cause: error,
         sqlState: mapped.sqlState,
       })
@@ -238,14 +243,13 @@ export class Repository<D extends TableDefinition> {
     const [row] = rows
     const name = this.definition.name
     if (row === undefined) throw new Error(`bitemporal: ${operation} on ${name} returned no status row`)
-    if (row['outdated'] === true) {
-      throw new ConflictError(`bitemporal: ${operation} on ${name}: the key's timeline changed after the expected system time; read it again and retry`)
-    }
-    if (row['overlapping'] === true) {
-      throw new OverlapError(`bitemporal: insert on ${name}: a current version of the key overlaps the portion; use set or update to change it`)
-    }
-    if (row['found'] === false) {
-      throw new NotFoundError(`bitemporal: correct on ${name}: no current version of the key is valid at that date`)
+    switch (row['outcome']) {
+      case 'outdated':
+        throw new ConflictError(`bitemporal: ${operation} on ${name}: the key's timeline changed after the expected system time; read it again and retry`)
+      case 'overlapping':
+        throw new OverlapError(`bitemporal: insert on ${name}: a current version of the key overlaps the portion; use set or update to change it`)
+      case 'not_found':
+        throw new NotFoundError(`bitemporal: correct on ${name}: no current version of the key is valid at that date`)
     }
     const closed = Number(row['closed'])
     const inserted = Number(row['inserted'])

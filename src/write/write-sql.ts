@@ -41,7 +41,10 @@ export function writeParameterLayout(context: TableSqlContext): WriteParameterLa
  * parameter; the text depends only on the table and the operation, so it is
  * built once per table.
  *
- * How the statement stays correct under READ COMMITTED: `seen` counts the
+ * How the statement stays correct under READ COMMITTED: it takes the key's
+ * advisory lock, and if another transaction holds it, waits for that one to
+ * end and raises SQLSTATE 40001 so the write runs again on a fresh snapshot.
+ * `seen` counts the
  * rows of the statement's snapshot and `locked` the rows it could lock. A row
  * that a concurrent transaction closed while this one waited for its lock is
  * skipped by `FOR UPDATE`; the counts then differ, and the statement raises
@@ -90,6 +93,11 @@ export function writeSql(context: TableSqlContext, operation: WriteOperation): s
   const newValues = (alias: string): string[] => context.values.map((_, i) => newValue(i, alias))
 
   const current = `${context.keyMatches('t')} and upper_inf(t.${S})`
+  // One transaction-level advisory lock per key: a write that finds it taken
+  // retries once its holder has finished, so two writes to one key never
+  // both rely on a snapshot taken while the other was in progress. The key
+  // is hashed from its JSON text, which is the same in every session.
+  const keyLock = `hashtextextended('${table}' || jsonb_build_array(${context.keys.map((k, i) => `$${String(i + 1)}::${k.parameterType}`).join(', ')})::text, 0)`
   const reach =
     operation === 'setFrom'
       ? `t.${E} && ${rangeType}(${target}, null, '[)')`
@@ -169,8 +177,11 @@ changed as (
 ),
 checks as (
   select
+    not pg_try_advisory_xact_lock(${keyLock}) as busy,
     (select n from seen) <> (select count(*) from locked) as lost_race,
-    exists (select 1 from changed c where lower(c.${S}) > bitemporal.system_time() or (lower(c.${S}) = bitemporal.system_time() and not c.own)) as stale,
+    -- A version from a transaction that started later and committed first: this
+    -- write's system time would come before what it builds on.
+    exists (select 1 from locked l where lower(l.${S}) > bitemporal.system_time() or (lower(l.${S}) = bitemporal.system_time() and not l.own)) as stale,
     case when ${p(layout.expect)}::timestamptz is null then false
       else coalesce(${p(layout.expect)}::timestamptz at time zone 'UTC' < (
         select max(greatest(lower(h.${S}), upper(h.${S}))) from ${table} as h where ${context.keyMatches('h')}), false) end as outdated,
@@ -178,7 +189,7 @@ checks as (
     ${operation === 'correct' ? 'exists (select 1 from locked)' : 'true'} as found
 ),
 go as (
-  select not (lost_race or stale or outdated or overlapping) and found as ok from checks
+  select not (busy or lost_race or stale or outdated or overlapping) and found as ok from checks
 ),
 closed as (
   update ${table} as t set ${S} = tsrange(lower(t.${S}), bitemporal.system_time(), '[)')${auditClose}
@@ -202,12 +213,15 @@ inserted as (
   returning 1
 )
 select
-  case when (select lost_race or stale from checks)
-    then bitemporal.raise_concurrent_write('${operation} on ${table}') end as retry,
-  (select outdated from checks) as outdated,
-  (select overlapping from checks) as overlapping,
-  (select found from checks) as found,
-  (select count(*) from closed)::int + (select count(*) from removed)::int as closed,
-  (select count(*) from inserted)::int as inserted,
+  case when (select busy or lost_race or stale from checks)
+    then bitemporal.raise_concurrent_write('${operation} on ${table}', case when (select busy from checks) then ${keyLock} end)::text end as retry,
+  -- Text only: the caller's pg type parsers must not change what the library reads.
+  case
+    when (select outdated from checks) then 'outdated'
+    when (select overlapping from checks) then 'overlapping'
+    when not (select found from checks) then 'not_found'
+    else 'done' end as outcome,
+  ((select count(*) from closed) + (select count(*) from removed))::text as closed,
+  (select count(*) from inserted)::text as inserted,
   bitemporal.format_system_time(bitemporal.system_time()) as system_time`
 }

@@ -1,0 +1,187 @@
+import { writeFile } from 'node:fs/promises'
+import type { PlanProfile } from './explain.js'
+import type { RoundPlan, Timings } from './measure.js'
+
+/** One operation's timings, against its group's baseline. */
+export interface ResultRow extends Timings {
+  /** Median over the baseline's median. */
+  readonly ratio: number
+  /** Median over the prepared baseline's median. */
+  readonly ratioPrepared: number
+  /** The most `ratio` may be, where the issue sets a target. */
+  readonly target?: number
+}
+
+export interface GroupResult {
+  readonly title: string
+  readonly baseline: string
+  /** The baseline as a prepared statement. */
+  readonly prepared: string
+  readonly rows: readonly ResultRow[]
+}
+
+export interface PreparedStatementCounts {
+  readonly name: string
+  /** The first line of its text. */
+  readonly statement: string
+  readonly genericPlans: number
+  readonly customPlans: number
+}
+
+export interface BenchReport {
+  readonly date: string
+  readonly command: string
+  readonly machine: {
+    readonly cpuModel: string
+    readonly cpuCount: number
+    readonly memoryGiB: number
+    readonly os: string
+    /** `os.loadavg()` (1, 5, 15 minutes) when the run started and ended: other work on the machine skews timings. */
+    readonly loadAverage: { readonly start: readonly number[]; readonly end: readonly number[] }
+  }
+  readonly node: string
+  readonly postgres: { readonly version: string; readonly source: string; readonly settings: Readonly<Record<string, string>> }
+  readonly data: { readonly entities: number; readonly versionsPerEntity: number; readonly bitemporalRows: number }
+  readonly plans: { readonly reads: RoundPlan; readonly writes: RoundPlan }
+  readonly groups: readonly GroupResult[]
+  /** The connection's prepared statements after the timed run, with the plan cache's choices. */
+  readonly preparedStatements: readonly PreparedStatementCounts[]
+  readonly profiles: readonly PlanProfile[]
+}
+
+const load = (values: readonly number[]): string => values.map((value) => value.toFixed(2)).join(' / ')
+const us = (value: number): string => value.toFixed(0)
+const ms = (value: number): string => value.toFixed(3)
+const times = (value: number): string => `${value.toFixed(2)}×`
+const verdict = (row: ResultRow): string =>
+  row.target === undefined ? '' : `≤ ${row.target.toFixed(1)}× ${row.ratio <= row.target ? 'met' : 'NOT met'}`
+
+/** The results as a plain-text table for the terminal. */
+export function formatConsole(report: BenchReport): string {
+  const lines: string[] = []
+  for (const group of report.groups) {
+    lines.push('', `${group.title}: ratio against ${group.baseline} (and against ${group.prepared})`)
+    const width = Math.max(...group.rows.map((row) => row.name.length))
+    lines.push(`  ${'operation'.padEnd(width)}  median µs     p90 µs   ratio  prepared  target`)
+    for (const row of group.rows) {
+      const columns = [us(row.median).padStart(9), us(row.p90).padStart(9), times(row.ratio).padStart(6), times(row.ratioPrepared).padStart(8)]
+      lines.push(`  ${row.name.padEnd(width)}  ${columns.join('  ')}  ${verdict(row)}`)
+    }
+  }
+  if (report.preparedStatements.length > 0) lines.push('', 'Prepared statements on the connection (generic / custom plans):')
+  for (const p of report.preparedStatements) lines.push(`  ${String(p.genericPlans).padStart(6)} / ${String(p.customPlans).padStart(6)}  ${p.statement}`)
+  for (const profile of report.profiles) {
+    lines.push('', `EXPLAIN (ANALYZE, BUFFERS) ${profile.label}: planning ${ms(profile.planningMs)} ms, execution ${ms(profile.executionMs)} ms (median of ${profile.runs})`)
+    for (const { node, ms: time } of topNodes(profile)) lines.push(`  ${ms(time).padStart(8)} ms  ${share(time, profile)}  ${node}`)
+    for (const trigger of profile.triggers) {
+      lines.push(`  trigger ${trigger.name}: ${calls(trigger.calls)}, ${ms(trigger.ms)} ms (inside the node that fired it)`)
+    }
+  }
+  return lines.join('\n')
+}
+
+const calls = (n: number): string => `${String(n)} ${n === 1 ? 'call' : 'calls'}`
+
+/** How the profile compares with the timed round trip of the same statement, if one was timed. */
+function roundTrip(report: BenchReport, profile: PlanProfile): string {
+  const row = report.groups.flatMap((group) => group.rows).find((r) => r.name === profile.timedAs)
+  if (row === undefined) return ''
+  const server = 1000 * (profile.planningMs + profile.executionMs)
+  return ` The timed round trip of "${row.name}" took ${us(row.median)} µs (median), of which about ${us(server)} µs are planning and execution here; the other ${us(row.median - server)} µs are the driver, the protocol and, for a write, the commit.`
+}
+
+/** Planning, then the plan nodes that take the most time. */
+function topNodes(profile: PlanProfile, count = 8): { node: string; ms: number }[] {
+  return [{ node: 'planning', ms: profile.planningMs }, ...profile.nodes.slice(0, count)]
+}
+
+function share(time: number, profile: PlanProfile): string {
+  return `${((100 * time) / (profile.planningMs + profile.executionMs)).toFixed(0).padStart(3)}%`
+}
+
+/** docs/benchmarks.md. */
+export function formatMarkdown(report: BenchReport): string {
+  const { machine, postgres } = report
+  const settings = Object.entries(postgres.settings)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(', ')
+  const plan = (p: RoundPlan): string => `${String(p.warmup)} warm-up, then ${String(p.rounds)} rounds × ${String(p.operations)}`
+  const out: string[] = [
+    '# Benchmarks',
+    '',
+    '<!-- Written by `npm run bench` (bench/repository-bench.ts). Do not edit: run it again. -->',
+    '',
+    "What the repository costs against the plain-table limit: the same operation on a plain table `plain(id integer primary key, rate numeric not null, note text)` through the same driver path (Kysely `executeQuery` of a `CompiledQuery`, the path the repository's `runStatement` takes), on one connection to the same server, in the same run. The contenders alternate in rounds, each round starting with a different one; every operation is timed on its own (`process.hrtime.bigint()`), from the call to the resolved promise, and each write is its own transaction (commit included).",
+    '',
+    `Data: ${String(report.data.entities)} entities with ${String(report.data.versionsPerEntity)} monthly versions each (${String(report.data.bitemporalRows)} current rows) in the bitemporal table \`rates { key: { id: 'integer' }, values: { rate: 'numeric not null', note: 'text' } }\`, and the same entities in \`plain\`; both vacuumed and analyzed. Reads run before writes. Each repository \`update\` hits an entity no earlier update touched, inside its February version: it closes 1 row and inserts 3. \`set\` without \`to\` starts inside March (closes 1, inserts 2); the no-op \`update\` gives April its own rate (writes nothing).`,
+    '',
+    '## Run',
+    '',
+    `- Date: ${report.date}`,
+    `- Command: \`${report.command}\``,
+    `- Machine: ${machine.cpuModel}, ${String(machine.cpuCount)} CPUs, ${machine.memoryGiB.toFixed(1)} GiB memory, ${machine.os}; load average ${load(machine.loadAverage.start)} at the start, ${load(machine.loadAverage.end)} at the end`,
+    `- Node: ${report.node}`,
+    `- PostgreSQL: ${postgres.version} (${postgres.source}); ${settings}`,
+    `- Reads: ${plan(report.plans.reads)} operations per contender; writes: ${plan(report.plans.writes)}`,
+    '',
+    '## Results',
+    '',
+    "Microseconds per operation (median and 90th percentile over all timed operations). Ratio = median ÷ the plain baseline's median; the targets from the issue apply to it. The plain statement also runs prepared (a named statement `pg` parses and plans once per connection), the tighter limit: the last column divides by that. Round medians show how stable the run was.",
+  ]
+  for (const group of report.groups) {
+    out.push(
+      '',
+      `### ${group.title}`,
+      '',
+      `| operation | median µs | p90 µs | round medians µs | ratio | target | ratio to prepared plain |`,
+      '|---|--:|--:|---|--:|---|--:|',
+    )
+    for (const row of group.rows) {
+      const cells = [row.name, us(row.median), us(row.p90), row.roundMedians.map(us).join(', '), times(row.ratio), verdict(row), times(row.ratioPrepared)]
+      out.push(`| ${cells.join(' | ')} |`)
+    }
+  }
+  if (report.preparedStatements.length > 0) {
+    out.push(
+      '',
+      "Prepared statements on the connection after the timed run, and the plan cache's choices (PostgreSQL plans the first five executions for their parameters, then keeps a generic plan if it does not look costlier):",
+      '',
+      '| statement | generic plans | custom plans |',
+      '|---|--:|--:|',
+      ...report.preparedStatements.map((p) => `| \`${p.statement.replaceAll("|", "\\|")}\` | ${String(p.genericPlans)} | ${String(p.customPlans)} |`),
+    )
+  }
+  out.push(
+    '',
+    '## Where the time goes',
+    '',
+    "`EXPLAIN (ANALYZE, BUFFERS)` of the statements on the same connection after the timed run, each in a transaction that is rolled back (so without the commit), on entities the timed writes did not touch; medians over the runs (EXPLAIN ANALYZE's own clock reads inflate them a little). A node's time is its own: its total minus its children's (and, for a CTE Scan, minus the CTE it reads), so a write's Insert and Update nodes carry the heap writes, the maintenance of both indexes (the GiST exclusion index with its overlap check, and the partial index of current rows) and the row triggers they fire. Shares are of planning + execution.",
+  )
+  for (const profile of report.profiles) {
+    out.push(
+      '',
+      `### ${profile.label}`,
+      '',
+      `Planning ${ms(profile.planningMs)} ms, execution ${ms(profile.executionMs)} ms (median of ${String(profile.runs)} runs).${roundTrip(report, profile)}`,
+      '',
+      '| where | ms | share |',
+      '|---|--:|--:|',
+      ...topNodes(profile).map(({ node, ms: time }) => `| ${node.replaceAll('|', '\\|')} | ${ms(time)} | ${share(time, profile).trim()} |`),
+    )
+    if (profile.triggers.length > 0) {
+      out.push('', 'Triggers: ' + profile.triggers.map((t) => `\`${t.name}\` ${calls(t.calls)}, ${ms(t.ms)} ms`).join('; ') + '.')
+    }
+  }
+  out.push('', '<details>', '<summary>Plans (EXPLAIN (ANALYZE, BUFFERS), first run)</summary>', '')
+  for (const profile of report.profiles) out.push(`#### ${profile.label}`, '', '```text', profile.text, '```', '')
+  out.push('</details>', '')
+  return out.join('\n')
+}
+
+export async function writeReport(report: BenchReport): Promise<{ markdown: string; json: string }> {
+  const markdown = new URL('../docs/benchmarks.md', import.meta.url)
+  const json = new URL('./results.json', import.meta.url)
+  await writeFile(markdown, formatMarkdown(report))
+  await writeFile(json, `${JSON.stringify(report, null, 2)}\n`)
+  return { markdown: markdown.pathname, json: json.pathname }
+}

@@ -1,0 +1,167 @@
+/**
+ * `npm run bench [-- --quick]`: the repository's reads and writes against the
+ * same operations on a plain table, on one connection, in one run. Prints a
+ * table and writes docs/benchmarks.md and bench/results.json. Uses
+ * DATABASE_URL when set, else starts an embedded PostgreSQL; either way it
+ * works in a database of its own that it drops at the end.
+ */
+import os from 'node:os'
+import { type CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely'
+import pg from 'pg'
+import type { AnyKysely } from '../src/index.js'
+import { createTestDatabase, startTestServer, type TestServer } from '../src/testing/index.js'
+import { type Comparison, EntityQueue, readComparison, writeComparison } from './contenders.js'
+import { buildTables, ENTITIES, VERSIONS } from './fixture.js'
+import { measureAlternating, type RoundPlan } from './measure.js'
+import { planCacheCounts, profileStatements, type Recorder } from './profiles.js'
+import { seededRandom } from './random.js'
+import { type BenchReport, formatConsole, type GroupResult, writeReport } from './report.js'
+
+const USAGE = 'usage: npm run bench [-- --quick]\n  --quick  a small run (well under a minute)'
+
+const PLANS: Readonly<Record<'full' | 'quick', { reads: RoundPlan; writes: RoundPlan }>> = {
+  full: { reads: { warmup: 500, rounds: 5, operations: 2000 }, writes: { warmup: 200, rounds: 5, operations: 1000 } },
+  quick: { reads: { warmup: 100, rounds: 3, operations: 300 }, writes: { warmup: 50, rounds: 3, operations: 150 } },
+}
+
+async function main(args: readonly string[]): Promise<void> {
+  const unknown = args.filter((arg) => arg !== '--quick')
+  if (unknown.length > 0) {
+    console.error(`${unknown.includes('--help') ? '' : `unknown argument ${unknown.join(' ')}\n`}${USAGE}`)
+    process.exitCode = unknown.includes('--help') ? 0 : 2
+    return
+  }
+  const plans = PLANS[args.includes('--quick') ? 'quick' : 'full']
+  const server = await startTestServer()
+  try {
+    const database = await createTestDatabase({ url: server.url, prefix: 'bitemporal_bench' })
+    try {
+      // Everything runs on this one connection: a pool of one, shared by a
+      // second Kysely instance that records the statements the repository sends.
+      const pool = new pg.Pool({ connectionString: database.url, max: 1 })
+      const recorded: CompiledQuery[] = []
+      const db: AnyKysely = new Kysely({ dialect: new PostgresDialect({ pool }) })
+      const recording: AnyKysely = new Kysely({
+        dialect: new PostgresDialect({ pool }),
+        log: (event) => {
+          if (event.level === 'query') recorded.push(event.query)
+        },
+      })
+      try {
+        const report = await run(db, { db: recording, recorded }, server, plans)
+        console.log(formatConsole(report))
+        const written = await writeReport(report)
+        console.log(`\nwrote ${written.markdown} and ${written.json}`)
+      } finally {
+        await db.destroy()
+      }
+    } finally {
+      await database.drop()
+    }
+  } finally {
+    await server.stop()
+  }
+}
+
+async function run(
+  db: AnyKysely,
+  recorder: Recorder,
+  server: TestServer,
+  plans: { reads: RoundPlan; writes: RoundPlan },
+): Promise<BenchReport> {
+  const started = process.hrtime.bigint()
+  const loadStart = os.loadavg()
+  log(`PostgreSQL ${String(server.serverVersion)} (${server.source}): loading ${String(ENTITIES)} entities × ${String(VERSIONS)} versions`)
+  const { recordedAt } = await buildTables(db)
+  const random = seededRandom(20_260_101)
+
+  log('reads')
+  const reads = await compare(readComparison(db, random, recordedAt), plans.reads)
+  log('writes')
+  const updated = new EntityQueue(random)
+  const writes = await compare(writeComparison(db, random, updated), plans.writes)
+
+  const preparedStatements = await planCacheCounts(db)
+  log('EXPLAIN ANALYZE')
+  const profiles = await profileStatements(db, recorder, updated, preparedStatements)
+  log(`done in ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(1)} s`)
+  return {
+    date: new Date().toISOString(),
+    command: commandLine(),
+    machine: { ...machine(), loadAverage: { start: loadStart, end: os.loadavg() } },
+    node: process.version,
+    postgres: { ...(await serverInfo(db)), source: server.source },
+    data: { entities: ENTITIES, versionsPerEntity: VERSIONS, bitemporalRows: ENTITIES * VERSIONS },
+    plans,
+    groups: [reads, writes],
+    preparedStatements,
+    profiles,
+  }
+}
+
+/** Times a comparison; ratios are against its first contender (plain) and its second (plain, prepared). */
+async function compare(comparison: Comparison, plan: RoundPlan): Promise<GroupResult> {
+  const timings = await measureAlternating(comparison.contenders, plan)
+  const [plain, prepared] = timings
+  if (plain === undefined || prepared === undefined) throw new Error('bench: a comparison needs its two plain contenders first')
+  return {
+    title: comparison.title,
+    baseline: plain.name,
+    prepared: prepared.name,
+    rows: timings.map((timing) => {
+      const target = comparison.targets[timing.name]
+      return {
+        ...timing,
+        ratio: timing.median / plain.median,
+        ratioPrepared: timing.median / prepared.median,
+        ...(target === undefined ? {} : { target }),
+      }
+    }),
+  }
+}
+
+function machine(): Omit<BenchReport['machine'], 'loadAverage'> {
+  const cpus = os.cpus()
+  return {
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    cpuCount: cpus.length,
+    memoryGiB: os.totalmem() / 2 ** 30,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+  }
+}
+
+async function serverInfo(db: AnyKysely): Promise<{ version: string; settings: Record<string, string> }> {
+  const { rows } = await sql<{ name: string; setting: string }>`
+    select name, current_setting(name) as setting from unnest(array[
+      'server_version', 'shared_buffers', 'work_mem', 'fsync', 'synchronous_commit', 'wal_sync_method', 'jit', 'plan_cache_mode'
+    ]) as name`.execute(db)
+  const settings = Object.fromEntries(rows.map((row) => [row.name, row.setting]))
+  const { server_version: version = 'unknown', ...rest } = settings
+  return { version, settings: rest }
+}
+
+/** How this run was started, with any password in DATABASE_URL masked. */
+function commandLine(): string {
+  const args = process.argv.slice(2).join(' ')
+  const url = process.env['DATABASE_URL']
+  const environment = url === undefined || url === '' ? '' : `DATABASE_URL=${maskPassword(url)} `
+  const viaNpm = process.env['npm_lifecycle_event'] === 'bench'
+  const command = viaNpm ? `npm run bench${args === '' ? '' : ` -- ${args}`}` : `npx tsx bench/repository-bench.ts${args === '' ? '' : ` ${args}`}`
+  return environment + command
+}
+
+function maskPassword(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password !== '') parsed.password = '***'
+    return parsed.href
+  } catch {
+    return '<DATABASE_URL>'
+  }
+}
+
+function log(message: string): void {
+  console.error(`[bench] ${message}`)
+}
+
+await main(process.argv.slice(2))
