@@ -11,11 +11,13 @@ export interface PlanProfile {
   readonly runs: number
   readonly planningMs: number
   readonly executionMs: number
+  /** Planning and execution measured with `TIMING OFF`: closer to what the statement costs outside EXPLAIN. */
+  readonly untimed: { readonly planningMs: number; readonly executionMs: number }
   /** Row triggers; their time is part of the time of the node that fired them. */
   readonly triggers: readonly { readonly name: string; readonly calls: number; readonly ms: number }[]
   /** Plan nodes by their own (exclusive) time, largest first. */
   readonly nodes: readonly { readonly node: string; readonly ms: number }[]
-  /** The text plan of the first run. */
+  /** The text plan of one more run. */
   readonly text: string
 }
 
@@ -47,27 +49,37 @@ interface ExplainOutput {
  */
 export type Execution = { readonly sent: true } | { readonly prepared: string }
 
+/** A statement to profile. */
+export interface ProfileTarget {
+  readonly label: string
+  /** The statement for a new entity on each call (same text, so one plan shape). */
+  readonly next: () => CompiledQuery
+  readonly execution: Execution
+  /** The timed contender that ran this statement this way, if one did. */
+  readonly timedAs?: string
+}
+
 /**
- * Runs `EXPLAIN (ANALYZE, BUFFERS)` of each statement in its own transaction
- * that is rolled back, and returns the median time of each plan node,
- * trigger, planning and execution over the runs (the statements must share
- * one plan shape: the same text with different parameters).
+ * Runs `EXPLAIN (ANALYZE, BUFFERS)` of the statement `runs` times, each in
+ * its own transaction that is rolled back, and returns the median time of
+ * each plan node, trigger, planning and execution; then `runs` times more
+ * with `TIMING OFF`, for planning and execution without the clock reads
+ * per node (which inflate a plan of many nodes).
  */
-export async function profileStatement(
-  db: AnyKysely,
-  label: string,
-  statements: readonly CompiledQuery[],
-  execution: Execution = { sent: true },
-  timedAs?: string,
-): Promise<PlanProfile> {
-  const [first] = statements
-  if (first === undefined) throw new Error('bench: profileStatement needs at least one statement')
-  const outputs: ExplainOutput[] = []
-  for (const statement of statements) {
-    const [row] = await explain(db, explainQuery('format json', statement, execution))
-    outputs.push((row?.['QUERY PLAN'] as readonly ExplainOutput[])[0] as ExplainOutput)
+export async function profileStatement(db: AnyKysely, target: ProfileTarget, runs: number): Promise<PlanProfile> {
+  const run = async (options: string): Promise<ExplainOutput> => {
+    const [row] = await explain(db, explainQuery(options, target.next(), target.execution))
+    return (row?.['QUERY PLAN'] as readonly ExplainOutput[])[0] as ExplainOutput
   }
-  const text = (await explain(db, explainQuery('format text', first, execution))).map((row) => String(row['QUERY PLAN'])).join('\n')
+  const outputs: ExplainOutput[] = []
+  const untimed: ExplainOutput[] = []
+  for (let i = 0; i < runs; i++) {
+    outputs.push(await run('analyze, buffers, format json'))
+    untimed.push(await run('analyze, timing off, format json'))
+  }
+  const text = (await explain(db, explainQuery('analyze, buffers, format text', target.next(), target.execution)))
+    .map((row) => String(row['QUERY PLAN']))
+    .join('\n')
 
   const perRun = outputs.map((output) => ownTimes(output.Plan))
   const shape = perRun[0] ?? []
@@ -86,19 +98,23 @@ export async function profileStatement(
     ms: median(outputs.map((output) => output.Triggers?.[i]?.Time ?? 0)),
   }))
   return {
-    label,
-    ...(timedAs === undefined ? {} : { timedAs }),
+    label: target.label,
+    ...(target.timedAs === undefined ? {} : { timedAs: target.timedAs }),
     runs: outputs.length,
     planningMs: median(outputs.map((output) => output['Planning Time'])),
     executionMs: median(outputs.map((output) => output['Execution Time'])),
+    untimed: {
+      planningMs: median(untimed.map((output) => output['Planning Time'])),
+      executionMs: median(untimed.map((output) => output['Execution Time'])),
+    },
     triggers,
     nodes,
     text,
   }
 }
 
-function explainQuery(format: string, statement: CompiledQuery, execution: Execution): CompiledQuery {
-  const explain = `explain (analyze, buffers, ${format})`
+function explainQuery(options: string, statement: CompiledQuery, execution: Execution): CompiledQuery {
+  const explain = `explain (${options})`
   if ('sent' in execution) return CompiledQuery.raw(`${explain} ${statement.sql}`, [...statement.parameters])
   // EXECUTE takes no bind parameters: its arguments go in as literals.
   const name = `"${execution.prepared.replaceAll('"', '""')}"`

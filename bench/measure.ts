@@ -14,10 +14,10 @@ export interface RoundPlan {
 /** The timings of one contender, in microseconds per operation. */
 export interface Timings {
   readonly name: string
-  readonly median: number
-  readonly p90: number
+  readonly medianUs: number
+  readonly p90Us: number
   /** The median of each round, to show how stable the run was. */
-  readonly roundMedians: readonly number[]
+  readonly roundMediansUs: readonly number[]
 }
 
 /**
@@ -49,7 +49,7 @@ export async function measureAlternating(contenders: readonly Contender[], plan:
   }
   return contenders.map((contender, index) => {
     const all = samples[index] as Float64Array
-    return { name: contender.name, median: median(all), p90: percentile(all, 0.9), roundMedians: roundMedians[index] ?? [] }
+    return { name: contender.name, medianUs: median(all), p90Us: percentile(all, 0.9), roundMediansUs: roundMedians[index] ?? [] }
   })
 }
 

@@ -1,7 +1,7 @@
 import { CompiledQuery, sql } from 'kysely'
 import { type AnyKysely, bitemporal } from '../src/index.js'
 import { NAMES, PLAIN_SELECT, PLAIN_UPDATE, UPDATE_PORTION, type EntityQueue } from './contenders.js'
-import { profileStatement, type PlanProfile } from './explain.js'
+import { profileStatement, type PlanProfile, type ProfileTarget } from './explain.js'
 import { rates } from './fixture.js'
 import { isPrepared } from './prepared.js'
 import type { PreparedStatementCounts } from './report.js'
@@ -25,42 +25,42 @@ export interface Recorder {
 export async function profileStatements(
   db: AnyKysely,
   recorder: Recorder,
-  fresh: EntityQueue,
+  entities: EntityQueue,
   planCache: readonly PreparedStatementCounts[],
 ): Promise<PlanProfile[]> {
-  const update = await record(recorder, (trx) => bitemporal(trx, rates).update({ id: fresh.take() }, UPDATE_PORTION, { rate: '30.5' }))
-  const asOf = await record(recorder, (trx) => bitemporal(trx, rates).asOf({ id: fresh.take() }, { validAt: '2024-03-15' }))
-  const runs = (make: (id: number) => CompiledQuery): CompiledQuery[] => Array.from({ length: RUNS }, () => make(fresh.take()))
-
+  const update = await record(recorder, (trx) => bitemporal(trx, rates).update({ id: entities.take() }, UPDATE_PORTION, { rate: '30.5' }))
+  const asOf = await record(recorder, (trx) => bitemporal(trx, rates).asOf({ id: entities.take() }, { validAt: '2024-03-15' }))
+  const fresh = (statement: CompiledQuery) => (): CompiledQuery => withKey(statement, entities.take())
   const updateName = preparedName(update)
-  const profiles = [
-    await profileStatement(
-      db,
-      'repository update, sent without a name: planned for its parameters on every call',
-      runs((id) => withKey(update, id)),
-      { sent: true },
-      updateName === undefined ? NAMES.update : undefined,
-    ),
-  ]
-  if (updateName !== undefined) {
-    const label = `repository update through its prepared statement, as the timed run executed it${planChoices(planCache, updateName)}`
-    profiles.push(await profileStatement(db, label, runs((id) => withKey(update, id)), { prepared: updateName }, NAMES.update))
-  }
-  profiles.push(await profileStatement(db, 'plain UPDATE', runs((id) => CompiledQuery.raw(PLAIN_UPDATE, ['31.5', id])), { sent: true }, NAMES.plainUpdate))
-
   const asOfName = preparedName(asOf)
-  profiles.push(
-    asOfName === undefined
-      ? await profileStatement(db, 'repository asOf (current knowledge)', runs((id) => withKey(asOf, id)), { sent: true }, NAMES.asOf)
-      : await profileStatement(
-          db,
-          `repository asOf (current knowledge) through its prepared statement${planChoices(planCache, asOfName)}`,
-          runs((id) => withKey(asOf, id)),
-          { prepared: asOfName },
-          NAMES.asOf,
-        ),
-  )
-  profiles.push(await profileStatement(db, 'plain SELECT', runs((id) => CompiledQuery.raw(PLAIN_SELECT, [id])), { sent: true }, NAMES.plainSelect))
+  const targets: ProfileTarget[] = [
+    {
+      label: 'repository update, sent without a name: planned for its parameters on every call',
+      next: fresh(update),
+      execution: { sent: true },
+      ...(updateName === undefined ? { timedAs: NAMES.update } : {}),
+    },
+    ...(updateName === undefined
+      ? []
+      : [
+          {
+            label: `repository update through its prepared statement, as the timed run executed it${planChoices(planCache, updateName)}`,
+            next: fresh(update),
+            execution: { prepared: updateName },
+            timedAs: NAMES.update,
+          },
+        ]),
+    { label: 'plain UPDATE', next: () => CompiledQuery.raw(PLAIN_UPDATE, ['31.5', entities.take()]), execution: { sent: true }, timedAs: NAMES.plainUpdate },
+    {
+      label: `repository asOf (current knowledge)${asOfName === undefined ? '' : ` through its prepared statement${planChoices(planCache, asOfName)}`}`,
+      next: fresh(asOf),
+      execution: asOfName === undefined ? { sent: true } : { prepared: asOfName },
+      timedAs: NAMES.asOf,
+    },
+    { label: 'plain SELECT', next: () => CompiledQuery.raw(PLAIN_SELECT, [entities.take()]), execution: { sent: true }, timedAs: NAMES.plainSelect },
+  ]
+  const profiles: PlanProfile[] = []
+  for (const target of targets) profiles.push(await profileStatement(db, target, RUNS))
   return profiles
 }
 

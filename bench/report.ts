@@ -31,6 +31,8 @@ export interface PreparedStatementCounts {
 export interface BenchReport {
   readonly date: string
   readonly command: string
+  /** The git commit of the code measured. */
+  readonly revision: string
   readonly machine: {
     readonly cpuModel: string
     readonly cpuCount: number
@@ -64,14 +66,20 @@ export function formatConsole(report: BenchReport): string {
     const width = Math.max(...group.rows.map((row) => row.name.length))
     lines.push(`  ${'operation'.padEnd(width)}  median µs     p90 µs   ratio  prepared  target`)
     for (const row of group.rows) {
-      const columns = [us(row.median).padStart(9), us(row.p90).padStart(9), times(row.ratio).padStart(6), times(row.ratioPrepared).padStart(8)]
+      const columns = [us(row.medianUs).padStart(9), us(row.p90Us).padStart(9), times(row.ratio).padStart(6), times(row.ratioPrepared).padStart(8)]
       lines.push(`  ${row.name.padEnd(width)}  ${columns.join('  ')}  ${verdict(row)}`)
     }
   }
   if (report.preparedStatements.length > 0) lines.push('', 'Prepared statements on the connection (generic / custom plans):')
   for (const p of report.preparedStatements) lines.push(`  ${String(p.genericPlans).padStart(6)} / ${String(p.customPlans).padStart(6)}  ${p.statement}`)
   for (const profile of report.profiles) {
-    lines.push('', `EXPLAIN (ANALYZE, BUFFERS) ${profile.label}: planning ${ms(profile.planningMs)} ms, execution ${ms(profile.executionMs)} ms (median of ${profile.runs})`)
+    lines.push(
+      '',
+      `EXPLAIN (ANALYZE, BUFFERS) ${profile.label}:`,
+      `  planning ${ms(profile.planningMs)} ms, execution ${ms(profile.executionMs)} ms (medians of ${profile.runs}; with TIMING OFF ${ms(profile.untimed.planningMs)} and ${ms(profile.untimed.executionMs)} ms)`,
+    )
+    const timed = roundTrip(report, profile)
+    if (timed !== '') lines.push(` ${timed}`)
     for (const { node, ms: time } of topNodes(profile)) lines.push(`  ${ms(time).padStart(8)} ms  ${share(time, profile)}  ${node}`)
     for (const trigger of profile.triggers) {
       lines.push(`  trigger ${trigger.name}: ${calls(trigger.calls)}, ${ms(trigger.ms)} ms (inside the node that fired it)`)
@@ -86,8 +94,8 @@ const calls = (n: number): string => `${String(n)} ${n === 1 ? 'call' : 'calls'}
 function roundTrip(report: BenchReport, profile: PlanProfile): string {
   const row = report.groups.flatMap((group) => group.rows).find((r) => r.name === profile.timedAs)
   if (row === undefined) return ''
-  const server = 1000 * (profile.planningMs + profile.executionMs)
-  return ` The timed round trip of "${row.name}" took ${us(row.median)} µs (median), of which about ${us(server)} µs are planning and execution here; the other ${us(row.median - server)} µs are the driver, the protocol and, for a write, the commit.`
+  const server = 1000 * (profile.untimed.planningMs + profile.untimed.executionMs)
+  return ` The timed round trip of "${row.name}" took ${us(row.medianUs)} µs (median); planning and execution with TIMING OFF take ${us(server)} µs of that, the other ${us(row.medianUs - server)} µs are the driver, the protocol and, for a write, the commit.`
 }
 
 /** Planning, then the plan nodes that take the most time. */
@@ -119,6 +127,7 @@ export function formatMarkdown(report: BenchReport): string {
     '',
     `- Date: ${report.date}`,
     `- Command: \`${report.command}\``,
+    `- Code: ${report.revision}`,
     `- Machine: ${machine.cpuModel}, ${String(machine.cpuCount)} CPUs, ${machine.memoryGiB.toFixed(1)} GiB memory, ${machine.os}; load average ${load(machine.loadAverage.start)} at the start, ${load(machine.loadAverage.end)} at the end`,
     `- Node: ${report.node}`,
     `- PostgreSQL: ${postgres.version} (${postgres.source}); ${settings}`,
@@ -137,7 +146,7 @@ export function formatMarkdown(report: BenchReport): string {
       '|---|--:|--:|---|--:|---|--:|',
     )
     for (const row of group.rows) {
-      const cells = [row.name, us(row.median), us(row.p90), row.roundMedians.map(us).join(', '), times(row.ratio), verdict(row), times(row.ratioPrepared)]
+      const cells = [row.name, us(row.medianUs), us(row.p90Us), row.roundMediansUs.map(us).join(', '), times(row.ratio), verdict(row), times(row.ratioPrepared)]
       out.push(`| ${cells.join(' | ')} |`)
     }
   }
@@ -155,14 +164,14 @@ export function formatMarkdown(report: BenchReport): string {
     '',
     '## Where the time goes',
     '',
-    "`EXPLAIN (ANALYZE, BUFFERS)` of the statements on the same connection after the timed run, each in a transaction that is rolled back (so without the commit), on entities the timed writes did not touch; medians over the runs (EXPLAIN ANALYZE's own clock reads inflate them a little). A node's time is its own: its total minus its children's (and, for a CTE Scan, minus the CTE it reads), so a write's Insert and Update nodes carry the heap writes, the maintenance of both indexes (the GiST exclusion index with its overlap check, and the partial index of current rows) and the row triggers they fire. Shares are of planning + execution.",
+    "`EXPLAIN (ANALYZE, BUFFERS)` of the statements on the same connection after the timed run, each in a transaction that is rolled back (so without the commit), on entities the timed writes did not touch; medians over the runs. EXPLAIN ANALYZE's clock reads around every node inflate a plan of many nodes, so planning and execution are also measured with `TIMING OFF`, and those are what the round trips are compared with. A node's time is its own: its total minus its children's (and, for a CTE Scan, minus the CTE it reads), so a write's Insert and Update nodes carry the heap writes, the maintenance of both indexes (the GiST exclusion index with its overlap check, and the partial index of current rows) and the row triggers they fire. Shares are of planning + execution.",
   )
   for (const profile of report.profiles) {
     out.push(
       '',
       `### ${profile.label}`,
       '',
-      `Planning ${ms(profile.planningMs)} ms, execution ${ms(profile.executionMs)} ms (median of ${String(profile.runs)} runs).${roundTrip(report, profile)}`,
+      `Planning ${ms(profile.planningMs)} ms, execution ${ms(profile.executionMs)} ms (medians of ${String(profile.runs)} runs; with TIMING OFF ${ms(profile.untimed.planningMs)} and ${ms(profile.untimed.executionMs)} ms).${roundTrip(report, profile)}`,
       '',
       '| where | ms | share |',
       '|---|--:|--:|',
@@ -182,6 +191,6 @@ export async function writeReport(report: BenchReport): Promise<{ markdown: stri
   const markdown = new URL('../docs/benchmarks.md', import.meta.url)
   const json = new URL('./results.json', import.meta.url)
   await writeFile(markdown, formatMarkdown(report))
-  await writeFile(json, `${JSON.stringify(report, null, 2)}\n`)
+  await writeFile(json, `${JSON.stringify(report, (_, value: unknown) => (typeof value === 'number' ? Number(value.toFixed(3)) : value), 2)}\n`)
   return { markdown: markdown.pathname, json: json.pathname }
 }

@@ -5,7 +5,9 @@
  * DATABASE_URL when set, else starts an embedded PostgreSQL; either way it
  * works in a database of its own that it drops at the end.
  */
+import { execFileSync } from 'node:child_process'
 import os from 'node:os'
+import { fileURLToPath } from 'node:url'
 import { type CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { AnyKysely } from '../src/index.js'
@@ -88,6 +90,7 @@ async function run(
   return {
     date: new Date().toISOString(),
     command: commandLine(),
+    revision: revision(),
     machine: { ...machine(), loadAverage: { start: loadStart, end: os.loadavg() } },
     node: process.version,
     postgres: { ...(await serverInfo(db)), source: server.source },
@@ -112,8 +115,8 @@ async function compare(comparison: Comparison, plan: RoundPlan): Promise<GroupRe
       const target = comparison.targets[timing.name]
       return {
         ...timing,
-        ratio: timing.median / plain.median,
-        ratioPrepared: timing.median / prepared.median,
+        ratio: timing.medianUs / plain.medianUs,
+        ratioPrepared: timing.medianUs / prepared.medianUs,
         ...(target === undefined ? {} : { target }),
       }
     }),
@@ -148,6 +151,18 @@ function commandLine(): string {
   const viaNpm = process.env['npm_lifecycle_event'] === 'bench'
   const command = viaNpm ? `npm run bench${args === '' ? '' : ` -- ${args}`}` : `npx tsx bench/repository-bench.ts${args === '' ? '' : ` ${args}`}`
   return environment + command
+}
+
+/** The commit the library code was measured at, and whether src/ or sql/ had uncommitted changes. */
+function revision(): string {
+  try {
+    const cwd = fileURLToPath(new URL('..', import.meta.url))
+    const git = (...args: string[]): string => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    const commit = git('rev-parse', '--short', 'HEAD')
+    return git('status', '--porcelain', '--', 'src', 'sql') === '' ? commit : `${commit} with uncommitted changes in src/ or sql/`
+  } catch {
+    return 'unknown (not a git checkout)'
+  }
 }
 
 function maskPassword(url: string): string {

@@ -19,7 +19,9 @@ language sql stable parallel safe
 as $$ select now() at time zone 'UTC' $$;
 
 -- BEFORE INSERT: the system range is the database's to set. The column's
--- default supplies it; anything else a caller wrote is rejected.
+-- default supplies it; anything else a caller wrote is rejected. Tables call
+-- it from a trigger whose WHEN clause already compares the value, so the
+-- function runs only for a wrong one and a correct insert costs no PL/pgSQL.
 create function bitemporal.check_inserted_system() returns trigger
 language plpgsql
 as $$

@@ -44,6 +44,7 @@ declare
   old_system tsrange;
   new_system tsrange;
   unchanged jsonb;
+  rest_unchanged boolean;
   position integer;
 begin
   if TG_OP = 'DELETE' then
@@ -60,24 +61,33 @@ begin
       hint = 'End an entity''s validity with a write (delete for a portion), which closes rows in system time.';
   end if;
 
-  old_system := (to_jsonb(OLD) ->> system_column)::tsrange;
-  new_system := (to_jsonb(NEW) ->> system_column)::tsrange;
-
-  -- What must not change: everything but system and the columns a close fills in.
-  unchanged := jsonb_build_object(system_column, old_system);
-  for position in 1 .. TG_NARGS - 1 loop
-    if (to_jsonb(OLD) -> TG_ARGV[position]) <> 'null'::jsonb
-       and (to_jsonb(OLD) -> TG_ARGV[position]) is distinct from (to_jsonb(NEW) -> TG_ARGV[position]) then
-      raise exception using
-        errcode = 'BT001',
-        message = format('bitemporal: UPDATE of %s would change %I, which was already recorded', table_name, TG_ARGV[position]);
-    end if;
-    unchanged := unchanged || jsonb_build_object(TG_ARGV[position], to_jsonb(OLD) -> TG_ARGV[position]);
-  end loop;
-
   -- *= compares the stored images, so even 1.0 -> 1.00 counts as a change;
   -- comparing whole rows also covers columns added to the table later.
-  if not (jsonb_populate_record(NEW, unchanged) *= OLD) then
+  if system_column = 'system' and TG_NARGS = 1 then
+    -- The usual case, without the detour through jsonb: compare the rows
+    -- with NEW's system set aside for a moment.
+    old_system := OLD.system;
+    new_system := NEW.system;
+    NEW.system := old_system;
+    rest_unchanged := NEW *= OLD;
+    NEW.system := new_system;
+  else
+    old_system := (to_jsonb(OLD) ->> system_column)::tsrange;
+    new_system := (to_jsonb(NEW) ->> system_column)::tsrange;
+    -- What must not change: everything but system and the columns a close fills in.
+    unchanged := jsonb_build_object(system_column, old_system);
+    for position in 1 .. TG_NARGS - 1 loop
+      if (to_jsonb(OLD) -> TG_ARGV[position]) <> 'null'::jsonb
+         and (to_jsonb(OLD) -> TG_ARGV[position]) is distinct from (to_jsonb(NEW) -> TG_ARGV[position]) then
+        raise exception using
+          errcode = 'BT001',
+          message = format('bitemporal: UPDATE of %s would change %I, which was already recorded', table_name, TG_ARGV[position]);
+      end if;
+      unchanged := unchanged || jsonb_build_object(TG_ARGV[position], to_jsonb(OLD) -> TG_ARGV[position]);
+    end loop;
+    rest_unchanged := jsonb_populate_record(NEW, unchanged) *= OLD;
+  end if;
+  if not rest_unchanged then
     raise exception using
       errcode = 'BT001',
       message = format('bitemporal: UPDATE of %s may change only %I: versions are immutable', table_name, system_column),

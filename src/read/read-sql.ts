@@ -13,13 +13,17 @@ import { AUDIT, type TableSqlContext } from '../repository/table-sql-context.js'
  *        to_char(lower(t."effective"), 'YYYY-MM-DD') as effective_from, …
  * from "tax_rates" as t
  * where t."state_id" = $1::integer and t."tax_type" = $2::text
- *   and t."effective" @> coalesce($3::date, (now() at time zone 'UTC')::date)
  *   and upper_inf(t."system")
+ *   and lower(t."effective") <= coalesce($3::date, (now() at time zone 'UTC')::date)
+ *   and (upper_inf(t."effective") or upper(t."effective") > coalesce($3::date, (now() at time zone 'UTC')::date))
+ * order by lower(t."effective") desc
+ * limit 1
  * ```
  *
  * The current-knowledge variants say `upper_inf(system)` rather than
  * comparing with a timestamp, which is what lets them use the table's
- * partial index of current rows.
+ * partial index of current rows; the others use the GiST index behind the
+ * exclusion constraint.
  */
 export interface ReadStatements {
   readonly asOfCurrent: string
@@ -37,10 +41,13 @@ export function readStatements(context: TableSqlContext): ReadStatements {
   const columns = versionColumns(context, 't')
   const base = `select ${columns}\nfrom ${table} as t\nwhere ${context.keyMatches('t')}`
   const today = pointType === 'date' ? `(now() at time zone 'UTC')::date` : 'now()'
-  const validAt = `t.${E} @> coalesce($${String(next)}::${pointType}, ${today})`
+  const at = `coalesce($${String(next)}::${pointType}, ${today})`
+  const validAt = `t.${E} @> ${at}`
   const knownAt = (n: number): string => `t.${S} @> ($${String(n)}::timestamptz at time zone 'UTC')`
   return Object.freeze({
-    asOfCurrent: `${base}\n  and ${validAt}\n  and upper_inf(t.${S})`,
+    // Written for the partial index of current rows by (key, lower(effective)):
+    // one descent to the last version that starts on or before the date.
+    asOfCurrent: `${base}\n  and upper_inf(t.${S})\n  and lower(t.${E}) <= ${at}\n  and (upper_inf(t.${E}) or upper(t.${E}) > ${at})\norder by lower(t.${E}) desc\nlimit 1`,
     asOfKnown: `${base}\n  and ${validAt}\n  and ${knownAt(next + 1)}`,
     timelineCurrent: `${base}\n  and upper_inf(t.${S})\norder by lower(t.${E})`,
     timelineKnown: `${base}\n  and ${knownAt(next)}\norder by lower(t.${E})`,

@@ -6,7 +6,7 @@ import type { KeyOf, TableDefinition } from '../schema/define-table.js'
 import { type DateInput, type InstantInput, toInstant } from '../time/date-input.js'
 import { backoff, transaction, type TransactionOptions } from '../transaction/transaction.js'
 import type { WriteOperation } from '../write/write-operation.js'
-import { writeSql } from '../write/write-sql.js'
+import { type WriteScope, writeSql } from '../write/write-sql.js'
 import { runStatement } from './database.js'
 import { NamedStatement } from './named-statement.js'
 import { tableSqlContext, type TableSqlContext } from './table-sql-context.js'
@@ -209,7 +209,7 @@ export class Repository<D extends TableDefinition> {
       ...encodeAudit(this.#statements.context, options),
       ...encodeValues(this.#statements.context, values, complete, operation === 'setFrom' ? 'set' : operation),
     ]
-    const text = this.#statements.write(operation)
+    const text = this.#statements.write(operation, this.#db.isTransaction ? 'transaction' : 'statement')
     for (let attempt = 0; ; attempt++) {
       let rows: Awaited<ReturnType<typeof runStatement>>
       try {
@@ -269,7 +269,7 @@ class Statements {
   readonly context: TableSqlContext
   readonly read: { readonly [K in keyof ReadStatements]: string | NamedStatement }
   readonly #prepare: boolean
-  readonly #writes = new Map<WriteOperation, string | NamedStatement>()
+  readonly #writes = new Map<`${WriteOperation} ${WriteScope}`, string | NamedStatement>()
 
   constructor(context: TableSqlContext, prepare: boolean) {
     this.context = context
@@ -285,11 +285,11 @@ class Statements {
     })
   }
 
-  write(operation: WriteOperation): string | NamedStatement {
-    let statement = this.#writes.get(operation)
+  write(operation: WriteOperation, scope: WriteScope): string | NamedStatement {
+    let statement = this.#writes.get(`${operation} ${scope}`)
     if (statement === undefined) {
-      statement = this.#named(writeSql(this.context, operation))
-      this.#writes.set(operation, statement)
+      statement = this.#named(writeSql(this.context, operation, scope))
+      this.#writes.set(`${operation} ${scope}`, statement)
     }
     return statement
   }

@@ -23,13 +23,14 @@ import { tableSqlNames } from './table-sql-names.js'
  *   "rate" numeric not null,
  *   "effective" daterange not null,
  *   "system" tsrange not null default tsrange(bitemporal.system_time(), null, '[)'),
- *   constraint "tax_rates_effective_valid" check (not isempty("effective") and not lower_inf("effective") and isfinite(lower("effective")) and (upper_inf("effective") or isfinite(upper("effective")))),
+ *   constraint "tax_rates_effective_valid" check (not isempty("effective") and not lower_inf("effective") and isfinite(lower("effective")) and (upper_inf("effective") or isfinite(upper("effective"))) and lower_inc("effective") and not upper_inc("effective")),
  *   constraint "tax_rates_system_valid" check (not isempty("system") and lower_inc("system") and not lower_inf("system")),
  *   constraint "tax_rates_no_overlap" exclude using gist ("state_id" with =, "tax_type" with =, "effective" with &&, "system" with &&)
  * );
- * create index "tax_rates_current" on "tax_rates" ("state_id", "tax_type", "effective") where upper_inf("system");
+ * create index "tax_rates_current" on "tax_rates" ("state_id", "tax_type", lower("effective")) where upper_inf("system");
  * create trigger "tax_rates_check_inserted_system" before insert on "tax_rates"
- *   for each row execute function bitemporal.check_inserted_system('system');
+ *   for each row when (NEW."system" is distinct from tsrange(bitemporal.system_time(), null, '[)'))
+ *   execute function bitemporal.check_inserted_system('system');
  * create trigger "tax_rates_guard_history" before update or delete on "tax_rates"
  *   for each row execute function bitemporal.guard_history('system');
  * create trigger "tax_rates_guard_truncate" before truncate on "tax_rates"
@@ -47,7 +48,9 @@ import { tableSqlNames } from './table-sql-names.js'
  * somewhere); an unbounded upper bound means "until further notice". The
  * exclusion constraint is invariant 1 of the spec; the GiST index behind it
  * also serves as-of lookups by key at any valid and system instant, and the
- * partial index serves lookups in current knowledge.
+ * partial btree index of current rows by key and effective start serves
+ * current-knowledge lookups: a descent to the last version starting on or
+ * before the date, however long the timeline.
  */
 export function createTableSql(definition: TableDefinition): string {
   const names = tableSqlNames(definition)
@@ -71,7 +74,7 @@ export function createTableSql(definition: TableDefinition): string {
       : []),
     `${effective} ${definition.validTime === 'date' ? 'daterange' : 'tstzrange'} not null`,
     `${system} tsrange not null default tsrange(bitemporal.system_time(), null, '[)')`,
-    `constraint ${names.effectiveNotEmpty} check (not isempty(${effective}) and not lower_inf(${effective}) and isfinite(lower(${effective})) and (upper_inf(${effective}) or isfinite(upper(${effective}))))`,
+    `constraint ${names.effectiveNotEmpty} check (not isempty(${effective}) and not lower_inf(${effective}) and isfinite(lower(${effective})) and (upper_inf(${effective}) or isfinite(upper(${effective}))) and lower_inc(${effective}) and not upper_inc(${effective}))`,
     `constraint ${names.systemNotEmpty} check (not isempty(${system}) and lower_inc(${system}) and not lower_inf(${system}))`,
     `constraint ${names.noOverlap} exclude using gist (${[...keys.map((k) => `${k} with =`), `${effective} with &&`, `${system} with &&`].join(', ')})`,
   ]
@@ -79,8 +82,8 @@ export function createTableSql(definition: TableDefinition): string {
     values.length === 0 ? `'{}'::text[]` : `array[${values.map((v) => `'${v}'`).join(', ')}]`
   return [
     `create table ${names.table} (\n  ${columns.join(',\n  ')}\n);`,
-    `create index ${names.currentIndex} on ${names.table} (${[...keys, effective].join(', ')}) where upper_inf(${system});`,
-    `create trigger ${names.insertTrigger} before insert on ${names.table}\n  for each row execute function bitemporal.check_inserted_system(${systemArgument});`,
+    `create index ${names.currentIndex} on ${names.table} (${[...keys, `lower(${effective})`].join(', ')}) where upper_inf(${system});`,
+    `create trigger ${names.insertTrigger} before insert on ${names.table}\n  for each row when (NEW.${system} is distinct from tsrange(bitemporal.system_time(), null, '[)'))\n  execute function bitemporal.check_inserted_system(${systemArgument});`,
     `create trigger ${names.historyTrigger} before update or delete on ${names.table}\n  for each row execute function bitemporal.guard_history(${guardArguments});`,
     `create trigger ${names.truncateTrigger} before truncate on ${names.table}\n  for each statement execute function bitemporal.guard_history(${systemArgument});`,
     `insert into bitemporal.versioned_table (relation, key_columns, value_columns, effective_column, system_column)\n  values (${names.tableLiteral}, ${literalArray(definition.keyColumns.map((c) => c.name))}, ${literalArray(definition.valueColumns.map((c) => c.name))}, '${definition.effectiveColumn}', ${systemArgument});`,

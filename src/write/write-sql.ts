@@ -34,6 +34,14 @@ export function writeParameterLayout(context: TableSqlContext): WriteParameterLa
 }
 
 /**
+ * Where a write runs. A write outside a transaction is a transaction of its
+ * own, so it cannot meet rows its own transaction inserted earlier, and its
+ * statement leaves out the step that replaces them (a DELETE whose set-up
+ * alone costs a noticeable part of a write).
+ */
+export type WriteScope = 'statement' | 'transaction'
+
+/**
  * The one statement a write sends: it locks the current versions it may
  * replace, works out the rows that replace them, closes (or, for rows this
  * transaction inserted itself, deletes) what changes, and inserts the
@@ -74,7 +82,7 @@ export function writeParameterLayout(context: TableSqlContext): WriteParameterLa
  * select …, bitemporal.format_system_time(bitemporal.system_time()) as system_time
  * ```
  */
-export function writeSql(context: TableSqlContext, operation: WriteOperation): string {
+export function writeSql(context: TableSqlContext, operation: WriteOperation, scope: WriteScope = 'transaction'): string {
   const layout = writeParameterLayout(context)
   const { table, effective: E, system: S, rangeType, multirangeType, pointType } = context
   const p = (n: number | undefined): string => `$${String(n)}`
@@ -104,9 +112,21 @@ export function writeSql(context: TableSqlContext, operation: WriteOperation): s
       : operation === 'correct'
         ? `t.${E} @> ${target}`
         : `t.${E} && ${target}`
-  const own = `case when lower(t.${S}) = bitemporal.system_time()
+  const own =
+    scope === 'statement'
+      ? 'false as own'
+      : `case when lower(t.${S}) = bitemporal.system_time()
       then pg_xact_status(((pg_current_xact_id()::text::bigint >> 32) << 32 | t.xmin::text::bigint)::text::xid8) = 'in progress'
       else false end as own`
+  const removed =
+    scope === 'statement'
+      ? ''
+      : `
+removed as (
+  delete from ${table} as t
+  where t.ctid = any (array(select c.row_id from changed c where c.own)) and (select ok from go)
+  returning 1
+),`
 
   const portion = {
     insert: `select ${target} as r`,
@@ -195,12 +215,7 @@ closed as (
   update ${table} as t set ${S} = tsrange(lower(t.${S}), bitemporal.system_time(), '[)')${auditClose}
   where t.ctid = any (array(select c.row_id from changed c where not c.own)) and (select ok from go)
   returning 1
-),
-removed as (
-  delete from ${table} as t
-  where t.ctid = any (array(select c.row_id from changed c where c.own)) and (select ok from go)
-  returning 1
-),
+),${removed}
 new_rows as (
   ${newRows.join('\n  union all\n  ')}
 ),
@@ -208,7 +223,7 @@ inserted as (
   -- Joining the counts makes the closes happen before the inserts, which the exclusion constraint needs.
   insert into ${table} (${[...keyColumns, ...valueColumns, E].join(', ')}${auditInsert})
   select n.*${auditInsertValues}
-  from new_rows n, (select count(*) from closed) as after_close, (select count(*) from removed) as after_remove
+  from new_rows n, (select count(*) from closed) as after_close${scope === 'statement' ? '' : ', (select count(*) from removed) as after_remove'}
   where (select ok from go) and not isempty(n.r)
   returning 1
 )
@@ -221,7 +236,7 @@ select
     when (select overlapping from checks) then 'overlapping'
     when not (select found from checks) then 'not_found'
     else 'done' end as outcome,
-  ((select count(*) from closed) + (select count(*) from removed))::text as closed,
+  ((select count(*) from closed)${scope === 'statement' ? '' : ' + (select count(*) from removed)'})::text as closed,
   (select count(*) from inserted)::text as inserted,
   bitemporal.format_system_time(bitemporal.system_time()) as system_time`
 }

@@ -149,7 +149,7 @@ describe('createTable: what it makes', () => {
     const result = await sql<{ indexdef: string }>`
       select indexdef from pg_indexes where schemaname = 'public' and indexname = 'tax_rates_current'`.execute(database().db)
     expect(result.rows).toEqual([
-      { indexdef: 'CREATE INDEX tax_rates_current ON public.tax_rates USING btree (state_id, tax_type, effective) WHERE upper_inf(system)' },
+      { indexdef: 'CREATE INDEX tax_rates_current ON public.tax_rates USING btree (state_id, tax_type, lower(effective)) WHERE upper_inf(system)' },
     ])
   })
 
@@ -161,7 +161,7 @@ describe('createTable: what it makes', () => {
       {
         name: 'tax_rates_check_inserted_system',
         definition:
-          "CREATE TRIGGER tax_rates_check_inserted_system BEFORE INSERT ON public.tax_rates FOR EACH ROW EXECUTE FUNCTION bitemporal.check_inserted_system('system')",
+          "CREATE TRIGGER tax_rates_check_inserted_system BEFORE INSERT ON public.tax_rates FOR EACH ROW WHEN ((new.system IS DISTINCT FROM tsrange(bitemporal.system_time(), NULL::timestamp without time zone, '[)'::text))) EXECUTE FUNCTION bitemporal.check_inserted_system('system')",
         enabled: 'O',
       },
       {

@@ -213,7 +213,7 @@ describe('createTableSql and derived names', () => {
     expect(ddl).toContain(
       'constraint "tax_rates_no_overlap" exclude using gist ("state_id" with =, "tax_type" with =, "effective" with &&, "system" with &&)',
     )
-    expect(ddl).toContain('create index "tax_rates_current" on "tax_rates" ("state_id", "tax_type", "effective") where upper_inf("system");')
+    expect(ddl).toContain('create index "tax_rates_current" on "tax_rates" ("state_id", "tax_type", lower("effective")) where upper_inf("system");')
     expect(ddl).toContain(`array['state_id', 'tax_type'], array['rate', 'note'], 'effective', 'system');`)
   })
 
