@@ -21,10 +21,9 @@ export function toKysely(db: DatabaseInput): AnyKysely {
 }
 
 /**
- * Runs one statement: one round trip. Without the caller's Kysely plugins
- * (a `CamelCasePlugin` must not rename the library's result columns). A
- * {@link NamedStatement} is prepared once per connection by `pg`; its
- * parameters and text travel as usual.
+ * Runs one statement: one round trip. `db` should come from
+ * {@link withoutCallerPlugins}. A {@link NamedStatement} is prepared once per
+ * connection by `pg`; its parameters and text travel as usual.
  */
 export async function runStatement(
   db: AnyKysely,
@@ -34,8 +33,14 @@ export async function runStatement(
   // pg copies name, text and values out of the config object it is given, and
   // sets `values` on it first, so each call gets its own object.
   const query = typeof text === 'string' ? text : new NamedStatement(text.text, text.name)
-  const result = await db
-    .withoutPlugins()
-    .executeQuery<Record<string, unknown>>(CompiledQuery.raw(query as unknown as string, [...parameters]))
+  const result = await db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(query as unknown as string, [...parameters]))
   return result.rows
+}
+
+/**
+ * `db` without the caller's Kysely plugins: a `CamelCasePlugin` must not
+ * rename the library's result columns. Still bound to the same transaction.
+ */
+export function withoutCallerPlugins(db: AnyKysely): AnyKysely {
+  return db.withoutPlugins()
 }

@@ -7,7 +7,7 @@ import { type DateInput, type InstantInput, toInstant } from '../time/date-input
 import { backoff, transaction, type TransactionOptions } from '../transaction/transaction.js'
 import type { WriteOperation } from '../write/write-operation.js'
 import { type WriteScope, writeSql } from '../write/write-sql.js'
-import { runStatement } from './database.js'
+import { runStatement, withoutCallerPlugins } from './database.js'
 import { NamedStatement } from './named-statement.js'
 import { tableSqlContext, type TableSqlContext } from './table-sql-context.js'
 import { decodeVersion, type Version } from './version.js'
@@ -89,13 +89,16 @@ const STATEMENT_RETRIES = 5
  */
 export class Repository<D extends TableDefinition> {
   readonly definition: D
+  /** The caller's instance, plugins and all, for the transactions `transaction()` hands back. */
+  readonly #callerDb: AnyKysely
   readonly #db: AnyKysely
   readonly #statements: Statements
 
   /** @internal Use `bitemporal(db, definition)`. */
   constructor(db: AnyKysely, definition: D, options: RepositoryOptions = {}, statements?: Statements) {
     this.definition = definition
-    this.#db = db
+    this.#callerDb = db
+    this.#db = withoutCallerPlugins(db)
     this.#statements = statements ?? new Statements(tableSqlContext(definition), options.prepare ?? true)
     Object.freeze(this)
   }
@@ -110,7 +113,7 @@ export class Repository<D extends TableDefinition> {
    * `ConcurrentWriteError` (see {@link transaction}).
    */
   transaction<T>(fn: (repository: Repository<D>, trx: AnyKysely) => Promise<T>, options?: TransactionOptions): Promise<T> {
-    return transaction(this.#db, (trx) => fn(this.with(trx), trx), options)
+    return transaction(this.#callerDb, (trx) => fn(this.with(trx), trx), options)
   }
 
   /** Adds a version over `[from, to)`; `OverlapError` if a current version overlaps it. */
