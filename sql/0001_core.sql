@@ -42,7 +42,21 @@ $$;
 
 -- BEFORE UPDATE OR DELETE (per row) and BEFORE TRUNCATE: history is never
 -- rewritten. The one change allowed is closing a current row: the upper bound
--- of system goes from unbounded to the transaction's system time.
+-- of system goes from unbounded to the transaction's system time. Two more
+-- things are allowed, both needed by writes:
+--
+-- 1. A row inserted by the current transaction may be deleted by it. Nobody
+--    else has ever seen it, so this removes no history; it is how a second
+--    write to the same key in one transaction replaces the first one's rows
+--    (closing them would leave the empty system range [T, T)). A row is the
+--    transaction's own when its inserting transaction is still in progress:
+--    another transaction's uncommitted rows are invisible, so the only rows
+--    in progress that a statement can reach are its own transaction's,
+--    including those of its subtransactions (savepoints).
+--
+-- 2. Trigger arguments after the first name columns that a close may fill in
+--    (the audit columns closed_by and closed_reason), from null, together with
+--    the close and only then.
 create function bitemporal.guard_history() returns trigger
 language plpgsql
 as $$
@@ -52,7 +66,17 @@ declare
   transaction_time constant timestamp := bitemporal.system_time();
   old_system tsrange;
   new_system tsrange;
+  unchanged jsonb;
+  rest_unchanged boolean;
+  position integer;
 begin
+  if TG_OP = 'DELETE' then
+    old_system := (to_jsonb(OLD) ->> system_column)::tsrange;
+    if lower(old_system) = transaction_time and upper_inf(old_system)
+       and pg_xact_status(((pg_current_xact_id()::text::bigint >> 32) << 32 | OLD.xmin::text::bigint)::text::xid8) = 'in progress' then
+      return OLD;
+    end if;
+  end if;
   if TG_OP <> 'UPDATE' then
     raise exception using
       errcode = 'BT001',
@@ -60,12 +84,33 @@ begin
       hint = 'End an entity''s validity with a write (delete for a portion), which closes rows in system time.';
   end if;
 
-  old_system := (to_jsonb(OLD) ->> system_column)::tsrange;
-  new_system := (to_jsonb(NEW) ->> system_column)::tsrange;
-
   -- *= compares the stored images, so even 1.0 -> 1.00 counts as a change;
   -- comparing whole rows also covers columns added to the table later.
-  if not (jsonb_populate_record(NEW, jsonb_build_object(system_column, old_system)) *= OLD) then
+  if system_column = 'system' and TG_NARGS = 1 then
+    -- The usual case, without the detour through jsonb: compare the rows
+    -- with NEW's system set aside for a moment.
+    old_system := OLD.system;
+    new_system := NEW.system;
+    NEW.system := old_system;
+    rest_unchanged := NEW *= OLD;
+    NEW.system := new_system;
+  else
+    old_system := (to_jsonb(OLD) ->> system_column)::tsrange;
+    new_system := (to_jsonb(NEW) ->> system_column)::tsrange;
+    -- What must not change: everything but system and the columns a close fills in.
+    unchanged := jsonb_build_object(system_column, old_system);
+    for position in 1 .. TG_NARGS - 1 loop
+      if (to_jsonb(OLD) -> TG_ARGV[position]) <> 'null'::jsonb
+         and (to_jsonb(OLD) -> TG_ARGV[position]) is distinct from (to_jsonb(NEW) -> TG_ARGV[position]) then
+        raise exception using
+          errcode = 'BT001',
+          message = format('bitemporal: UPDATE of %s would change %I, which was already recorded', table_name, TG_ARGV[position]);
+      end if;
+      unchanged := unchanged || jsonb_build_object(TG_ARGV[position], to_jsonb(OLD) -> TG_ARGV[position]);
+    end loop;
+    rest_unchanged := jsonb_populate_record(NEW, unchanged) *= OLD;
+  end if;
+  if not rest_unchanged then
     raise exception using
       errcode = 'BT001',
       message = format('bitemporal: UPDATE of %s may change only %I: versions are immutable', table_name, system_column),

@@ -11,6 +11,7 @@ import { migrate } from '../../src/migrate/migrate.js'
 import { MigrationRunner } from '../../src/migrate/migration-runner.js'
 import { useTestDatabase } from '../support/database.js'
 import { LIBRARY_VERSIONS } from '../support/library-versions.js'
+import { rejection } from '../support/rejection.js'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw SQL on tables the migrations create
 type Db = Kysely<any>
@@ -32,14 +33,6 @@ function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex')
 }
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a rejection, but the promise resolved')
-}
 
 async function exists(db: Db, relation: string): Promise<boolean> {
   const result = await sql<{ found: boolean }>`select to_regclass(${relation}) is not null as found`.execute(db)

@@ -4,13 +4,14 @@ import { ImmutableHistoryError } from '../../src/errors/errors.js'
 import { mapDatabaseError } from '../../src/errors/map-database-error.js'
 import { install } from '../../src/install/install.js'
 import { bitemporal } from '../../src/repository/bitemporal.js'
-import type { Repository, WriteResult } from '../../src/repository/repository.js'
+import type { Repository } from '../../src/repository/repository.js'
 import type { Version } from '../../src/repository/version.js'
 import { createTable } from '../../src/schema/create-table.js'
 import { defineTable } from '../../src/schema/define-table.js'
 import { invalidInput } from '../support/invalid-input.js'
 import { useTestDatabase } from '../support/database.js'
 import { rejectsWithCode } from '../support/rejects-with-code.js'
+import type { UntypedRepository } from '../support/untyped-repository.js'
 
 const database = useTestDatabase()
 
@@ -23,21 +24,9 @@ const limits = defineTable({
   audit: true,
 })
 
-/** The repository as a plain-JavaScript caller sees it: any argument, typed or not. */
-interface Untyped {
-  insert(key: unknown, portion: unknown, values: unknown, options?: unknown): Promise<WriteResult>
-  set(key: unknown, portion: unknown, values: unknown, options?: unknown): Promise<WriteResult>
-  update(key: unknown, portion: unknown, patch: unknown, options?: unknown): Promise<WriteResult>
-  correct(key: unknown, at: unknown, patch: unknown, options?: unknown): Promise<WriteResult>
-  delete(key: unknown, portion: unknown, options?: unknown): Promise<WriteResult>
-  asOf(key: unknown, options?: unknown): Promise<unknown>
-  timeline(key: unknown, options?: unknown): Promise<unknown>
-  history(key: unknown): Promise<unknown>
-  lastChange(key: unknown): Promise<unknown>
-}
 
 /** A repository without its argument types, for inputs a TypeScript caller could not write. */
-const untyped = (repository: unknown): Untyped => repository as Untyped
+const untyped = (repository: unknown): UntypedRepository => repository as UntypedRepository
 
 let repo: Repository<typeof limits>
 

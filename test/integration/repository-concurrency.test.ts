@@ -10,6 +10,7 @@ import { transaction } from '../../src/transaction/transaction.js'
 import { type CountingPool, countingPool, statementKind } from '../support/counting-pool.js'
 import { useTestDatabase } from '../support/database.js'
 import { backendPid, blockedOrSettled, track, waitUntilBlocked } from '../support/lock-wait.js'
+import { rejection } from '../support/rejection.js'
 
 // Spec section 6 (and invariants 1, 3, 4 of section 2) against a real server,
 // with real concurrent connections. Orderings between connections are made
@@ -81,15 +82,6 @@ async function historyOf(key: Key): Promise<string[]> {
   return (await repo().history(key)).map((v) => JSON.stringify([v.values, v.effective, v.system]))
 }
 
-/** The error `promise` rejects with. */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a rejection, but the promise resolved')
-}
 
 function expectConcurrentWrite(error: unknown): void {
   expect(error).toBeInstanceOf(ConcurrentWriteError)

@@ -4,11 +4,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { BitemporalErrorCode } from '../../src/errors/errors.js'
 import { install } from '../../src/install/install.js'
 import { bitemporal } from '../../src/repository/bitemporal.js'
-import type { Repository, WriteResult } from '../../src/repository/repository.js'
+import type { Repository } from '../../src/repository/repository.js'
 import { createTable } from '../../src/schema/create-table.js'
 import { defineTable } from '../../src/schema/define-table.js'
 import { useTestDatabase } from '../support/database.js'
 import { rejectsWithCode } from '../support/rejects-with-code.js'
+import type { UntypedRepository } from '../support/untyped-repository.js'
 
 const database = useTestDatabase()
 
@@ -46,18 +47,6 @@ const docs = defineTable({ name: 'docs', key: { id: 'integer' }, values: { parts
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a Kysely over tables the test creates
 type Db = Kysely<any>
 
-/** The repository as a plain-JavaScript caller sees it: any argument, typed or not. */
-interface Untyped {
-  insert(key: unknown, portion: unknown, values: unknown, options?: unknown): Promise<WriteResult>
-  set(key: unknown, portion: unknown, values: unknown, options?: unknown): Promise<WriteResult>
-  update(key: unknown, portion: unknown, patch: unknown, options?: unknown): Promise<WriteResult>
-  correct(key: unknown, at: unknown, patch: unknown, options?: unknown): Promise<WriteResult>
-  delete(key: unknown, portion: unknown, options?: unknown): Promise<WriteResult>
-  asOf(key: unknown, options?: unknown): Promise<unknown>
-  timeline(key: unknown, options?: unknown): Promise<unknown>
-  history(key: unknown): Promise<unknown>
-  lastChange(key: unknown): Promise<unknown>
-}
 
 const KEY = { id: 1, region: 'eu' }
 const VALUES = { name: 'widget' }
@@ -112,7 +101,7 @@ async function rejectedBeforeSending(run: () => Promise<unknown>, code: Bitempor
 }
 
 /** `repo` (or another repository) without its argument types, for inputs a TypeScript caller could not write. */
-const untyped = (repository: unknown = repo): Untyped => repository as Untyped
+const untyped = (repository: unknown = repo): UntypedRepository => repository as UntypedRepository
 
 type Call = readonly [string, (key: unknown) => Promise<unknown>]
 
