@@ -22,9 +22,10 @@ async function npm(cwd: string, ...args: string[]): Promise<string> {
 }
 
 const consumer = `
+import type { Kysely } from 'kysely'
 import {
   BitemporalError, OverlapError, InvalidInputError, createTableSql, defineTable, install, migrate,
-  mapDatabaseError, MigrationRunner, type KeyOf, type ValuesOf,
+  mapDatabaseError, MigrationRunner, bitemporal, transaction, type KeyOf, type ValuesOf, type Version,
 } from 'bitemporal'
 import { createTestDatabase, startTestServer, type TestDatabase } from 'bitemporal/testing'
 
@@ -41,6 +42,15 @@ const wrongKey: KeyOf<typeof taxRates> = { state_id: 1, tax_type: 'income_tax', 
 // @ts-expect-error: rate is numeric, which is lossless text
 const wrongValue: ValuesOf<typeof taxRates> = { rate: 0.15, note: null }
 
+// The repository is typed from the definition: only key columns in a key.
+export async function reads(db: Kysely<any>): Promise<Version<typeof taxRates> | undefined> {
+  const repo = bitemporal(db, taxRates)
+  // @ts-expect-error: nope is not a key column
+  await repo.asOf({ nope: 1 })
+  await transaction(db, (trx) => repo.with(trx).set(key, { from: '2024-01-01' }, { rate: '0.2' }))
+  return repo.asOf(key, { validAt: '2024-02-01' })
+}
+
 let typed: unknown
 try {
   defineTable({ name: 'x; drop table y', key: { id: 'integer' }, values: {} })
@@ -52,7 +62,7 @@ console.log(JSON.stringify({
   ddl: createTableSql(taxRates).includes('exclude using gist ("state_id" with =, "tax_type" with =, "effective" with &&, "system" with &&)'),
   invalid: typed instanceof InvalidInputError && typed instanceof BitemporalError && typed.code,
   overlap: mapDatabaseError({ code: '23P01', message: 'x' }) instanceof OverlapError,
-  exports: [typeof install, typeof migrate, typeof MigrationRunner, typeof createTestDatabase, typeof startTestServer],
+  exports: [typeof install, typeof migrate, typeof MigrationRunner, typeof createTestDatabase, typeof startTestServer, typeof bitemporal],
   key, values, wrongKey, wrongValue,
 }))
 export type { TestDatabase }
@@ -121,7 +131,7 @@ describe('the packed package', () => {
       ddl: true,
       invalid: 'INVALID_INPUT',
       overlap: true,
-      exports: ['function', 'function', 'function', 'function', 'function'],
+      exports: ['function', 'function', 'function', 'function', 'function', 'function'],
     })
   })
 
