@@ -106,12 +106,16 @@ export function writeSql(context: TableSqlContext, operation: WriteOperation, sc
   // both rely on a snapshot taken while the other was in progress. The key
   // is hashed from its JSON text, which is the same in every session.
   const keyLock = `hashtextextended('${table}' || jsonb_build_array(${context.keys.map((k, i) => `$${String(i + 1)}::${k.parameterType}`).join(', ')})::text, 0)`
+  // The current versions the write may touch, spelled with bounds rather
+  // than range operators so that the partial btree index of current rows by
+  // (key, lower(effective)) serves them (effective is always [from, to)).
+  const endsAfter = (point: string): string => `(upper_inf(t.${E}) or upper(t.${E}) > ${point})`
   const reach =
     operation === 'setFrom'
-      ? `t.${E} && ${rangeType}(${target}, null, '[)')`
+      ? endsAfter(target)
       : operation === 'correct'
-        ? `t.${E} @> ${target}`
-        : `t.${E} && ${target}`
+        ? `lower(t.${E}) <= ${target} and ${endsAfter(target)}`
+        : `lower(t.${E}) < coalesce(upper(${target}), 'infinity') and ${endsAfter(`lower(${target})`)}`
   const own =
     scope === 'statement'
       ? 'false as own'
