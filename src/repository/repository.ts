@@ -1,15 +1,14 @@
 import type { AnyKysely } from '../any-kysely.js'
 import { ConcurrentWriteError, ConflictError, InvalidInputError, NotFoundError, OverlapError } from '../errors/errors.js'
 import { mapDatabaseError } from '../errors/map-database-error.js'
-import { type ReadStatements, readStatements } from '../read/read-sql.js'
 import type { KeyOf, TableDefinition } from '../schema/define-table.js'
 import { type DateInput, type InstantInput, toInstant } from '../time/date-input.js'
 import { backoff, transaction, type TransactionOptions } from '../transaction/transaction.js'
 import type { WriteOperation } from '../write/write-operation.js'
-import { type WriteScope, writeSql } from '../write/write-sql.js'
 import { runStatement, withoutCallerPlugins } from './database.js'
-import { NamedStatement } from './named-statement.js'
-import { tableSqlContext, type TableSqlContext } from './table-sql-context.js'
+import type { NamedStatement } from './named-statement.js'
+import { Statements } from './statements.js'
+import { tableSqlContext } from './table-sql-context.js'
 import { decodeVersion, type Version } from './version.js'
 import type { NewValues, ValuesPatch } from './write-values.js'
 import { encodeAudit, encodeKey, encodePoint, encodePortion, encodeValues } from './write-input.js'
@@ -264,40 +263,5 @@ export class Repository<D extends TableDefinition> {
 function assertOptions(options: unknown, operation: string, shape: string): void {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new InvalidInputError(`bitemporal: ${operation}: options must be an object ${shape}`)
-  }
-}
-
-/** The statements of one table, built once and shared by every repository of it (`with`). */
-class Statements {
-  readonly context: TableSqlContext
-  readonly read: { readonly [K in keyof ReadStatements]: string | NamedStatement }
-  readonly #prepare: boolean
-  readonly #writes = new Map<`${WriteOperation} ${WriteScope}`, string | NamedStatement>()
-
-  constructor(context: TableSqlContext, prepare: boolean) {
-    this.context = context
-    this.#prepare = prepare
-    const reads = readStatements(context)
-    this.read = Object.freeze({
-      asOfCurrent: this.#named(reads.asOfCurrent),
-      asOfKnown: this.#named(reads.asOfKnown),
-      timelineCurrent: this.#named(reads.timelineCurrent),
-      timelineKnown: this.#named(reads.timelineKnown),
-      history: this.#named(reads.history),
-      lastChange: this.#named(reads.lastChange),
-    })
-  }
-
-  write(operation: WriteOperation, scope: WriteScope): string | NamedStatement {
-    let statement = this.#writes.get(`${operation} ${scope}`)
-    if (statement === undefined) {
-      statement = this.#named(writeSql(this.context, operation, scope))
-      this.#writes.set(`${operation} ${scope}`, statement)
-    }
-    return statement
-  }
-
-  #named(text: string): string | NamedStatement {
-    return this.#prepare ? new NamedStatement(text) : text
   }
 }

@@ -1,0 +1,40 @@
+import type { WriteOperation } from '../write/write-operation.js'
+import { type WriteScope, writeSql } from '../write/write-sql.js'
+import { type ReadStatements, readStatements } from '../read/read-sql.js'
+import { NamedStatement } from './named-statement.js'
+import type { TableSqlContext } from './table-sql-context.js'
+
+/** The statements of one table, built once and shared by every repository of it (`with`). */
+export class Statements {
+  readonly context: TableSqlContext
+  readonly read: { readonly [K in keyof ReadStatements]: string | NamedStatement }
+  readonly #prepare: boolean
+  readonly #writes = new Map<`${WriteOperation} ${WriteScope}`, string | NamedStatement>()
+
+  constructor(context: TableSqlContext, prepare: boolean) {
+    this.context = context
+    this.#prepare = prepare
+    const reads = readStatements(context)
+    this.read = Object.freeze({
+      asOfCurrent: this.#named(reads.asOfCurrent),
+      asOfKnown: this.#named(reads.asOfKnown),
+      timelineCurrent: this.#named(reads.timelineCurrent),
+      timelineKnown: this.#named(reads.timelineKnown),
+      history: this.#named(reads.history),
+      lastChange: this.#named(reads.lastChange),
+    })
+  }
+
+  write(operation: WriteOperation, scope: WriteScope): string | NamedStatement {
+    let statement = this.#writes.get(`${operation} ${scope}`)
+    if (statement === undefined) {
+      statement = this.#named(writeSql(this.context, operation, scope))
+      this.#writes.set(`${operation} ${scope}`, statement)
+    }
+    return statement
+  }
+
+  #named(text: string): string | NamedStatement {
+    return this.#prepare ? new NamedStatement(text) : text
+  }
+}
