@@ -38,8 +38,9 @@ export interface ReadStatements {
 export function readStatements(context: TableSqlContext): ReadStatements {
   const { table, effective: E, system: S, pointType } = context
   const next = context.keys.length + 1
-  const columns = versionColumns(context, 't')
-  const base = `select ${columns}\nfrom ${table} as t\nwhere ${context.keyMatches('t')}`
+  const base = `select ${versionColumns(context, 't')}\nfrom ${table} as t\nwhere ${context.keyMatches('t')}`
+  // A current version's system range is open: no need to format its end.
+  const current = `select ${versionColumns(context, 't', true)}\nfrom ${table} as t\nwhere ${context.keyMatches('t')}`
   const today = pointType === 'date' ? `(now() at time zone 'UTC')::date` : 'now()'
   const at = `coalesce($${String(next)}::${pointType}, ${today})`
   const validAt = `t.${E} @> ${at}`
@@ -47,9 +48,9 @@ export function readStatements(context: TableSqlContext): ReadStatements {
   return Object.freeze({
     // Written for the partial index of current rows by (key, lower(effective)):
     // one descent to the last version that starts on or before the date.
-    asOfCurrent: `${base}\n  and upper_inf(t.${S})\n  and lower(t.${E}) <= ${at}\n  and (upper_inf(t.${E}) or upper(t.${E}) > ${at})\norder by lower(t.${E}) desc\nlimit 1`,
+    asOfCurrent: `${current}\n  and upper_inf(t.${S})\n  and lower(t.${E}) <= ${at}\n  and (upper_inf(t.${E}) or upper(t.${E}) > ${at})\norder by lower(t.${E}) desc\nlimit 1`,
     asOfKnown: `${base}\n  and ${validAt}\n  and ${knownAt(next + 1)}`,
-    timelineCurrent: `${base}\n  and upper_inf(t.${S})\norder by lower(t.${E})`,
+    timelineCurrent: `${current}\n  and upper_inf(t.${S})\norder by lower(t.${E})`,
     timelineKnown: `${base}\n  and ${knownAt(next)}\norder by lower(t.${E})`,
     history: `${base}\norder by lower(t.${S}), lower(t.${E})`,
     lastChange: `select bitemporal.format_system_time(max(greatest(lower(t.${S}), upper(t.${S})))) as system_time
@@ -58,7 +59,7 @@ from ${table} as t\nwhere ${context.keyMatches('t')}`,
 }
 
 /** The select list of a version, every column as text: key, values, ranges, audit. */
-export function versionColumns(context: TableSqlContext, alias: string): string {
+export function versionColumns(context: TableSqlContext, alias: string, current = false): string {
   const { effective: E, system: S } = context
   const systemPoint = (bound: string): string => `bitemporal.format_system_time(${bound}(${alias}.${S}))`
   return [
@@ -67,7 +68,7 @@ export function versionColumns(context: TableSqlContext, alias: string): string 
     `${context.formatPoint(`lower(${alias}.${E})`)} as effective_from`,
     `${context.formatPoint(`upper(${alias}.${E})`)} as effective_to`,
     `${systemPoint('lower')} as system_from`,
-    `${systemPoint('upper')} as system_to`,
+    current ? 'null::text as system_to' : `${systemPoint('upper')} as system_to`,
     ...(context.audit
       ? [
           `${alias}.${AUDIT.recordedBy} as recorded_by`,
