@@ -5,6 +5,7 @@ import type { KeyOf, TableDefinition } from '../schema/define-table.js'
 import { type DateInput, type InstantInput, toInstant } from '../time/date-input.js'
 import { backoff, transaction, type TransactionOptions } from '../transaction/transaction.js'
 import type { WriteOperation } from '../write/write-operation.js'
+import { writeParameters } from '../write/write-sql.js'
 import { runStatement, withoutCallerPlugins } from './database.js'
 import type { NamedStatement } from './named-statement.js'
 import { Statements } from './statements.js'
@@ -204,13 +205,13 @@ export class Repository<D extends TableDefinition> {
     options: WriteOptions,
   ): Promise<WriteResult> {
     assertOptions(options, operation === 'setFrom' ? 'set' : operation, '{ expect?, actor?, reason? }')
-    const parameters = [
-      ...encodeKey(this.#statements.context, key),
+    const parameters = writeParameters({
+      key: encodeKey(this.#statements.context, key),
       target,
-      options.expect === undefined ? null : toInstant(options.expect, `${operation}: expect`),
-      ...encodeAudit(this.#statements.context, options),
-      ...encodeValues(this.#statements.context, values, complete, operation === 'setFrom' ? 'set' : operation),
-    ]
+      expect: options.expect === undefined ? null : toInstant(options.expect, `${operation}: expect`),
+      audit: encodeAudit(this.#statements.context, options),
+      values: encodeValues(this.#statements.context, values, complete, operation === 'setFrom' ? 'set' : operation),
+    })
     const text = this.#statements.write(operation, this.#db.isTransaction ? 'transaction' : 'statement')
     for (let attempt = 0; ; attempt++) {
       let rows: Awaited<ReturnType<typeof runStatement>>

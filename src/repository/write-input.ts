@@ -1,13 +1,8 @@
 import { RANGE_LB_INC, RANGE_UB_INF, Range } from 'postgres-range'
 import { InvalidInputError } from '../errors/errors.js'
 import { instantMicros, toDay, toInstant } from '../time/date-input.js'
+import { isPlainObject } from '../values/is-plain-object.js'
 import type { TableSqlContext } from './table-sql-context.js'
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
-  const prototype: unknown = Object.getPrototypeOf(value)
-  return prototype === Object.prototype || prototype === null
-}
 
 const tableName = (context: TableSqlContext): string => context.definition.name
 

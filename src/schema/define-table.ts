@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../errors/errors.js'
+import { isPlainObject } from '../values/is-plain-object.js'
 import { type ColumnType, parseColumnType } from './column-type.js'
 import { parseQualifiedName, type QualifiedName, validateIdentifier } from './identifier.js'
 import type { SqlTypeToTs, SqlTypeToTsNotNull } from './sql-type.js'
@@ -143,12 +144,8 @@ export function defineTable<const K extends ColumnTypes, const V extends ColumnT
 }
 
 function parseColumns(columns: unknown, what: 'key' | 'values', table: string): ColumnDefinition[] {
-  if (typeof columns !== 'object' || columns === null || Array.isArray(columns)) {
-    throw new InvalidInputError(`bitemporal: ${what} of "${table}" must be an object of column name to SQL type`)
-  }
-  const prototype: unknown = Object.getPrototypeOf(columns)
-  if (prototype !== Object.prototype && prototype !== null) {
-    throw new InvalidInputError(`bitemporal: ${what} of "${table}" must be a plain object`)
+  if (!isPlainObject(columns)) {
+    throw new InvalidInputError(`bitemporal: ${what} of "${table}" must be a plain object of column name to SQL type`)
   }
   return Object.entries(columns).map(([name, type]) => {
     validateIdentifier(name, `${what} column name`)

@@ -33,6 +33,22 @@ export function writeParameterLayout(context: TableSqlContext): WriteParameterLa
   })
 }
 
+/** The values of one write's parameters, each already checked and encoded. */
+export interface WriteParameterValues {
+  readonly key: readonly unknown[]
+  readonly target: unknown
+  readonly expect: string | null
+  /** `[actor, reason]` on audited tables, else empty. */
+  readonly audit: readonly unknown[]
+  /** `[given, value]` per value column. */
+  readonly values: readonly unknown[]
+}
+
+/** The parameter list in the order {@link writeParameterLayout} numbers it. */
+export function writeParameters(parts: WriteParameterValues): unknown[] {
+  return [...parts.key, parts.target, parts.expect, ...parts.audit, ...parts.values]
+}
+
 /**
  * Where a write runs. A write outside a transaction is a transaction of its
  * own, so it cannot meet rows its own transaction inserted earlier, and its
