@@ -155,8 +155,7 @@ describe('the same results', () => {
   })
 
   it('over a pool where every type parser except text’s returns garbage', async () => {
-    // Fails today: the write statement reports its outcome in boolean and integer columns
-    // (outdated, overlapping, found, closed, inserted), which go through the caller's parsers.
+    // The write statement's outcome columns must not go through the caller's parsers either.
     const db = connect({ types: poolTypes((oid) => (oid === builtin.TEXT ? undefined : garbage)) })
     expect(normalise(await scenario(db))).toEqual(reference)
   })
@@ -177,8 +176,8 @@ describe('the same results', () => {
   })
 
   it('with the global pg boolean parser replaced, an insert over a version still fails with OverlapError', async () => {
-    // Fails today (same cause as above): with booleans parsed as 1/0, `overlapping === true`
-    // never holds, so the insert writes nothing and reports success.
+    // With booleans parsed as 1/0, an outcome read as a boolean would never say "overlapping",
+    // and the insert would report success having written nothing.
     const definition = defineTable({ name: 'bool_parsers', key: { id: 'integer' }, values: { rate: 'numeric' } })
     await createTable(database().db, definition)
     const saved = globalParser(builtin.BOOL)
