@@ -1,0 +1,56 @@
+import type { Expression, SqlBool } from 'kysely'
+import type { TableDefinition } from '../schema/define-table.js'
+import { parseQualifiedName } from '../schema/identifier.js'
+import { asOfCondition } from './as-of-condition.js'
+import { assertDefinition, type AsOfInstant, resolveInstant } from './as-of-instant.js'
+
+/**
+ * A condition for `.where()` (or a join's `.on()`) that keeps, of one
+ * temporal table in a Kysely query, the versions valid at `validAt` as known
+ * at `knownAt`: at most one version per key.
+ *
+ * The table's definition says which columns hold valid and system time; the
+ * optional second argument is the table's alias in the query (`'s'` for
+ * `selectFrom('subscriptions as s')`). Without it the condition names the
+ * table as the definition does (`"billing"."tax_rates"`), which is what a
+ * query without an alias needs. A wrong or missing alias is an error from
+ * PostgreSQL ("missing FROM-clause entry"), never a silently unfiltered
+ * table.
+ *
+ * Options, each validated before any SQL is built (`InvalidInputError`):
+ * - `validAt`: a day `'YYYY-MM-DD'` or `Date` (an ISO instant on
+ *   `effective: 'timestamp'` tables), or `'any'` for every valid time.
+ *   Default: today, the UTC day of the server's clock.
+ * - `knownAt`: an ISO 8601 instant with `Z` or an offset, or a `Date`.
+ *   Default: current knowledge (`upper_inf(system)`).
+ *
+ * @example
+ * ```ts
+ * const at = { validAt: '2024-03-01', knownAt: '2024-04-02T00:00:00Z' }
+ * await db.selectFrom('subscriptions as s')
+ *   .innerJoin('customers as c', 'c.id', 's.customer_id')
+ *   .where(asOf(subscriptions, 's', at))
+ *   .where(asOf(customers, 'c', at))
+ *   .select((eb) => eb.fn.countAll().as('active'))
+ *   .executeTakeFirstOrThrow()
+ * ```
+ * sends
+ * ```sql
+ * select count(*) as "active" from "subscriptions" as "s"
+ * inner join "customers" as "c" on "c"."id" = "s"."customer_id"
+ * where ("s"."system" @> ($1::timestamptz at time zone 'UTC') and "s"."effective" @> $2::date)
+ *   and ("c"."system" @> ($3::timestamptz at time zone 'UTC') and "c"."effective" @> $4::date)
+ * ```
+ * and with current knowledge (`{ validAt: '2024-03-01' }`) each condition is
+ * `(upper_inf("s"."system") and "s"."effective" @> $1::date)`.
+ *
+ * To restrict every temporal table of a query at once, without naming each
+ * one, see {@link asOfPlugin}.
+ */
+export function asOf(table: TableDefinition, ...rest: [at?: AsOfInstant] | [alias: string, at?: AsOfInstant]): Expression<SqlBool> {
+  assertDefinition(table, 'asOf')
+  const [alias, at] = typeof rest[0] === 'string' ? [rest[0], rest[1]] : [undefined, rest[0]]
+  const name = alias === undefined ? table.table : parseQualifiedName(alias, 'asOf: table or alias')
+  const reference = name.schema === undefined ? [name.name] : [name.schema, name.name]
+  return asOfCondition(table, reference, resolveInstant(table, at, 'asOf'))
+}
