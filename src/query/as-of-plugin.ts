@@ -72,11 +72,19 @@ export function asOfPlugin(options: AsOfPluginOptions): KyselyPlugin {
   if (!Array.isArray(tables) || tables.length === 0) {
     throw new InvalidInputError('bitemporal: asOfPlugin: tables must be a non-empty array of table definitions (from defineTable)')
   }
+  const byName = new Map<string, TableDefinition>()
+  for (const definition of tables as readonly unknown[]) {
+    assertDefinition(definition, 'asOfPlugin: tables')
+    const name = `${definition.table.schema ?? ''}.${definition.table.name}`
+    const seen = byName.get(name)
+    // The same definition twice is harmless; two different ones for one table would be two instants' worth of columns.
+    if (seen !== undefined && seen !== definition) {
+      throw new InvalidInputError(`bitemporal: asOfPlugin: tables holds two different definitions of "${definition.name}"`)
+    }
+    byName.set(name, definition)
+  }
   const temporal: readonly TemporalTable[] = Object.freeze(
-    tables.map((definition: unknown) => {
-      assertDefinition(definition, 'asOfPlugin: tables')
-      return Object.freeze({ definition, instant: resolveInstant(definition, at, 'asOfPlugin') })
-    }),
+    [...byName.values()].map((definition) => Object.freeze({ definition, instant: resolveInstant(definition, at, 'asOfPlugin') })),
   )
   const restricted = new WeakSet<OperationNode>()
   return Object.freeze({

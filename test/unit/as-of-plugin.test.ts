@@ -127,6 +127,22 @@ describe('asOfPlugin: what it leaves alone, and what it refuses', () => {
     )
   })
 
+  it('the same definition listed twice restricts once; two different definitions of one table are refused', () => {
+    const twice = base.withPlugin(asOfPlugin({ tables: [plans, plans] }))
+    expect(twice.selectFrom('plans').selectAll().compile().sql.match(/upper_inf/g)).toHaveLength(1)
+    invalidInput(() => asOfPlugin({ tables: [plans, defineTable({ name: 'plans', key: { id: 'integer' }, values: {}, systemColumn: 'known' })] }))
+  })
+
+  it('WITH RECURSIVE: the CTE shadows the table in its own body too', () => {
+    const { sql: text } = db
+      .withRecursive('plans(id)', (q) => q.selectFrom('subscriptions').select('id').union(q.selectFrom('plans').select('id')))
+      .selectFrom('plans')
+      .select('id')
+      .compile()
+    expect(text.match(/upper_inf/g)).toHaveLength(1)
+    expect(text).toContain(`select "id" from "subscriptions" where ${S('subscriptions', 1)} union select "id" from "plans")`)
+  })
+
   it('two definitions of one name in different schemas and an unqualified reference: ambiguous', () => {
     const two = base.withPlugin(asOfPlugin({ tables: [customers, defineTable({ name: 'crm.customers', key: { id: 'integer' }, values: {} })] }))
     invalidInput(() => two.selectFrom('customers').selectAll().compile())
