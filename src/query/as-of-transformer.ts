@@ -18,7 +18,7 @@ import {
 } from 'kysely'
 import { InvalidInputError } from '../errors/errors.js'
 import type { TableDefinition } from '../schema/define-table.js'
-import { asOfCondition } from './as-of-condition.js'
+import { asOfCondition } from './as-of.js'
 import type { ResolvedInstant } from './as-of-instant.js'
 
 /** A table the plugin restricts, with the instant validated for it. */

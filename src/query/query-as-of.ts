@@ -1,7 +1,7 @@
 import type { SelectQueryBuilder } from 'kysely'
 import type { AnyKysely } from '../any-kysely.js'
 import type { TableDefinition } from '../schema/define-table.js'
-import { asOfCondition } from './as-of-condition.js'
+import { asOfCondition } from './as-of.js'
 import { type AsOfInstant, resolveInstant } from './as-of-instant.js'
 
 /**
