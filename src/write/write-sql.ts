@@ -68,31 +68,35 @@ export type WriteScope = 'statement' | 'transaction'
  * How the statement stays correct under READ COMMITTED: it takes the key's
  * advisory lock, and if another transaction holds it, waits for that one to
  * end and raises SQLSTATE 40001 so the write runs again on a fresh snapshot.
- * `seen` counts the
- * rows of the statement's snapshot and `locked` the rows it could lock. A row
- * that a concurrent transaction closed while this one waited for its lock is
- * skipped by `FOR UPDATE`; the counts then differ, and the statement raises
- * SQLSTATE 40001 instead of writing around rows it never saw. So does a row
- * whose system time starts after this transaction's (a later transaction
- * committed first). The write is then retried as a whole.
+ * `scan` finds the current versions in the statement's snapshot; `locked`
+ * locks exactly those row versions by their ctid. A version that a
+ * concurrent transaction closed while this one waited for its lock has moved
+ * to a new ctid, so `FOR UPDATE` skips it; the counts then differ, and the
+ * statement raises SQLSTATE 40001 instead of writing around rows it never
+ * saw. So does a row whose system time starts after this transaction's (a
+ * later transaction committed first). The write is then retried as a whole.
+ * Locking by ctid also spares a second index descent.
  *
  * For the tax-rate table and `set` with both bounds, the statement reads:
  *
  * ```sql
  * with
- * locked as materialized (          -- the current versions the write may replace, locked
- *   select t.ctid as row_id, <own>, t."state_id", t."tax_type", t."rate", t."effective", t."system"
- *   from "tax_rates" as t
+ * scan as materialized (            -- the current versions the write may replace
+ *   select t.ctid as row_id from "tax_rates" as t
  *   where t."state_id" = $1::integer and t."tax_type" = $2::text
- *     and upper_inf(t."system") and t."effective" && $3::daterange
+ *     and upper_inf(t."system") and lower(t."effective") < … and …),
+ * locked as materialized (          -- the same row versions, locked, with the values they would get
+ *   select t.ctid as row_id, <own>, t."state_id", t."tax_type", t."rate", t."effective", t."system",
+ *     case when $6::boolean then $7::numeric else null end as new_0,
+ *     (t."rate") is distinct from (…new_0…) as changes
+ *   from "tax_rates" as t where t.ctid = any (array(select s.row_id from scan s))
  *   for update of t),
- * seen as (…the same rows, counted without locks…),
  * portion as (select $3::daterange as r),
- * proposed as (select l.*, <the values each would have inside the portion> from locked l),
- * changed as (select * from proposed where (old values) is distinct from (new values)),
- * checks as (…lost race? stale? outdated `expect`?…),
- * closed as (update … set "system" = tsrange(lower("system"), bitemporal.system_time()) … returning 1),
- * removed as (delete … rows this transaction inserted itself … returning 1),
+ * checks as materialized (…busy key? lost race? stale? outdated `expect`?…),
+ * closed as (update … set "system" = tsrange(lower("system"), bitemporal.system_time())
+ *   from locked l, portion p where t.ctid = l.row_id and l.changes and l."effective" && p.r … returning l.*),
+ * removed as (delete … rows this transaction inserted itself … returning l.*),
+ * replaced as (select * from closed union all select * from removed),
  * new_rows as (leftovers before the portion ∪ leftovers after it ∪ the portion's new rows),
  * inserted as (insert into "tax_rates" (…) select … from new_rows … returning 1)
  * select …, bitemporal.format_system_time(bitemporal.system_time()) as system_time
@@ -134,129 +138,142 @@ export function writeSql(context: TableSqlContext, operation: WriteOperation, sc
         : `lower(t.${E}) < coalesce(upper(${target}), 'infinity') and ${endsAfter(`lower(${target})`)}`
   const own =
     scope === 'statement'
-      ? 'false as own'
+      ? 'false'
       : `case when lower(t.${S}) = bitemporal.system_time()
       then pg_xact_status(((pg_current_xact_id()::text::bigint >> 32) << 32 | t.xmin::text::bigint)::text::xid8) = 'in progress'
-      else false end as own`
+      else false end`
+
+  // The portion is the target parameter itself, except where it depends on
+  // the versions found: the timeline change runs to the end of the version
+  // that covers `from` or, in a gap, to the start of the next version
+  // (unbounded when there is none); a correction covers its version.
+  const derivedPortion = {
+    setFrom: `select ${rangeType}(${target}, case
+        when exists (select 1 from locked l where l.${E} @> ${target}) then (select upper(l.${E}) from locked l where l.${E} @> ${target})
+        else (select min(lower(l.${E})) from locked l where lower(l.${E}) > ${target}) end, '[)') as r`,
+    correct: `select (select l.${E} from locked l) as r`,
+  }
+  const portion = operation === 'setFrom' || operation === 'correct' ? derivedPortion[operation] : undefined
+  const R = portion === undefined ? target : '(select p.r from portion p)'
+
+  // Whether a locked version's values change under the write.
+  const changes =
+    operation === 'delete'
+      ? 'true'
+      : operation === 'insert' || valueColumns.length === 0
+        ? 'false'
+        : `(${valueColumns.map((c) => `t.${c}`).join(', ')}) is distinct from (${newValues('t').join(', ')})`
+
+  const keyParameters = context.keys.map((k, i) => `${p(i + 1)}::${k.parameterType}`)
+  const replacedValues = [...keyColumns, ...valueColumns].map((c) => `c.${c}`)
+  const patchedValues = [...keyColumns, ...context.values.map((_, i) => `new_${String(i)}`)].map((c) => `c.${c}`)
+  const leftover = (piece: string, condition: string): string =>
+    `select ${replacedValues.join(', ')}, ${piece} from replaced c where ${condition}`
+  // The portion's own rows. Leftovers and patched rows come from the
+  // versions replaced, each inside its version's range, so each is inserted
+  // after its version was closed; `set` fills the portion, across versions
+  // and gaps, so it first waits for every close (`after_close`).
+  const inside = {
+    insert: `select ${[...keyParameters, ...newValues('')].join(', ')}, ${R}`,
+    set: `select ${[...keyParameters, ...newValues('')].join(', ')}, piece
+    from unnest(${multirangeType}(${R}) - coalesce(
+      (select range_agg(l.${E}) from locked l where not l.changes), '{}'::${multirangeType})) as piece,
+      (select count(*) from replaced) as after_close`,
+    setFrom: '',
+    update: `select ${patchedValues.join(', ')}, c.${E} * ${R} from replaced c`,
+    correct: `select ${patchedValues.join(', ')}, c.${E} from replaced c`,
+    delete: undefined,
+  }
+  inside.setFrom = inside.set
+  const newRows = [
+    operation === 'insert' ? undefined : leftover(`c.${E} * ${rangeType}(null, lower(${R}), '[)')`, `lower(c.${E}) < lower(${R})`),
+    operation === 'insert'
+      ? undefined
+      : leftover(`c.${E} * ${rangeType}(upper(${R}), null, '[)')`, `not upper_inf(${R}) and (upper_inf(c.${E}) or upper(c.${E}) > upper(${R}))`),
+    inside[operation],
+  ].filter((part) => part !== undefined)
+
+  const auditInsert = context.audit ? `, ${AUDIT.recordedBy}, ${AUDIT.recordedReason}` : ''
+  const auditInsertValues = context.audit ? `, ${p(layout.actor)}::text, ${p(layout.reason)}::text` : ''
+  const auditClose = context.audit ? `, ${AUDIT.closedBy} = ${p(layout.actor)}::text, ${AUDIT.closedReason} = ${p(layout.reason)}::text` : ''
+  // The versions the write replaces: locked, overlapping the portion, with values that change.
+  const replacing = `t.ctid = l.row_id and l.changes and l.${E} && ${R}`
+  const ok = 'not (select c.busy or c.lost_race or c.stale or c.outdated or c.overlapping or not c.found from checks c)'
   const removed =
     scope === 'statement'
       ? ''
       : `
 removed as (
-  delete from ${table} as t
-  where t.ctid = any (array(select c.row_id from changed c where c.own)) and (select ok from go)
-  returning 1
+  delete from ${table} as t using locked l
+  where ${replacing} and l.own and ${ok}
+  returning l.*
 ),`
-
-  const portion = {
-    insert: `select ${target} as r`,
-    set: `select ${target} as r`,
-    update: `select ${target} as r`,
-    delete: `select ${target} as r`,
-    // The timeline change: up to the end of the version that covers `from`, or,
-    // in a gap, to the start of the next version; unbounded when there is none.
-    setFrom: `select ${rangeType}(${target}, case
-        when exists (select 1 from locked l where l.${E} @> ${target}) then (select upper(l.${E}) from locked l where l.${E} @> ${target})
-        else (select min(lower(l.${E})) from locked l where lower(l.${E}) > ${target}) end, '[)') as r`,
-    correct: `select (select l.${E} from locked l) as r`,
-  }[operation]
-
-  // Whether a locked version's values change under the write, for rows of `alias` in `proposed`.
-  const differs = (alias: string): string =>
-    operation === 'delete'
-      ? 'true'
-      : operation === 'insert' || valueColumns.length === 0
-        ? 'false'
-        : `(${valueColumns.map((c) => `${alias}.${c}`).join(', ')}) is distinct from (${valueColumns.map((_, i) => `${alias}.new_${String(i)}`).join(', ')})`
-
-  const keyParameters = context.keys.map((k, i) => `${p(i + 1)}::${k.parameterType}`)
-  const leftover = (piece: string, condition: string): string =>
-    `select ${[...keyColumns, ...valueColumns].map((c) => `c.${c}`).join(', ')}, ${piece} as r
-    from changed c, portion p where ${condition}`
-  const inside = {
-    insert: `select ${[...keyParameters, ...newValues('')].join(', ')}, p.r from portion p where not exists (select 1 from locked)`,
-    set: `select ${[...keyParameters, ...newValues('')].join(', ')}, piece
-    from portion p, unnest(${multirangeType}(p.r) - coalesce(
-      (select range_agg(u.${E}) from proposed u where not (${differs('u')})), '{}'::${multirangeType})) as piece`,
-    setFrom: '',
-    update: `select ${[...keyColumns.map((c) => `c.${c}`), ...newValues('c')].join(', ')}, c.${E} * p.r from changed c, portion p`,
-    correct: `select ${[...keyColumns.map((c) => `c.${c}`), ...newValues('c')].join(', ')}, c.${E} from changed c`,
-    delete: undefined,
-  }
-  inside.setFrom = inside.set
-
-  const auditInsert = context.audit ? `, ${AUDIT.recordedBy}, ${AUDIT.recordedReason}` : ''
-  const auditInsertValues = context.audit ? `, ${p(layout.actor)}::text, ${p(layout.reason)}::text` : ''
-  const auditClose = context.audit ? `, ${AUDIT.closedBy} = ${p(layout.actor)}::text, ${AUDIT.closedReason} = ${p(layout.reason)}::text` : ''
-  const newRows = [
-    leftover(`c.${E} * ${rangeType}(null, lower(p.r), '[)')`, `lower(c.${E}) < lower(p.r)`),
-    leftover(`c.${E} * ${rangeType}(upper(p.r), null, '[)')`, `not upper_inf(p.r) and (upper_inf(c.${E}) or upper(c.${E}) > upper(p.r))`),
-    inside[operation],
-  ].filter((part) => part !== undefined)
+  const replaced = scope === 'statement' ? 'select * from closed' : 'select * from closed union all select * from removed'
+  const systemTime = 'bitemporal.system_time()'
 
   return `-- bitemporal ${operation} on ${table}
 with
+scan as materialized (
+  select t.ctid as row_id from ${table} as t where ${current} and ${reach}
+),
 locked as materialized (
-  select t.ctid as row_id, ${own}, ${[...keyColumns, ...valueColumns, E, S].map((c) => `t.${c}`).join(', ')}
+  select t.ctid as row_id, ${own} as own, ${[...keyColumns, ...valueColumns, E, S].map((c) => `t.${c}`).join(', ')}${context.values
+    .map((_, i) => `, ${newValue(i, 't')} as new_${String(i)}`)
+    .join('')}, ${changes} as changes
   from ${table} as t
-  where ${current} and ${reach}
+  where t.ctid = any (array(select s.row_id from scan s))
   for update of t
-),
-seen as (
-  select count(*) as n from ${table} as t where ${current} and ${reach}
-),
+),${
+    portion === undefined
+      ? ''
+      : `
 portion as (
   ${portion}
-),
-proposed as (
-  select l.*${context.values.map((_, i) => `, ${newValue(i, 'l')} as new_${String(i)}`).join('')}
-  from locked l, portion p where l.${E} && p.r
-),
-changed as (
-  select * from proposed p where ${differs('p')}
-),
-checks as (
+),`
+  }
+checks as materialized (
   select
     not pg_try_advisory_xact_lock(${keyLock}) as busy,
-    (select n from seen) <> (select count(*) from locked) as lost_race,
+    (select count(*) from scan) <> count(*) as lost_race,
     -- A version from a transaction that started later and committed first: this
     -- write's system time would come before what it builds on.
-    exists (select 1 from locked l where lower(l.${S}) > bitemporal.system_time() or (lower(l.${S}) = bitemporal.system_time() and not l.own)) as stale,
+    coalesce(bool_or(lower(l.${S}) > ${systemTime} or (lower(l.${S}) = ${systemTime} and not l.own)), false) as stale,
     case when ${p(layout.expect)}::timestamptz is null then false
       else coalesce(${p(layout.expect)}::timestamptz at time zone 'UTC' < (
         select max(greatest(lower(h.${S}), upper(h.${S}))) from ${table} as h where ${context.keyMatches('h')}), false) end as outdated,
-    ${operation === 'insert' ? 'exists (select 1 from locked)' : 'false'} as overlapping,
-    ${operation === 'correct' ? 'exists (select 1 from locked)' : 'true'} as found
-),
-go as (
-  select not (busy or lost_race or stale or outdated or overlapping) and found as ok from checks
+    ${operation === 'insert' ? 'count(*) > 0' : 'false'} as overlapping,
+    ${operation === 'correct' ? 'count(*) > 0' : 'true'} as found
+  from locked l
 ),
 closed as (
-  update ${table} as t set ${S} = tsrange(lower(t.${S}), bitemporal.system_time(), '[)')${auditClose}
-  where t.ctid = any (array(select c.row_id from changed c where not c.own)) and (select ok from go)
-  returning 1
+  update ${table} as t set ${S} = tsrange(lower(t.${S}), ${systemTime}, '[)')${auditClose}
+  from locked l
+  where ${replacing} and not l.own and ${ok}
+  returning l.*
 ),${removed}
-new_rows as (
-  ${newRows.join('\n  union all\n  ')}
+replaced as (
+  ${replaced}
 ),
 inserted as (
-  -- Joining the counts makes the closes happen before the inserts, which the exclusion constraint needs.
   insert into ${table} (${[...keyColumns, ...valueColumns, E].join(', ')}${auditInsert})
   select n.*${auditInsertValues}
-  from new_rows n, (select count(*) from closed) as after_close${scope === 'statement' ? '' : ', (select count(*) from removed) as after_remove'}
-  where (select ok from go) and not isempty(n.r)
+  from (
+  ${newRows.join('\n  union all\n  ')}
+  ) as n (${[...keyColumns, ...valueColumns].join(', ')}, r)
+  where ${ok} and not isempty(n.r)
   returning 1
 )
 select
-  case when (select busy or lost_race or stale from checks)
-    then bitemporal.raise_concurrent_write('${operation} on ${table}', case when (select busy from checks) then ${keyLock} end)::text end as retry,
+  case when c.busy or c.lost_race or c.stale
+    then bitemporal.raise_concurrent_write('${operation} on ${table}', case when c.busy then ${keyLock} end)::text end as retry,
   -- Text only: the caller's pg type parsers must not change what the library reads.
   case
-    when (select outdated from checks) then 'outdated'
-    when (select overlapping from checks) then 'overlapping'
-    when not (select found from checks) then 'not_found'
+    when c.outdated then 'outdated'
+    when c.overlapping then 'overlapping'
+    when not c.found then 'not_found'
     else 'done' end as outcome,
-  ((select count(*) from closed)${scope === 'statement' ? '' : ' + (select count(*) from removed)'})::text as closed,
+  (select count(*) from replaced)::text as closed,
   (select count(*) from inserted)::text as inserted,
-  bitemporal.format_system_time(bitemporal.system_time()) as system_time`
+  bitemporal.format_system_time(${systemTime}) as system_time
+from checks c`
 }
