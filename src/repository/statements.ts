@@ -1,6 +1,8 @@
 import type { WriteOperation } from '../write/write-operation.js'
 import { type WriteScope, writeSql } from '../write/write-sql.js'
+import { type ChangesStatements, changesStatements } from '../read/changes-sql.js'
 import { type ReadStatements, readStatements } from '../read/read-sql.js'
+import { type TimelineStatements, timelineStatements } from '../read/timeline-sql.js'
 import { NamedStatement } from './named-statement.js'
 import type { TableSqlContext } from './table-sql-context.js'
 
@@ -8,6 +10,10 @@ import type { TableSqlContext } from './table-sql-context.js'
 export class Statements {
   readonly context: TableSqlContext
   readonly read: { readonly [K in keyof ReadStatements]: string | NamedStatement }
+  /** The sequenced timelines: windowed, coalesced. */
+  readonly timeline: { readonly [K in keyof TimelineStatements]: string | NamedStatement }
+  /** The audit read, over all keys or one. */
+  readonly changes: { readonly [K in keyof ChangesStatements]: string | NamedStatement }
   readonly #prepare: boolean
   readonly #writes = new Map<`${WriteOperation} ${WriteScope}`, string | NamedStatement>()
 
@@ -23,6 +29,15 @@ export class Statements {
       history: this.#named(reads.history),
       lastChange: this.#named(reads.lastChange),
     })
+    const timeline = timelineStatements(context)
+    this.timeline = Object.freeze({
+      windowCurrent: this.#named(timeline.windowCurrent),
+      windowKnown: this.#named(timeline.windowKnown),
+      coalescedCurrent: this.#named(timeline.coalescedCurrent),
+      coalescedKnown: this.#named(timeline.coalescedKnown),
+    })
+    const changes = changesStatements(context)
+    this.changes = Object.freeze({ all: this.#named(changes.all), key: this.#named(changes.key) })
   }
 
   write(operation: WriteOperation, scope: WriteScope): string | NamedStatement {
