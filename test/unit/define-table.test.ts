@@ -214,6 +214,8 @@ describe('createTableSql and derived names', () => {
       'constraint "tax_rates_no_overlap" exclude using gist ("state_id" with =, "tax_type" with =, "effective" with &&, "system" with &&)',
     )
     expect(ddl).toContain('create index "tax_rates_current" on "tax_rates" ("state_id", "tax_type", lower("effective")) where upper_inf("system");')
+    expect(ddl).toContain('create index "tax_rates_asserted" on "tax_rates" (lower("system"));')
+    expect(ddl).toContain('create index "tax_rates_retracted" on "tax_rates" (upper("system")) where not upper_inf("system");')
     expect(ddl).toContain(`array['state_id', 'tax_type'], array['rate', 'note'], 'effective', 'system');`)
   })
 
