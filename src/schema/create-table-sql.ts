@@ -28,10 +28,18 @@ import { tableSqlNames } from './table-sql-names.js'
  *   constraint "tax_rates_no_overlap" exclude using gist ("state_id" with =, "tax_type" with =, "effective" with &&, "system" with &&)
  * );
  * create index "tax_rates_current" on "tax_rates" ("state_id", "tax_type", lower("effective")) where upper_inf("system");
+ * create index "tax_rates_asserted" on "tax_rates" (lower("system"));
+ * create index "tax_rates_retracted" on "tax_rates" (upper("system")) where not upper_inf("system");
  * create trigger "tax_rates_check_inserted_system" before insert on "tax_rates"
  *   for each row when (NEW."system" is distinct from tsrange(bitemporal.system_time(), null, '[)'))
  *   execute function bitemporal.check_inserted_system('system');
- * create trigger "tax_rates_guard_history" before update or delete on "tax_rates"
+ * create trigger "tax_rates_guard_history" before update on "tax_rates"
+ *   for each row when (not (upper_inf(OLD."system") and lower(OLD."system") < bitemporal.system_time()
+ *     and NEW."system" = tsrange(lower(OLD."system"), bitemporal.system_time(), '[)')
+ *     and row(OLD."state_id", OLD."tax_type", OLD."rate", OLD."effective", NEW."system")::"tax_rates" *= NEW
+ *     and row(NEW."state_id", NEW."tax_type", NEW."rate", NEW."effective", OLD."system")::"tax_rates" *= OLD))
+ *   execute function bitemporal.guard_history('system');
+ * create trigger "tax_rates_guard_delete" before delete on "tax_rates"
  *   for each row execute function bitemporal.guard_history('system');
  * create trigger "tax_rates_guard_truncate" before truncate on "tax_rates"
  *   for each statement execute function bitemporal.guard_history('system');
@@ -50,7 +58,10 @@ import { tableSqlNames } from './table-sql-names.js'
  * also serves as-of lookups by key at any valid and system instant, and the
  * partial btree index of current rows by key and effective start serves
  * current-knowledge lookups: a descent to the last version starting on or
- * before the date, however long the timeline.
+ * before the date, however long the timeline. The two btree indexes on the
+ * ends of `system` serve `changes` over all keys: what was asserted (a row
+ * inserted) and what was retracted (a row closed) in a system-time interval.
+ * The second is partial, so inserting a current row does not touch it.
  */
 export function createTableSql(definition: TableDefinition): string {
   const names = tableSqlNames(definition)
@@ -83,11 +94,52 @@ export function createTableSql(definition: TableDefinition): string {
   return [
     `create table ${names.table} (\n  ${columns.join(',\n  ')}\n);`,
     `create index ${names.currentIndex} on ${names.table} (${[...keys, `lower(${effective})`].join(', ')}) where upper_inf(${system});`,
+    `create index ${names.assertedIndex} on ${names.table} (lower(${system}));`,
+    `create index ${names.retractedIndex} on ${names.table} (upper(${system})) where not upper_inf(${system});`,
     `create trigger ${names.insertTrigger} before insert on ${names.table}\n  for each row when (NEW.${system} is distinct from tsrange(bitemporal.system_time(), null, '[)'))\n  execute function bitemporal.check_inserted_system(${systemArgument});`,
-    `create trigger ${names.historyTrigger} before update or delete on ${names.table}\n  for each row execute function bitemporal.guard_history(${guardArguments});`,
+    `create trigger ${names.historyTrigger} before update on ${names.table}\n  for each row when (not (${closeOnly(definition)}))\n  execute function bitemporal.guard_history(${guardArguments});`,
+    `create trigger ${names.deleteTrigger} before delete on ${names.table}\n  for each row execute function bitemporal.guard_history(${guardArguments});`,
     `create trigger ${names.truncateTrigger} before truncate on ${names.table}\n  for each statement execute function bitemporal.guard_history(${systemArgument});`,
     `insert into bitemporal.versioned_table (relation, key_columns, value_columns, effective_column, system_column)\n  values (${names.tableLiteral}, ${literalArray(definition.keyColumns.map((c) => c.name))}, ${literalArray(definition.valueColumns.map((c) => c.name))}, '${definition.effectiveColumn}', ${systemArgument});`,
   ].join('\n')
+}
+
+/**
+ * The trigger condition of an UPDATE that only closes a current row at the
+ * transaction's system time (and, on audited tables, fills in who closed it
+ * and why): the one UPDATE a write makes. Such an UPDATE skips the
+ * PL/pgSQL guard, which costs more than the rest of closing a row; any
+ * other UPDATE runs it and fails with its message.
+ *
+ * Each row comparison builds the table's row type from one side's columns
+ * and the other side's system (and close) columns and compares binary
+ * images (`*=`, so even `1.0` → `1.00` counts as a change). A column added
+ * to the table later is null in the built rows, so an UPDATE only skips the
+ * guard while that column is null on both sides; otherwise the guard runs.
+ * A column the condition names cannot be dropped without dropping the
+ * guard (PostgreSQL refuses), which is what history needs.
+ */
+function closeOnly(definition: TableDefinition): string {
+  const system = quoteIdentifier(definition.systemColumn)
+  const closeColumns = definition.audit ? [AUDIT_COLUMNS.closedBy, AUDIT_COLUMNS.closedReason] : []
+  const columns = [
+    ...definition.keyColumns.map((c) => c.name),
+    ...definition.valueColumns.map((c) => c.name),
+    ...(definition.audit ? [AUDIT_COLUMNS.recordedBy, AUDIT_COLUMNS.recordedReason, ...closeColumns] : []),
+    definition.effectiveColumn,
+    definition.systemColumn,
+  ]
+  const changing = new Set([definition.systemColumn, ...closeColumns])
+  const row = (kept: string, changed: string): string =>
+    `row(${columns.map((c) => `${changing.has(c) ? changed : kept}.${quoteIdentifier(c)}`).join(', ')})::${tableSqlNames(definition).table} *= ${changed}`
+  return [
+    // A row closed by the transaction that inserted it would get the empty range [T, T).
+    `upper_inf(OLD.${system}) and lower(OLD.${system}) < bitemporal.system_time()`,
+    `NEW.${system} = tsrange(lower(OLD.${system}), bitemporal.system_time(), '[)')`,
+    ...closeColumns.map((c) => `OLD.${quoteIdentifier(c)} is null`),
+    row('OLD', 'NEW'),
+    row('NEW', 'OLD'),
+  ].join('\n    and ')
 }
 
 /**

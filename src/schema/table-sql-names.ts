@@ -15,8 +15,15 @@ export interface TableSqlNames {
   readonly systemNotEmpty: string
   readonly noOverlap: string
   readonly currentIndex: string
+  /** Rows by the start of their system range: what was asserted when (`repo.changes`). */
+  readonly assertedIndex: string
+  /** Closed rows by the end of their system range: what was retracted when (`repo.changes`). */
+  readonly retractedIndex: string
   readonly insertTrigger: string
+  /** Row guard on UPDATE; a close the library makes skips the PL/pgSQL (see `createTableSql`). */
   readonly historyTrigger: string
+  /** Row guard on DELETE. */
+  readonly deleteTrigger: string
   readonly truncateTrigger: string
 }
 
@@ -42,8 +49,11 @@ export function tableSqlNames(definition: TableDefinition): TableSqlNames {
     systemNotEmpty: derived('system_valid'),
     noOverlap: derived('no_overlap'),
     currentIndex: derived('current'),
+    assertedIndex: derived('asserted'),
+    retractedIndex: derived('retracted'),
     insertTrigger: derived('check_inserted_system'),
     historyTrigger: derived('guard_history'),
+    deleteTrigger: derived('guard_delete'),
     truncateTrigger: derived('guard_truncate'),
   })
 }

@@ -153,7 +153,18 @@ describe('createTable: what it makes', () => {
     ])
   })
 
-  it('creates the three triggers: insert check, row guard on update/delete, statement guard on truncate', async () => {
+  it('creates the indexes of changes: rows by system start, closed rows by system end', async () => {
+    const result = await sql<{ indexdef: string }>`
+      select indexdef from pg_indexes where schemaname = 'public' and indexname in ('tax_rates_asserted', 'tax_rates_retracted') order by indexname`.execute(
+      database().db,
+    )
+    expect(result.rows).toEqual([
+      { indexdef: 'CREATE INDEX tax_rates_asserted ON public.tax_rates USING btree (lower(system))' },
+      { indexdef: 'CREATE INDEX tax_rates_retracted ON public.tax_rates USING btree (upper(system)) WHERE (NOT upper_inf(system))' },
+    ])
+  })
+
+  it('creates the four triggers: insert check, row guards on update and on delete, statement guard on truncate', async () => {
     const result = await sql<{ name: string; definition: string; enabled: string }>`
       select tgname as name, pg_get_triggerdef(oid) as definition, tgenabled as enabled
       from pg_trigger where tgrelid = 'public.tax_rates'::regclass and not tgisinternal order by tgname`.execute(database().db)
@@ -165,9 +176,16 @@ describe('createTable: what it makes', () => {
         enabled: 'O',
       },
       {
-        name: 'tax_rates_guard_history',
+        name: 'tax_rates_guard_delete',
         definition:
-          "CREATE TRIGGER tax_rates_guard_history BEFORE DELETE OR UPDATE ON public.tax_rates FOR EACH ROW EXECUTE FUNCTION bitemporal.guard_history('system')",
+          "CREATE TRIGGER tax_rates_guard_delete BEFORE DELETE ON public.tax_rates FOR EACH ROW EXECUTE FUNCTION bitemporal.guard_history('system')",
+        enabled: 'O',
+      },
+      {
+        name: 'tax_rates_guard_history',
+        definition: expect.stringMatching(
+          /^CREATE TRIGGER tax_rates_guard_history BEFORE UPDATE ON public\.tax_rates FOR EACH ROW WHEN \(\(NOT \(upper_inf\(old\.system\) .* \*= old\.\*\)\)\)\) EXECUTE FUNCTION bitemporal\.guard_history\('system'\)$/,
+        ) as string,
         enabled: 'O',
       },
       {
@@ -200,11 +218,15 @@ describe('createTable: what it makes', () => {
       where c.relname like 'tax\_rates%' order by 1, 3`.execute(database().db)
     expect(tables.rows).toEqual([
       { schema: 'billing', kind: 'r', name: 'tax_rates' },
+      { schema: 'billing', kind: 'i', name: 'tax_rates_asserted' },
       { schema: 'billing', kind: 'i', name: 'tax_rates_current' },
       { schema: 'billing', kind: 'i', name: 'tax_rates_no_overlap' },
+      { schema: 'billing', kind: 'i', name: 'tax_rates_retracted' },
       { schema: 'public', kind: 'r', name: 'tax_rates' },
+      { schema: 'public', kind: 'i', name: 'tax_rates_asserted' },
       { schema: 'public', kind: 'i', name: 'tax_rates_current' },
       { schema: 'public', kind: 'i', name: 'tax_rates_no_overlap' },
+      { schema: 'public', kind: 'i', name: 'tax_rates_retracted' },
     ])
     const registered = await registry(database().db)
     expect(registered.map((r) => r.relation)).toContain('billing.tax_rates')
@@ -462,8 +484,24 @@ describe('the history guard: rows are immutable except closing system once', () 
         inTransaction(sql`update ${sql.table(altered)} set extra = 'changed', ${sql.raw(close)} where id = ${id}`),
       )
     }
-    // Closing alone still works.
-    await inTransaction(sql`update ${sql.table(altered)} set ${sql.raw(close)} where id = 2`)
+    // The trigger's condition names only the columns of its day: erasing the new value must still be caught.
+    await expectImmutable(altered, () => inTransaction(sql`update ${sql.table(altered)} set extra = null, ${sql.raw(close)} where id = 2`))
+    // Closing alone still works, with the new column null or not.
+    await inTransaction(sql`update ${sql.table(altered)} set ${sql.raw(close)} where id in (1, 2)`)
+    const rows = await sql<{ id: number; extra: string | null; open: boolean }>`
+      select id, extra, upper_inf(system) as open from ${sql.table(altered)} order by id`.execute(database().db)
+    expect(rows.rows).toEqual([
+      { id: 1, extra: null, open: false },
+      { id: 2, extra: 'a', open: false },
+    ])
+  })
+
+  it('refuses to drop a value column: the history guard depends on it', async () => {
+    const dropping = await rateTable()
+    await expect(sql`alter table ${sql.table(dropping)} drop column note`.execute(database().db)).rejects.toMatchObject({ code: '2BP01' })
+    const columns = await sql<{ n: number }>`
+      select count(*)::int as n from information_schema.columns where table_name = ${dropping} and column_name = 'note'`.execute(database().db)
+    expect(columns.rows).toEqual([{ n: 1 }])
   })
 })
 
