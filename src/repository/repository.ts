@@ -1,6 +1,11 @@
 import type { AnyKysely } from '../any-kysely.js'
 import { ConcurrentWriteError, ConflictError, InvalidInputError, NotFoundError, OverlapError } from '../errors/errors.js'
 import { mapDatabaseError } from '../errors/map-database-error.js'
+import type { AsOfInstant } from '../query/as-of-instant.js'
+import { type AsOfQuery, queryAsOf } from '../query/query-as-of.js'
+import { type Change, decodeChange } from '../read/change.js'
+import { type ChangesOptions, encodeChanges } from '../read/changes-options.js'
+import { decodeTimelineVersion, encodeTimelineWindow } from '../read/timeline-window.js'
 import type { KeyOf, TableDefinition } from '../schema/define-table.js'
 import { type DateInput, type InstantInput, toInstant } from '../time/date-input.js'
 import { backoff, transaction, type TransactionOptions } from '../transaction/transaction.js'
@@ -67,6 +72,12 @@ export interface AsOfOptions {
 export interface TimelineOptions {
   /** The system-time instant. Default: current knowledge. */
   readonly knownAt?: InstantInput
+  /** Start of a valid-time window `[from, to)`; versions are clamped to it. Default: unbounded. */
+  readonly from?: DateInput | null
+  /** End of the window, exclusive. Default: unbounded. */
+  readonly to?: DateInput | null
+  /** Merge adjacent versions with equal values into one (no `audit` on merged versions). Default: `false`. */
+  readonly coalesce?: boolean
 }
 
 // A single write outside a transaction is its own transaction, so the
@@ -165,10 +176,38 @@ export class Repository<D extends TableDefinition> {
     return row === undefined ? undefined : decodeVersion<D>(this.#statements.context, row)
   }
 
-  /** The timeline known at `knownAt` (default: current knowledge), ordered by effective start. */
+  /**
+   * The timeline known at `knownAt` (default: current knowledge), ordered by
+   * effective start. With `from`/`to`, only the versions overlapping the
+   * window `[from, to)`, their effective ranges clamped to it; with
+   * `coalesce: true`, adjacent versions with equal values merged into one
+   * (see `timelineStatements` for the SQL).
+   *
+   * @example
+   * ```ts
+   * await taxRates.timeline(key, { from: '2023-01-15', to: '2023-03-01', coalesce: true })
+   * // [{ values: { rate: '0.19' }, effective: { from: '2023-01-15', to: '2023-02-01' }, … },
+   * //  { values: { rate: '0.25' }, effective: { from: '2023-02-01', to: '2023-03-01' }, … }]
+   * ```
+   * A window alone sends (current knowledge):
+   * ```sql
+   * select …, to_char(lower(t."effective" * daterange($3::date, $4::date, '[)')), 'YYYY-MM-DD') as effective_from, …
+   * from "tax_rates" as t
+   * where t."state_id" = $1::integer and t."tax_type" = $2::text and upper_inf(t."system")
+   *   and lower(t."effective") < coalesce($4::date, 'infinity') and t."effective" && daterange($3::date, $4::date, '[)')
+   * order by lower(t."effective")
+   * ```
+   */
   async timeline(key: KeyOf<D>, options: TimelineOptions = {}): Promise<Version<D>[]> {
-    assertOptions(options, 'timeline', '{ knownAt? }')
+    assertOptions(options, 'timeline', '{ knownAt?, from?, to?, coalesce? }')
+    const sequenced = encodeTimelineWindow(this.#statements.context, options)
     const parameters = encodeKey(this.#statements.context, key)
+    if (sequenced !== null) {
+      const known = options.knownAt === undefined ? [] : [toInstant(options.knownAt, 'timeline: knownAt')]
+      const statement = this.#statements.timeline[`${sequenced.coalesce ? 'coalesced' : 'window'}${known.length > 0 ? 'Known' : 'Current'}`]
+      const sequencedRows = await this.#read(statement, [...parameters, ...sequenced.window, ...known])
+      return sequencedRows.map((row) => decodeTimelineVersion<D>(this.#statements.context, row, sequenced.coalesce))
+    }
     const rows =
       options.knownAt === undefined
         ? await this.#read(this.#statements.read.timelineCurrent, parameters)
@@ -176,10 +215,66 @@ export class Repository<D extends TableDefinition> {
     return rows.map((row) => decodeVersion<D>(this.#statements.context, row))
   }
 
+  /**
+   * The audit of a system-time interval `[since, until)`: every version
+   * asserted (inserted) or retracted (closed) in it, for one key or all,
+   * ordered by system time, then key, then effective range (a retraction
+   * before what replaces it), with `audit: { actor, reason }` on audited
+   * tables. One statement on an index (see `changesStatements` for the SQL).
+   *
+   * @example
+   * ```ts
+   * await taxRates.changes({ since: '2023-10-17T00:00:00Z', until: '2023-10-19T00:00:00Z', key })
+   * // [{ kind: 'retracted', systemTime: '2023-10-17T09:30:00.123456Z', key, values: { rate: '0.15' },
+   * //    effective: { from: '2023-01-01', to: null } },
+   * //  { kind: 'asserted', systemTime: '2023-10-17T09:30:00.123456Z', key, values: { rate: '0.19' },
+   * //    effective: { from: '2023-01-01', to: null } }]
+   * ```
+   * sends, for one key:
+   * ```sql
+   * select c.kind, bitemporal.format_system_time(c.at) as system_time, … from (
+   *   select 'asserted' as kind, lower(t."system") as at, t as v from "tax_rates" as t
+   *   where lower(t."system") >= $3 and lower(t."system") < coalesce($4, 'infinity') and <key> and t."system" && tsrange($3, $4)
+   *   union all
+   *   select 'retracted', upper(t."system"), t from "tax_rates" as t
+   *   where not upper_inf(t."system") and upper(t."system") >= $3 and upper(t."system") < coalesce($4, 'infinity') and <key> and …
+   * ) as c order by c.at, <key>, lower(effective), c.kind = 'asserted', upper(effective)
+   * ```
+   */
+  async changes(options: ChangesOptions<D>): Promise<readonly Change<D>[]> {
+    const { keyed, parameters } = encodeChanges(this.#statements.context, options)
+    const rows = await this.#read(keyed ? this.#statements.changes.key : this.#statements.changes.all, parameters)
+    return Object.freeze(rows.map((row) => decodeChange<D>(this.#statements.context, row)))
+  }
+
   /** Every version ever recorded for the key, ordered by system start, then effective start. */
   async history(key: KeyOf<D>): Promise<Version<D>[]> {
     const rows = await this.#read(this.#statements.read.history, encodeKey(this.#statements.context, key))
     return rows.map((row) => decodeVersion<D>(this.#statements.context, row))
+  }
+
+  /**
+   * A Kysely select over the table, already restricted to the versions valid
+   * at `validAt` as known at `knownAt` (at most one per key); add `where`,
+   * `select`, joins, `count`, pagination. Defaults as in `asOf`: today
+   * (UTC) and current knowledge; `validAt: 'any'` keeps every valid time.
+   * Built on the caller's Kysely instance (its plugins apply); see
+   * docs/queries.md.
+   *
+   * @example
+   * ```ts
+   * await taxRates.query({ validAt: '2023-05-01', knownAt: t1 })
+   *   .where('tax_type', '=', 'income_tax')
+   *   .select((eb) => eb.fn.countAll().as('states'))
+   *   .executeTakeFirstOrThrow()
+   * // select count(*) as "states" from "tax_rates"
+   * // where ("tax_rates"."system" @> ($1::timestamptz at time zone 'UTC') and "tax_rates"."effective" @> $2::date)
+   * //   and "tax_type" = $3
+   * ```
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped unless the caller names its database type
+  query<DB = any, TB extends keyof DB & string = keyof DB & string>(at?: AsOfInstant): AsOfQuery<DB, TB> {
+    return queryAsOf<DB, TB>(this.#callerDb, this.definition, at)
   }
 
   /** The system time of the last change to the key's current timeline (for `expect`), or `null` if it has none. */
