@@ -5,6 +5,7 @@ import type { AsOfInstant } from '../query/as-of-instant.js'
 import { type AsOfQuery, queryAsOf } from '../query/query-as-of.js'
 import { type Change, decodeChange } from '../read/change.js'
 import { type ChangesOptions, encodeChanges } from '../read/changes-options.js'
+import { batchSizeOf, cursorBatches, type StreamOptions } from '../read/cursor-batches.js'
 import { decodeTimelineVersion, encodeTimelineWindow } from '../read/timeline-window.js'
 import type { KeyOf, TableDefinition } from '../schema/define-table.js'
 import { type DateInput, type InstantInput, toInstant } from '../time/date-input.js'
@@ -275,6 +276,35 @@ export class Repository<D extends TableDefinition> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped unless the caller names its database type
   query<DB = any, TB extends keyof DB & string = keyof DB & string>(at?: AsOfInstant): AsOfQuery<DB, TB> {
     return queryAsOf<DB, TB>(this.#callerDb, this.definition, at)
+  }
+
+  /**
+   * `history(key)` as a stream: the same versions in the same order, read
+   * through a server-side cursor in batches of `batchSize`, so a timeline of
+   * millions of versions never sits in memory at once (see {@link streamQuery}
+   * for the SQL around the statement).
+   *
+   * @example
+   * ```ts
+   * for await (const version of taxRates.streamHistory(key, { batchSize: 5000 })) archive(version)
+   * ```
+   */
+  async *streamHistory(key: KeyOf<D>, options?: StreamOptions): AsyncGenerator<Version<D>, void, undefined> {
+    const batchSize = batchSizeOf(options, 'streamHistory')
+    const parameters = encodeKey(this.#statements.context, key)
+    for await (const rows of cursorBatches<Record<string, string | null>>(this.#db, this.#statements.read.history, parameters, batchSize)) {
+      for (const row of rows) yield decodeVersion<D>(this.#statements.context, row)
+    }
+  }
+
+  /** `changes(options)` as a stream, in the same order, in batches of `batchSize` (see {@link streamHistory}). */
+  async *streamChanges(options: ChangesOptions<D>, stream?: StreamOptions): AsyncGenerator<Change<D>, void, undefined> {
+    const batchSize = batchSizeOf(stream, 'streamChanges')
+    const { keyed, parameters } = encodeChanges(this.#statements.context, options)
+    const statement = keyed ? this.#statements.changes.key : this.#statements.changes.all
+    for await (const rows of cursorBatches<Record<string, string | null>>(this.#db, statement, parameters, batchSize)) {
+      for (const row of rows) yield decodeChange<D>(this.#statements.context, row)
+    }
   }
 
   /** The system time of the last change to the key's current timeline (for `expect`), or `null` if it has none. */
