@@ -1,0 +1,2 @@
+export type { HistoryVersion } from './history-input.js'
+export { renderHistory, type RenderHistoryOptions } from './render-history.js'
