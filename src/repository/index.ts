@@ -2,6 +2,7 @@ export { bitemporal } from './bitemporal.js'
 export type { DatabaseInput } from './database.js'
 export {
   type AsOfOptions,
+  type LoadVersion,
   type Portion,
   Repository,
   type RepositoryOptions,
@@ -11,3 +12,4 @@ export {
 } from './repository.js'
 export type { EffectiveRange, SystemRange, Version, VersionAudit } from './version.js'
 export type { NewValues, ValuesPatch } from './write-values.js'
+export type { LoadOptions, LoadResult } from '../write/load-versions.js'

@@ -11,6 +11,7 @@ import type { KeyOf, TableDefinition } from '../schema/define-table.js'
 import { type DateInput, type InstantInput, toInstant } from '../time/date-input.js'
 import { backoff, transaction, type TransactionOptions } from '../transaction/transaction.js'
 import type { WriteOperation } from '../write/write-operation.js'
+import { type LoadOptions, type LoadResult, loadVersions } from '../write/load-versions.js'
 import { writeParameters } from '../write/write-sql.js'
 import { runStatement, withoutCallerPlugins } from './database.js'
 import type { NamedStatement } from './named-statement.js'
@@ -24,6 +25,13 @@ import { encodeAudit, encodeKey, encodePoint, encodePortion, encodeValues } from
 export interface Portion {
   readonly from: DateInput
   readonly to?: DateInput | null
+}
+
+/** One version for {@link Repository.load}: as `insert` takes it. */
+export interface LoadVersion<D extends TableDefinition> {
+  readonly key: KeyOf<D>
+  readonly effective: Portion
+  readonly values: NewValues<D>
 }
 
 /** Options every write takes. */
@@ -160,6 +168,33 @@ export class Repository<D extends TableDefinition> {
   /** `DELETE … FOR PORTION OF`: validity is removed over the portion; without `to`, from `from` on. */
   async delete(key: KeyOf<D>, portion: Portion, options: WriteOptions = {}): Promise<WriteResult> {
     return this.#write('delete', key, encodePortion(this.#statements.context, portion, 'delete'), {}, false, options)
+  }
+
+  /**
+   * Bulk loading: inserts many versions of many keys, each as `insert`
+   * would, in batches of one statement each (`batchSize` versions per round
+   * trip), all in one transaction: one system time, all or nothing. `source`
+   * is an array or an (async) iterable, read batch by batch, so a load of
+   * millions holds one batch in memory. Every version is checked before its
+   * batch is sent; an overlap (with a current version or between loaded
+   * versions) is an `OverlapError`, and nothing is written.
+   *
+   * @example
+   * ```ts
+   * await taxRates.load(
+   *   [
+   *     { key: { state_id: 1, tax_type: 'income_tax' }, effective: { from: '2020-01-01', to: '2023-01-01' }, values: { rate: '0.14' } },
+   *     { key: { state_id: 1, tax_type: 'income_tax' }, effective: { from: '2023-01-01' }, values: { rate: '0.15' } },
+   *   ],
+   *   { onProgress: ({ inserted }) => bar.update(inserted) },
+   * ) // { systemTime: '2026-…Z', inserted: 2 }
+   * ```
+   * Each batch is one `insert … select … from (values (…), (…), …)`; see
+   * `loadSql` for the statement.
+   */
+  async load(source: Iterable<LoadVersion<D>> | AsyncIterable<LoadVersion<D>>, options: LoadOptions = {}): Promise<LoadResult> {
+    assertOptions(options, 'load', '{ batchSize?, onProgress?, actor?, reason?, prepare? }')
+    return loadVersions(this.#db, this.#statements.context, source, options, this.#statements.prepare)
   }
 
   /** The version valid at `validAt` as known at `knownAt`, or `undefined`. */

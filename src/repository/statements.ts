@@ -14,12 +14,13 @@ export class Statements {
   readonly timeline: { readonly [K in keyof TimelineStatements]: string | NamedStatement }
   /** The audit read, over all keys or one. */
   readonly changes: { readonly [K in keyof ChangesStatements]: string | NamedStatement }
-  readonly #prepare: boolean
+  /** Whether statements are named, prepared once per connection. */
+  readonly prepare: boolean
   readonly #writes = new Map<`${WriteOperation} ${WriteScope}`, string | NamedStatement>()
 
   constructor(context: TableSqlContext, prepare: boolean) {
     this.context = context
-    this.#prepare = prepare
+    this.prepare = prepare
     const reads = readStatements(context)
     this.read = Object.freeze({
       asOfCurrent: this.#named(reads.asOfCurrent),
@@ -50,6 +51,6 @@ export class Statements {
   }
 
   #named(text: string): string | NamedStatement {
-    return this.#prepare ? new NamedStatement(text) : text
+    return this.prepare ? new NamedStatement(text) : text
   }
 }

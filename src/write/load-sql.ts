@@ -1,0 +1,83 @@
+import { AUDIT, type TableSqlContext } from '../repository/table-sql-context.js'
+import { quoteIdentifier } from '../schema/identifier.js'
+
+/**
+ * Parameters per loaded version: the key columns, `$present, $value` per
+ * value column (as `insert` takes them), and the two ends of `effective`.
+ */
+export function loadParametersPerVersion(context: TableSqlContext): number {
+  return context.keys.length + 2 * context.values.length + 2
+}
+
+/** The protocol's limit on parameters in one statement. */
+const MAX_PARAMETERS = 65_535
+
+/** The most versions one load statement can carry. */
+export function maxLoadBatch(context: TableSqlContext): number {
+  return Math.floor((MAX_PARAMETERS - 2) / loadParametersPerVersion(context))
+}
+
+/**
+ * The statement that inserts `count` versions in one round trip, each as
+ * `insert` would: the values given, or the column's default where one was
+ * left out; `system` from the database. Overlaps, with current versions or
+ * among the versions themselves, are the exclusion constraint's to refuse
+ * (SQLSTATE 23P01). On audited tables the last two parameters are the actor
+ * and reason of every row. The text depends only on the table and `count`,
+ * so a load's full batches share one prepared statement.
+ *
+ * For the tax-rate table and two versions:
+ *
+ * ```sql
+ * -- bitemporal load of 2 versions into "tax_rates"
+ * with inserted as (
+ *   insert into "tax_rates" ("state_id", "tax_type", "rate", "effective")
+ *   select v.k0, v.k1, case when v.p0 then v.v0 else null end, daterange(v.effective_from, v.effective_to, '[)')
+ *   from (values
+ *     ($1::integer, $2::text, $3::boolean, $4::numeric, $5::date, $6::date),
+ *     ($7::integer, $8::text, $9::boolean, $10::numeric, $11::date, $12::date)
+ *   ) as v (k0, k1, p0, v0, effective_from, effective_to)
+ *   returning 1
+ * )
+ * select (select count(*) from inserted)::text as inserted,
+ *   bitemporal.format_system_time(bitemporal.system_time()) as system_time
+ * ```
+ */
+export function loadSql(context: TableSqlContext, count: number): string {
+  const perVersion = loadParametersPerVersion(context)
+  const keys = context.keys.map((_, i) => `k${String(i)}`)
+  const values = context.values.map((_, i) => `v${String(i)}`)
+  const present = context.values.map((_, i) => `p${String(i)}`)
+  const types = [
+    ...context.keys.map((k) => k.parameterType),
+    ...context.values.flatMap((v) => ['boolean', v.parameterType]),
+    context.pointType,
+    context.pointType,
+  ]
+  const row = (n: number): string => `(${types.map((type, i) => `$${String(n * perVersion + i + 1)}::${type}`).join(', ')})`
+  const rows = Array.from({ length: count }, (_, n) => row(n))
+  const aliases = [...keys, ...context.values.flatMap((_, i) => [present[i], values[i]]), 'effective_from', 'effective_to']
+  const audit = context.audit ? `, $${String(count * perVersion + 1)}::text, $${String(count * perVersion + 2)}::text` : ''
+  const columns = [
+    ...context.keys.map((k) => quoteIdentifier(k.column.name)),
+    ...context.values.map((v) => quoteIdentifier(v.column.name)),
+    context.effective,
+    ...(context.audit ? [AUDIT.recordedBy, AUDIT.recordedReason] : []),
+  ]
+  const selected = [
+    ...keys.map((k) => `v.${k}`),
+    ...context.values.map((codec, i) => `case when v.${present[i] ?? ''} then v.${values[i] ?? ''} else ${codec.column.default ?? 'null'} end`),
+    `${context.rangeType}(v.effective_from, v.effective_to, '[)')`,
+  ]
+  return `-- bitemporal load of ${String(count)} versions into ${context.table}
+with inserted as (
+  insert into ${context.table} (${columns.join(', ')})
+  select ${selected.join(', ')}${audit}
+  from (values
+    ${rows.join(',\n    ')}
+  ) as v (${aliases.join(', ')})
+  returning 1
+)
+select (select count(*) from inserted)::text as inserted,
+  bitemporal.format_system_time(bitemporal.system_time()) as system_time`
+}

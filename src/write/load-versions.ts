@@ -1,0 +1,106 @@
+import pg from 'pg'
+import type { AnyKysely } from '../any-kysely.js'
+import { InvalidInputError } from '../errors/errors.js'
+import { mapDatabaseError } from '../errors/map-database-error.js'
+import { runStatement } from '../repository/database.js'
+import { NamedStatement } from '../repository/named-statement.js'
+import type { TableSqlContext } from '../repository/table-sql-context.js'
+import { encodeAudit, encodeKey, encodePortion, encodeValues } from '../repository/write-input.js'
+import { isPlainObject } from '../values/is-plain-object.js'
+import { loadParametersPerVersion, loadSql, maxLoadBatch } from './load-sql.js'
+
+/** Options of `repo.load`. */
+export interface LoadOptions {
+  /** Versions per statement (one round trip each). Default: `1000`, at most what 65,535 parameters allow. */
+  readonly batchSize?: number
+  /** Called after each batch with the number of versions inserted so far. Default: none. */
+  readonly onProgress?: (progress: { readonly inserted: number }) => void
+  /** Who loads (required on tables with `audit: true`), recorded on every row. */
+  readonly actor?: string
+  /** Why (recorded on tables with `audit: true`). */
+  readonly reason?: string
+  /** Prepare the full-batch statement once per connection. Default: the repository's `prepare`. */
+  readonly prepare?: boolean
+}
+
+/** What a load did: every version inserted at one system time (`null` if the source was empty). */
+export interface LoadResult {
+  readonly systemTime: string | null
+  readonly inserted: number
+}
+
+const VERSION_FIELDS = new Set(['key', 'effective', 'values'])
+
+/** One version's parameters, checked: key, `$present, $value` per value column, effective from and to. */
+function encodeVersion(context: TableSqlContext, version: unknown, index: number): unknown[] {
+  const where = `load: version ${String(index)}`
+  if (!isPlainObject(version) || Object.keys(version).some((field) => !VERSION_FIELDS.has(field))) {
+    throw new InvalidInputError(`bitemporal: ${where} must be an object { key, effective: { from, to? }, values }`)
+  }
+  const effective = encodePortion(context, version['effective'], where)
+  return [
+    ...encodeKey(context, version['key']),
+    ...encodeValues(context, version['values'], true, where),
+    effective.lower,
+    effective.upper,
+  ]
+}
+
+/**
+ * Inserts historical versions of many keys in batches, all in one
+ * transaction (the caller's, or one of its own): all or nothing, one system
+ * time. Each version is checked as `insert` checks it before its batch is
+ * sent; an overlap with a current version, or between two loaded versions,
+ * is an `OverlapError` and nothing is written.
+ */
+export async function loadVersions(
+  db: AnyKysely,
+  context: TableSqlContext,
+  source: Iterable<unknown> | AsyncIterable<unknown>,
+  options: LoadOptions,
+  prepare: boolean,
+): Promise<LoadResult> {
+  const limit = maxLoadBatch(context)
+  const batchSize = options.batchSize ?? Math.min(1000, limit)
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > limit) {
+    throw new InvalidInputError(`bitemporal: load: batchSize must be a whole number from 1 to ${String(limit)} for "${context.definition.name}", got ${String(batchSize)}`)
+  }
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+    throw new InvalidInputError('bitemporal: load: onProgress must be a function')
+  }
+  const audit = encodeAudit(context, options)
+  const isIterable = (value: unknown): boolean =>
+    typeof value === 'object' && value !== null && (Symbol.iterator in value || Symbol.asyncIterator in value)
+  if (!isIterable(source)) throw new InvalidInputError('bitemporal: load takes an array or (async) iterable of versions { key, effective, values }')
+
+  const fullBatch = loadSql(context, batchSize)
+  const fullStatement = (options.prepare ?? prepare) ? new NamedStatement(fullBatch) : fullBatch
+  const run = async (trx: AnyKysely): Promise<LoadResult> => {
+    let inserted = 0
+    let systemTime: string | null = null
+    let batch: unknown[] = []
+    let index = 0
+    const flush = async (): Promise<void> => {
+      const count = batch.length / loadParametersPerVersion(context)
+      if (count === 0) return
+      const statement = count === batchSize ? fullStatement : loadSql(context, count)
+      const [row] = await runStatement(trx, statement, [...batch, ...audit])
+      batch = []
+      inserted += Number(row?.['inserted'])
+      systemTime = String(row?.['system_time'])
+      options.onProgress?.({ inserted })
+    }
+    for await (const version of source) {
+      batch.push(...encodeVersion(context, version, index++))
+      if (batch.length === batchSize * loadParametersPerVersion(context)) await flush()
+    }
+    await flush()
+    return Object.freeze({ systemTime, inserted })
+  }
+  try {
+    return db.isTransaction ? await run(db) : await db.transaction().execute(run)
+  } catch (error) {
+    // What the caller's source throws is theirs, and goes through untouched.
+    throw error instanceof pg.DatabaseError ? mapDatabaseError(error) : error
+  }
+}
