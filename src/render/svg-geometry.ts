@@ -36,8 +36,11 @@ export function textWidth(text: string): number {
   return Math.ceil(Array.from(text).length * CHAR_WIDTH)
 }
 
-/** Lays the grid out in pixels: columns wide enough for their tick labels and the labels of the boxes over them. */
-export function svgGeometry<V extends HistoryVersion>(layout: HistoryLayout<V>): SvgGeometry<V> {
+/**
+ * Lays the grid out in pixels: columns wide enough for their tick labels
+ * and the labels of the boxes over them, the image wide enough for `title`.
+ */
+export function svgGeometry<V extends HistoryVersion>(layout: HistoryLayout<V>, title: string): SvgGeometry<V> {
   const widths = Array.from({ length: layout.columns }, (_, c) => Math.max(MIN_COLUMN, textWidth(layout.validTicks[c] ?? '') + 28))
   const bySpan = [...layout.boxes].sort((a, b) => a.columns.to - a.columns.from - (b.columns.to - b.columns.from))
   for (const box of bySpan) {
@@ -68,7 +71,8 @@ export function svgGeometry<V extends HistoryVersion>(layout: HistoryLayout<V>):
     })
   })
   return Object.freeze({
-    width: Math.max(left + plotWidth + 48, LEGEND_WIDTH + 20),
+    // The title is bold and larger than the labels.
+    width: Math.max(left + plotWidth + 48, LEGEND_WIDTH + 20, Math.ceil(textWidth(title) * 1.35) + 24),
     height: top + plotHeight + 96,
     plot: Object.freeze({ x: left, y: top, width: plotWidth, height: plotHeight }),
     columnX: Object.freeze(columnX),

@@ -54,7 +54,7 @@ const DEFS = [
  */
 export function svgHistory<V extends HistoryVersion>(layout: HistoryLayout<V>, options: SvgHistoryOptions): string {
   if (layout.boxes.length === 0) return emptySvg(options.title)
-  const g = svgGeometry(layout)
+  const g = svgGeometry(layout, options.title)
   const { plot } = g
   const bottom = plot.y + plot.height
   const right = plot.x + plot.width

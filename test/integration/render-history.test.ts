@@ -70,7 +70,7 @@ describe('renderHistory of a history read from PostgreSQL', () => {
   })
 
   function geometry(): SvgGeometry {
-    return svgGeometry(layoutHistory(checkVersions(versions), defaultLabel))
+    return svgGeometry(layoutHistory(checkVersions(versions), defaultLabel), 'History of state_id=1, tax_type=income_tax')
   }
 
   /** The centre of the rectangle of the version with `rate`, current or superseded. */
