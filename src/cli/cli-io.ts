@@ -9,6 +9,11 @@ export interface CliIo {
   readonly stderr: (text: string) => void
   /** Read for `DATABASE_URL` and `BITEMPORAL_DEBUG`. */
   readonly env: Readonly<Record<string, string | undefined>>
-  /** The directory `--folder` is relative to. Default: `process.cwd()`. */
+  /** The directory `--folder` and `--svg` are relative to. Default: `process.cwd()`. */
   readonly cwd?: string
+  /**
+   * The stream behind `stderr`, for progress bars of long checks, which are
+   * drawn only when it is a TTY. Default: none, no progress bar.
+   */
+  readonly progressStream?: NodeJS.WriteStream
 }

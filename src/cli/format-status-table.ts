@@ -1,4 +1,5 @@
 import type { MigrationStatus } from '../migrate/migration-runner.js'
+import { formatTextTable } from './format-text-table.js'
 
 /**
  * Renders `MigrationRunner.status()` as an aligned text table with the
@@ -12,10 +13,5 @@ import type { MigrationStatus } from '../migrate/migration-runner.js'
  * ```
  */
 export function formatStatusTable(statuses: readonly MigrationStatus[]): string {
-  const rows = [['name', 'state', 'applied at'], ...statuses.map((s) => [s.name, s.state, s.appliedAt ?? '-'])]
-  const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)))
-  return rows
-    .map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd())
-    .join('\n')
-    .concat('\n')
+  return formatTextTable([['name', 'state', 'applied at'], ...statuses.map((s) => [s.name, s.state, s.appliedAt ?? '-'])])
 }

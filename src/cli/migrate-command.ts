@@ -2,11 +2,11 @@ import { resolve } from 'node:path'
 import { install } from '../install/install.js'
 import { MigrationRunner } from '../migrate/migration-runner.js'
 import type { CliIo } from './cli-io.js'
+import { databaseUrl } from './database-url.js'
 import { formatStatusTable } from './format-status-table.js'
 import { databaseTarget, openDatabase } from './open-database.js'
 import type { MigrateCommand } from './parse-command.js'
 import { ACTION_USAGE } from './usage.js'
-import { UsageError } from './usage-error.js'
 
 /**
  * Runs `bitemporal migrate up|down|status` against the database of `--url`
@@ -19,9 +19,7 @@ import { UsageError } from './usage-error.js'
  */
 export async function migrateCommand(command: MigrateCommand, io: CliIo): Promise<number> {
   const usage = ACTION_USAGE[command.action]
-  const envUrl = io.env['DATABASE_URL']
-  const url = command.url ?? (envUrl === '' ? undefined : envUrl)
-  if (url === undefined) throw new UsageError('no database: set DATABASE_URL or pass --url <url>', usage)
+  const url = databaseUrl(command.url, io, usage)
   const target = databaseTarget(url, usage)
   const folder = resolve(io.cwd ?? process.cwd(), command.folder)
 

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util'
 import { MIGRATION_NAME } from './create-migration.js'
+import { type HistoryCommand, parseHistoryOptions } from './parse-history-options.js'
 import { UsageError } from './usage-error.js'
-import { ACTION_USAGE, MAIN_USAGE, type MigrateAction, MIGRATE_USAGE } from './usage.js'
+import { ACTION_USAGE, CHECK_USAGE, HISTORY_USAGE, MAIN_USAGE, type MigrateAction, MIGRATE_USAGE } from './usage.js'
 
 /** `bitemporal migrate up|down|status`: what it needs to reach the database. */
 export interface MigrateCommand {
@@ -24,12 +25,22 @@ export interface CreateCommand {
   readonly typescript: boolean
 }
 
+/** `bitemporal check`. */
+export interface CheckCommand {
+  readonly kind: 'check'
+  readonly url: string | undefined
+}
+
+export type { HistoryCommand } from './parse-history-options.js'
+
 /** What one command line asks for. */
 export type CliCommand =
   | { readonly kind: 'help'; readonly text: string }
   | { readonly kind: 'version' }
   | MigrateCommand
   | CreateCommand
+  | HistoryCommand
+  | CheckCommand
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -40,6 +51,10 @@ const OPTIONS = {
   table: { type: 'string' },
   'allow-edited': { type: 'boolean' },
   ts: { type: 'boolean' },
+  key: { type: 'string' },
+  'valid-at': { type: 'string' },
+  'known-at': { type: 'string' },
+  svg: { type: 'string' },
 } as const
 
 type OptionName = keyof typeof OPTIONS
@@ -49,11 +64,13 @@ const CONNECTION: readonly OptionName[] = ['folder', 'url', 'schema', 'table']
 // One parse with every option, then a check per action: parseArgs cannot
 // switch option sets at the first positional, and a second hand-rolled
 // split of argv is exactly the parser this avoids.
-const ACCEPTED: Readonly<Record<MigrateAction, readonly OptionName[]>> = {
+const ACCEPTED: Readonly<Record<MigrateAction | 'history' | 'check', readonly OptionName[]>> = {
   up: [...CONNECTION, 'allow-edited'],
   down: [...CONNECTION, 'allow-edited'],
   status: CONNECTION,
   create: ['folder', 'ts'],
+  history: ['url', 'key', 'valid-at', 'known-at', 'svg'],
+  check: ['url'],
 }
 
 const ALWAYS: readonly OptionName[] = ['help', 'version']
@@ -90,18 +107,13 @@ export function parseCommand(argv: readonly string[]): CliCommand {
   if (values.version === true) return { kind: 'version' }
 
   if (command === undefined) throw new UsageError('missing command', MAIN_USAGE)
+  if (command === 'history' || command === 'check') return inspectCommand(command, positionals.slice(1), values, tokens)
   if (command !== 'migrate') throw new UsageError(`unknown command "${command}"`, MAIN_USAGE)
   if (action === undefined) throw new UsageError('missing migrate command: up, down, status or create', MIGRATE_USAGE)
   if (!isAction(action)) throw new UsageError(`unknown migrate command "${action}"`, MIGRATE_USAGE)
 
   const usage = ACTION_USAGE[action]
-  for (const token of tokens) {
-    if (token.kind !== 'option') continue
-    const name = token.name
-    if (!ALWAYS.includes(name) && !ACCEPTED[action].includes(name)) {
-      throw new UsageError(`option --${name} does not apply to "migrate ${action}"`, usage)
-    }
-  }
+  rejectOptionsOutside(tokens, action, `migrate ${action}`, usage)
   const folder = nonEmpty(values.folder, '--folder', usage) ?? 'migrations'
 
   if (action === 'create') {
@@ -126,6 +138,33 @@ export function parseCommand(argv: readonly string[]): CliCommand {
   }
 }
 
+type Parsed = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true; tokens: true }>>
+
+function rejectOptionsOutside(tokens: Parsed['tokens'], scope: keyof typeof ACCEPTED, command: string, usage: string): void {
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue
+    const name = token.name
+    if (!ALWAYS.includes(name) && !ACCEPTED[scope].includes(name)) {
+      throw new UsageError(`option --${name} does not apply to "${command}"`, usage)
+    }
+  }
+}
+
+/** `history <table> ...` and `check`: commands that read bitemporal tables. */
+function inspectCommand(command: 'history' | 'check', positionals: readonly string[], values: Parsed['values'], tokens: Parsed['tokens']): HistoryCommand | CheckCommand {
+  const usage = command === 'history' ? HISTORY_USAGE : CHECK_USAGE
+  rejectOptionsOutside(tokens, command, command, usage)
+  const url = nonEmpty(values.url, '--url', usage)
+  if (command === 'check') {
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals.join(' ')}": check reads every registered table`, usage)
+    return { kind: 'check', url }
+  }
+  const [table, ...extra] = positionals
+  if (table === undefined) throw new UsageError('missing the table: bitemporal history <table> --key <json>', usage)
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra.join(' ')}"`, usage)
+  return parseHistoryOptions(table, { key: values.key, validAt: values['valid-at'], knownAt: values['known-at'], svg: values.svg, url })
+}
+
 function nonEmpty(value: string | undefined, option: string, usage: string): string | undefined {
   if (value === '') throw new UsageError(`${option} must not be empty`, usage)
   return value
@@ -134,6 +173,8 @@ function nonEmpty(value: string | undefined, option: string, usage: string): str
 /** The help of the deepest command that the positionals name. */
 function usageFor(positionals: readonly string[]): string {
   const [command, action] = positionals
+  if (command === 'history') return HISTORY_USAGE
+  if (command === 'check') return CHECK_USAGE
   if (command !== 'migrate') return MAIN_USAGE
   return isAction(action) ? ACTION_USAGE[action] : MIGRATE_USAGE
 }

@@ -1,5 +1,7 @@
 import type { CliIo } from './cli-io.js'
+import { checkCommand } from './check-command.js'
 import { createCommand } from './create-command.js'
+import { historyCommand } from './history-command.js'
 import { migrateCommand } from './migrate-command.js'
 import { parseCommand } from './parse-command.js'
 import { reportError } from './report-error.js'
@@ -10,8 +12,10 @@ import { packageVersion } from './version.js'
  * arguments after the script), runs the command, prints to `io`, and returns
  * the exit code instead of exiting. Never rejects.
  *
- * Exit codes: 0 success; 1 failure, or `migrate status` found edited or
- * missing migrations; 2 the command line is wrong (or no database URL).
+ * Exit codes: 0 success; 1 failure, `migrate status` found edited or
+ * missing migrations, or `check` found a problem; 2 the command line is
+ * wrong (or no database URL, or `history` was given a table or key that the
+ * database does not have).
  *
  * @example
  * ```ts
@@ -36,6 +40,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await createCommand(command, io)
       case 'migrate':
         return await migrateCommand(command, io)
+      case 'history':
+        return await historyCommand(command, io)
+      case 'check':
+        return await checkCommand(command, io)
     }
   } catch (error) {
     return reportError(error, io)

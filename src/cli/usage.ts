@@ -16,18 +16,23 @@ Commands:
   migrate down            Revert the last applied migration
   migrate status          List the migrations and their state
   migrate create <name>   Write a new migration file from a template
+  history <table> --key <json>
+                          Print one key's timeline, history and diagram
+  check                   Health-check every bitemporal table; exit 1 on a problem
 
 Options:
 ${HELP_OPTION}
   --version         Print the version
 
-Run "bitemporal migrate <command> --help" for the options of a command.
+Run "bitemporal migrate <command> --help", "bitemporal history --help" or
+"bitemporal check --help" for the options of a command.
 
 Environment:
   DATABASE_URL        Default for --url
   BITEMPORAL_DEBUG=1  Print stack traces of errors
 
-Exit codes: 0 success, 1 failure (or edited/missing migrations for status), 2 bad usage.
+Exit codes: 0 success, 1 failure (edited/missing migrations for status, a
+problem for check), 2 bad usage.
 `
 
 /** `bitemporal migrate --help`. */
@@ -91,3 +96,35 @@ Options:
 ${HELP_OPTION}
 `,
 })
+
+/** `bitemporal history --help`. */
+export const HISTORY_USAGE = `Usage: bitemporal history <table> --key <json> [options]
+
+Prints the timeline of one key (as known at --known-at), the version valid at
+--valid-at, every version ever recorded, and a text diagram of the history.
+<table> is a registered bitemporal table, optionally schema-qualified
+(billing.tax_rates).
+
+Options:
+  --key <json>      The key as a JSON object, e.g. '{"state_id":1,"tax_type":"income_tax"}' (required)
+  --valid-at <day>  Also print the version valid then (YYYY-MM-DD; an ISO time on timestamp tables)
+  --known-at <time> System time to read the timeline at: ISO time with Z or offset, or
+                    YYYY-MM-DD for midnight UTC (default: current knowledge)
+  --svg <file>      Also write the history diagram as SVG, relative to the working directory
+  --url <url>       PostgreSQL URL (default: $DATABASE_URL)
+${HELP_OPTION}
+`
+
+/** `bitemporal check --help`. */
+export const CHECK_USAGE = `Usage: bitemporal check [options]
+
+Checks every table registered in bitemporal.versioned_table: the exclusion
+constraint, CHECK constraints, indexes and guard triggers are present, valid
+and enabled, and the rows hold no malformed ranges, no system times after the
+clock and no overlapping current versions. Prints one line per table and per
+problem; exits 1 if there is any problem.
+
+Options:
+  --url <url>       PostgreSQL URL (default: $DATABASE_URL)
+${HELP_OPTION}
+`
