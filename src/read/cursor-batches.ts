@@ -39,6 +39,7 @@ let cursors = 0
  * works on any Kysely PostgreSQL dialect, with no `cursor` option to set.
  *
  * ```sql
+ * select set_config('cursor_tuple_fraction', '1', true)   -- plan for reading every row
  * declare "bitemporal_cursor_1" no scroll cursor for <query>
  * fetch forward 1000 from "bitemporal_cursor_1"   -- until fewer rows come back
  * close "bitemporal_cursor_1"
@@ -55,7 +56,16 @@ export async function* cursorBatches<R>(
   const trx: AnyKysely = own ?? db
   let finished = false
   try {
+    // A cursor is planned for fetching a tenth of its rows (cursor_tuple_fraction),
+    // which favours a sequential scan for wide reads; a stream fetches them all.
+    const { rows: settings } = await trx.executeQuery<{ previous: string }>(
+      CompiledQuery.raw(`select current_setting('cursor_tuple_fraction') as previous, set_config('cursor_tuple_fraction', '1', true)`),
+    )
     await trx.executeQuery(CompiledQuery.raw(`declare ${cursor} no scroll cursor for ${typeof text === 'string' ? text : text.text}`, [...parameters]))
+    if (own === undefined) {
+      // The setting is the caller's again for the rest of their transaction.
+      await trx.executeQuery(CompiledQuery.raw(`select set_config('cursor_tuple_fraction', $1, true)`, [settings[0]?.previous ?? '0.1']))
+    }
     for (;;) {
       const { rows } = await trx.executeQuery<R>(CompiledQuery.raw(`fetch forward ${String(batchSize)} from ${cursor}`))
       if (rows.length > 0) yield rows
