@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
+import { capturedCli } from '../support/captured-cli.js'
 import { describe, expect, inject, it } from 'vitest'
 
 // `npm run demo` as a user runs it: a child process (tsx), here with
@@ -166,6 +167,16 @@ describe('npm run demo', () => {
       try {
         const { rows } = await client.query<{ rate: string }>('select rate::text from tax_rates where upper_inf(system) order by lower(effective)')
         expect(rows.map((row) => row.rate)).toEqual(['0.14', '0.19', '0.25'])
+        // Issue 5: the CLI works against the demo's tables.
+        const history = await capturedCli(['history', 'tax_rates', '--key', '{"state_id":1,"tax_type":"income_tax"}', '--valid-at', '2023-05-01'], {
+          DATABASE_URL: kept.href,
+        })
+        expect(history.stderr).toBe('')
+        expect(history.code).toBe(0)
+        for (const rate of ['0.14', '0.15', '0.19', '0.25']) expect(history.stdout).toContain(rate)
+        const check = await capturedCli(['check'], { DATABASE_URL: kept.href })
+        expect(check.code).toBe(0)
+        expect(check.stdout).toContain('tax_rates: ok')
       } finally {
         await client.end()
       }
