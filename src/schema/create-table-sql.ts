@@ -2,6 +2,8 @@ import { AUDIT_COLUMNS, type TableDefinition } from './define-table.js'
 import { columnTypeSql } from './column-type.js'
 import { quoteIdentifier } from './identifier.js'
 import { tableSqlNames } from './table-sql-names.js'
+import { dropEntityTableSql, entityForeignKeySql, entityTableSql } from './entity-table-sql.js'
+import { dropReferencesSql, referencesSql } from './reference-sql.js'
 
 /**
  * The DDL of one bitemporal table, as one string of statements. It needs the
@@ -62,6 +64,11 @@ import { tableSqlNames } from './table-sql-names.js'
  * ends of `system` serve `changes` over all keys: what was asserted (a row
  * inserted) and what was retracted (a row closed) in a system-time interval.
  * The second is partial, so inserting a current row does not touch it.
+ *
+ * With `entity: true` the entity table comes first ({@link entityTableSql})
+ * and the versions table gets a foreign key to it; with `references`, the
+ * references' triggers and index come last ({@link referencesSql}). See
+ * docs/references.md.
  */
 export function createTableSql(definition: TableDefinition): string {
   const names = tableSqlNames(definition)
@@ -88,10 +95,12 @@ export function createTableSql(definition: TableDefinition): string {
     `constraint ${names.effectiveNotEmpty} check (not isempty(${effective}) and not lower_inf(${effective}) and isfinite(lower(${effective})) and (upper_inf(${effective}) or isfinite(upper(${effective}))) and lower_inc(${effective}) and not upper_inc(${effective}))`,
     `constraint ${names.systemNotEmpty} check (not isempty(${system}) and lower_inc(${system}) and not lower_inf(${system}))`,
     `constraint ${names.noOverlap} exclude using gist (${[...keys.map((k) => `${k} with =`), `${effective} with &&`, `${system} with &&`].join(', ')})`,
+    ...(definition.entity ? [entityForeignKeySql(definition)] : []),
   ]
   const literalArray = (values: readonly string[]): string =>
     values.length === 0 ? `'{}'::text[]` : `array[${values.map((v) => `'${v}'`).join(', ')}]`
   return [
+    ...(definition.entity ? [entityTableSql(definition)] : []),
     `create table ${names.table} (\n  ${columns.join(',\n  ')}\n);`,
     `create index ${names.currentIndex} on ${names.table} (${[...keys, `lower(${effective})`].join(', ')}) where upper_inf(${system});`,
     `create index ${names.assertedIndex} on ${names.table} (lower(${system}));`,
@@ -101,6 +110,7 @@ export function createTableSql(definition: TableDefinition): string {
     `create trigger ${names.deleteTrigger} before delete on ${names.table}\n  for each row execute function bitemporal.guard_history(${guardArguments});`,
     `create trigger ${names.truncateTrigger} before truncate on ${names.table}\n  for each statement execute function bitemporal.guard_history(${systemArgument});`,
     `insert into bitemporal.versioned_table (relation, key_columns, value_columns, effective_column, system_column)\n  values (${names.tableLiteral}, ${literalArray(definition.keyColumns.map((c) => c.name))}, ${literalArray(definition.valueColumns.map((c) => c.name))}, '${definition.effectiveColumn}', ${systemArgument});`,
+    ...referencesSql(definition),
   ].join('\n')
 }
 
@@ -151,6 +161,8 @@ export function dropTableSql(definition: TableDefinition): string {
   const names = tableSqlNames(definition)
   return [
     `delete from bitemporal.versioned_table where relation = ${names.tableLiteral}::regclass;`,
+    ...dropReferencesSql(definition),
     `drop table ${names.table};`,
+    ...(definition.entity ? [dropEntityTableSql(definition)] : []),
   ].join('\n')
 }

@@ -3,6 +3,7 @@ import { isPlainObject } from '../values/is-plain-object.js'
 import { type ColumnType, parseColumnType } from './column-type.js'
 import { parseQualifiedName, type QualifiedName, validateIdentifier } from './identifier.js'
 import type { SqlTypeToTs, SqlTypeToTsNotNull } from './sql-type.js'
+import { parseReferences, type ReferenceDefinition, type ReferenceOptions } from './table-reference.js'
 
 /** Column name to SQL type, e.g. `{ rate: 'numeric not null' }`. */
 export type ColumnTypes = Readonly<Record<string, string>>
@@ -32,6 +33,21 @@ export interface TableOptions<K extends ColumnTypes, V extends ColumnTypes> {
    * `{ actor }` (and may pass `{ reason }`). Default: `false`.
    */
   readonly audit?: boolean
+  /**
+   * Also create an entity table `<name>_entity` with one row per key ever
+   * written (and a surrogate `id bigint` when the key is composite), which
+   * the versions reference and plain tables can reference with an ordinary
+   * foreign key. The repository creates the row on the key's first write.
+   * Default: `false`. See docs/references.md.
+   */
+  readonly entity?: boolean
+  /**
+   * Temporal references to parent tables: in current knowledge, every
+   * version of this table lies inside the parent's validity. Enforced by the
+   * database at commit (constraint triggers). Default: none. See
+   * docs/references.md.
+   */
+  readonly references?: readonly ReferenceOptions[]
 }
 
 /** The granularity of valid time. */
@@ -44,6 +60,9 @@ export const AUDIT_COLUMNS = Object.freeze({
   closedBy: 'closed_by',
   closedReason: 'closed_reason',
 } as const)
+
+/** The surrogate id column of an entity table whose key is composite. */
+export const ENTITY_ID_COLUMN = 'id'
 
 /** One column of a definition, parsed. */
 export interface ColumnDefinition extends ColumnType {
@@ -68,6 +87,10 @@ export interface TableDefinition<K extends ColumnTypes = ColumnTypes, V extends 
   readonly systemColumn: string
   readonly validTime: ValidTime
   readonly audit: boolean
+  /** Whether the table has an entity table (`entity: true`). */
+  readonly entity: boolean
+  /** The temporal references to parent tables, validated. */
+  readonly references: readonly ReferenceDefinition[]
 }
 
 /** The key of one entity of a table, typed from its definition. */
@@ -122,6 +145,16 @@ export function defineTable<const K extends ColumnTypes, const V extends ColumnT
   if (typeof audit !== 'boolean') {
     throw new InvalidInputError(`bitemporal: audit of "${table.name}" must be true or false`)
   }
+  const entity: unknown = options.entity ?? false
+  if (typeof entity !== 'boolean') {
+    throw new InvalidInputError(`bitemporal: entity of "${table.name}" must be true or false`)
+  }
+  if (entity && keyColumns.length > 1 && keyColumns.some((c) => c.name.toLowerCase() === ENTITY_ID_COLUMN)) {
+    throw new InvalidInputError(
+      `bitemporal: "${table.name}" has a composite key with a column "${ENTITY_ID_COLUMN}", which its entity table needs for the surrogate id; rename that column`,
+    )
+  }
+  const references = parseReferences(options.references, table.name, [...keyColumns, ...valueColumns], validTime)
   assertDistinctNames(table.name, [
     ...keyColumns.map((c) => c.name),
     ...valueColumns.map((c) => c.name),
@@ -140,6 +173,8 @@ export function defineTable<const K extends ColumnTypes, const V extends ColumnT
     systemColumn,
     validTime,
     audit,
+    entity,
+    references,
   })
 }
 

@@ -18,6 +18,12 @@ export function isRetryable(error: unknown): boolean {
   return typeof code === 'string' && code.startsWith('40')
 }
 
+/** An error raised by the library's SQL (SQLSTATE class BT) and not mapped yet. */
+function isLibraryError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return !(error instanceof BitemporalError) && typeof code === 'string' && code.startsWith('BT')
+}
+
 /** A short random pause that doubles with each attempt, so retrying writers fall out of step. */
 export function backoff(attempt: number): Promise<void> {
   const ms = (1 + Math.random()) * 5 * 2 ** attempt
@@ -28,7 +34,9 @@ export function backoff(attempt: number): Promise<void> {
  * Runs `fn` in a transaction and commits it; runs it again, from the start,
  * when it fails with a retryable error (SQLSTATE class 40, such as a
  * `ConcurrentWriteError`), at most `retries` more times. Every write inside
- * shares one system time. Any other error rolls back and is thrown as is.
+ * shares one system time. Any other error rolls back and is thrown as is,
+ * except one from the library's SQL (such as a temporal reference checked at
+ * COMMIT), which becomes its typed error (`ReferenceViolationError`).
  *
  * @example
  * ```ts
@@ -47,7 +55,9 @@ export async function transaction<T>(db: DatabaseInput, fn: (trx: AnyKysely) => 
       const builder = options.isolationLevel === undefined ? kysely.transaction() : kysely.transaction().setIsolationLevel(options.isolationLevel)
       return await builder.execute(fn)
     } catch (error) {
-      if (!isRetryable(error)) throw error
+      // A deferred check of the library's own SQL (a temporal reference) fails at COMMIT,
+      // outside any repository call: give it its typed error too.
+      if (!isRetryable(error)) throw isLibraryError(error) ? mapDatabaseError(error) : error
       if (attempt >= retries) throw mapDatabaseError(error)
       await backoff(attempt)
     }

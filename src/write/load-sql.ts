@@ -1,4 +1,5 @@
 import { AUDIT, type TableSqlContext } from '../repository/table-sql-context.js'
+import { entityTableNames } from '../schema/entity-table-sql.js'
 import { quoteIdentifier } from '../schema/identifier.js'
 
 /**
@@ -69,13 +70,27 @@ export function loadSql(context: TableSqlContext, count: number): string {
     ...context.values.map((codec, i) => `case when v.${present[i] ?? ''} then v.${values[i] ?? ''} else ${codec.column.default ?? 'null'} end`),
     `${context.rangeType}(v.effective_from, v.effective_to, '[)')`,
   ]
+  const source = `(values
+    ${rows.join(',\n    ')}
+  ) as v (${aliases.join(', ')})`
+  // With an entity table, the keys' entity rows first (same statement: the
+  // foreign key is checked at its end), so the values list is named once.
+  const entity = context.definition.entity
+    ? `source as (
+  select * from ${source}
+),
+entity_rows as (
+  insert into ${entityTableNames(context.definition).table} (${columns.slice(0, keys.length).join(', ')})
+  select distinct ${keys.map((k) => `v.${k}`).join(', ')} from source as v
+  on conflict do nothing
+),
+`
+    : ''
   return `-- bitemporal load of ${String(count)} versions into ${context.table}
-with inserted as (
+with ${entity}inserted as (
   insert into ${context.table} (${columns.join(', ')})
   select ${selected.join(', ')}${audit}
-  from (values
-    ${rows.join(',\n    ')}
-  ) as v (${aliases.join(', ')})
+  from ${entity === '' ? source : 'source as v'}
   returning 1
 )
 select (select count(*) from inserted)::text as inserted,

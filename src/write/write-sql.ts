@@ -1,4 +1,5 @@
 import { AUDIT, type TableSqlContext } from '../repository/table-sql-context.js'
+import { entityTableNames } from '../schema/entity-table-sql.js'
 import { quoteIdentifier } from '../schema/identifier.js'
 import type { WriteOperation } from './write-operation.js'
 
@@ -99,6 +100,9 @@ export type WriteScope = 'statement' | 'transaction'
  * replaced as (select * from closed union all select * from removed),
  * new_rows as (leftovers before the portion ∪ leftovers after it ∪ the portion's new rows),
  * inserted as (insert into "tax_rates" (…) select … from new_rows … returning 1)
+ * -- only with entity: true:
+ * entity_row as (insert into "tax_rates_entity" ("state_id", "tax_type") select $1::integer, $2::text
+ *   where exists (select 1 from inserted) on conflict do nothing)
  * select …, bitemporal.format_system_time(bitemporal.system_time()) as system_time
  * ```
  */
@@ -210,6 +214,20 @@ removed as (
 ),`
   const replaced = scope === 'statement' ? 'select * from closed' : 'select * from closed union all select * from removed'
   const systemTime = 'bitemporal.system_time()'
+  // Tables with an entity table: the key's entity row, if this is its first
+  // version. In the same statement, so a write stays one round trip; the
+  // versions' foreign key is checked at the statement's end, when the row
+  // is there. Only when something was inserted: a write that changes
+  // nothing leaves no entity behind.
+  const entity = context.definition.entity
+    ? `,
+entity_row as (
+  insert into ${entityTableNames(context.definition).table} (${keyColumns.join(', ')})
+  select ${keyParameters.join(', ')}
+  where exists (select 1 from inserted)
+  on conflict do nothing
+)`
+    : ''
 
   return `-- bitemporal ${operation} on ${table}
 with
@@ -262,7 +280,7 @@ inserted as (
   ) as n (${[...keyColumns, ...valueColumns].join(', ')}, r)
   where ${ok} and not isempty(n.r)
   returning 1
-)
+)${entity}
 select
   case when c.busy or c.lost_race or c.stale
     then bitemporal.raise_concurrent_write('${operation} on ${table}', case when c.busy then ${keyLock} end)::text end as retry,
