@@ -1,4 +1,4 @@
--- bitemporal library schema, version 0003: temporal references.
+-- bitemporal library schema, version 0004: temporal references.
 --
 -- A child table's reference to a parent table holds when, in current
 -- knowledge (rows whose system range is unbounded), every child version's
