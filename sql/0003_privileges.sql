@@ -20,6 +20,19 @@
 --   superusers).
 -- * Never TRUNCATE, TRIGGER or REFERENCES.
 
+-- The entity table `<name>_entity` that a versions table's foreign key
+-- references (createTable with `entity: true`), or null.
+create function bitemporal.entity_table_of(versions regclass) returns regclass
+language sql stable
+as $$
+  select c.confrelid::regclass
+  from pg_constraint c
+  join pg_class v on v.oid = c.conrelid
+  join pg_class e on e.oid = c.confrelid
+  where c.conrelid = versions and c.contype = 'f'
+    and e.relname = v.relname || '_entity' and e.relnamespace = v.relnamespace
+$$;
+
 create function bitemporal.grant_reader(grantee regrole) returns void
 language plpgsql
 as $$
@@ -30,6 +43,9 @@ begin
   execute format('grant select on bitemporal.versioned_table to %s', grantee);
   for versioned in select relation from bitemporal.versioned_table loop
     execute format('grant select on %s to %s', versioned, grantee);
+    if bitemporal.entity_table_of(versioned) is not null then
+      execute format('grant select on %s to %s', bitemporal.entity_table_of(versioned), grantee);
+    end if;
   end loop;
 end
 $$;
@@ -39,6 +55,7 @@ language plpgsql
 as $$
 declare
   versioned record;
+  entity record;
   closing text;
 begin
   perform bitemporal.grant_reader(grantee);
@@ -51,6 +68,11 @@ begin
     end if;
     execute format('grant select, insert, delete on %s to %s', versioned.relation, grantee);
     execute format('grant update (%s) on %s to %s', closing, versioned.relation, grantee);
+    -- The entity table of an `entity: true` table: writes insert its rows.
+    for entity in select bitemporal.entity_table_of(versioned.relation) as relation loop
+      continue when entity.relation is null;
+      execute format('grant select, insert on %s to %s', entity.relation, grantee);
+    end loop;
   end loop;
 end
 $$;

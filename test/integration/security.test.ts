@@ -16,6 +16,13 @@ const roles = { owner: `bt_owner_${suffix}`, writer: `bt_writer_${suffix}`, read
 
 const rates = defineTable({ name: 'rates', key: { id: 'integer' }, values: { rate: 'numeric not null', note: 'text' } })
 const audited = defineTable({ name: 'audited_rates', key: { id: 'integer' }, values: { rate: 'numeric not null' }, audit: true })
+const contracts = defineTable({ name: 'contracts', key: { customer: 'text', number: 'integer' }, values: { fee: 'numeric not null' }, entity: true })
+const lines = defineTable({
+  name: 'contract_lines',
+  key: { customer: 'text', number: 'integer', line: 'integer' },
+  values: { amount: 'numeric not null' },
+  references: [{ table: contracts, columns: { customer: 'customer', number: 'number' } }],
+})
 
 const asRole: Record<keyof typeof roles, AnyKysely> = {} as Record<keyof typeof roles, AnyKysely>
 
@@ -36,6 +43,8 @@ beforeAll(async () => {
   await install(owner)
   await createTable(owner, rates)
   await createTable(owner, audited)
+  await createTable(owner, contracts)
+  await createTable(owner, lines)
   await sql`select bitemporal.grant_writer(${roles.writer}::regrole), bitemporal.grant_reader(${roles.reader}::regrole)`.execute(owner)
   await bitemporal(owner, rates).set({ id: 1 }, { from: '2023-01-01' }, { rate: '0.15', note: 'owner wrote it' })
 })
@@ -79,6 +88,13 @@ describe('the writer role', () => {
     await audit.set({ id: 1 }, { from: '2023-01-01' }, { rate: '1' }, { actor: 'app' })
     await audit.set({ id: 1 }, { from: '2023-06-01' }, { rate: '2' }, { actor: 'app', reason: 'closing fills closed_by' })
     expect((await audit.history({ id: 1 })).map((v) => v.audit)).toContainEqual(expect.objectContaining({ closedBy: 'app' }))
+    // An entity table's rows and a temporal reference's checks, as the writer.
+    await transaction(asRole.writer, async (trx) => {
+      await bitemporal(trx, contracts).set({ customer: 'acme', number: 1 }, { from: '2024-01-01' }, { fee: '10' })
+      await bitemporal(trx, lines).set({ customer: 'acme', number: 1, line: 1 }, { from: '2024-02-01' }, { amount: '3' })
+    })
+    await rejectsWithCode(() => bitemporal(asRole.writer, lines).set({ customer: 'acme', number: 1, line: 2 }, { from: '2023-01-01' }, { amount: '1' }), 'REFERENCE_VIOLATION')
+    await rejectsWithCode(() => bitemporal(asRole.writer, contracts).delete({ customer: 'acme', number: 1 }, { from: '2024-01-01' }), 'REFERENCE_VIOLATION')
   })
 
   it.each([
