@@ -33,7 +33,7 @@ beforeAll(async () => {
     select k, k % 500, m, daterange(('2010-01-01'::date + make_interval(months => m))::date,
                                     ('2010-01-01'::date + make_interval(months => m + 1))::date)
     from generate_series(1, ${KEYS}::int) as k, generate_series(0, ${MONTHS - 1}::int) as m`.execute(db)
-  await sql`insert into owners (id, name, effective) select o, 'owner ' || o, daterange('2000-01-01', null) from generate_series(0, 499) as o`.execute(db)
+  await sql`insert into owners (id, name, effective) select o, 'owner ' || o, daterange('2000-01-01', null) from generate_series(0, 19999) as o`.execute(db)
   // Retroactive corrections through the repository, so past knowledge differs from current knowledge.
   const repo = bitemporal(db, accounts)
   for (let id = 1; id <= 40; id++) {
