@@ -1,4 +1,4 @@
-import type { EffectiveRange } from '../repository/version.js'
+import { decodeKeyAndValues, type EffectiveRange } from '../repository/version.js'
 import type { TableSqlContext } from '../repository/table-sql-context.js'
 import type { KeyOf, TableDefinition, ValuesOf } from '../schema/define-table.js'
 
@@ -41,19 +41,10 @@ type Row = Readonly<Record<string, string | null>>
 
 /** Builds a frozen {@link Change} from a row of the `changes` statement (see `changesStatements`). */
 export function decodeChange<D extends TableDefinition>(context: TableSqlContext, row: Row): Change<D> {
-  const key: Record<string, unknown> = {}
-  context.keys.forEach((codec, i) => {
-    key[codec.column.name] = codec.decode(row[`k${String(i)}`] ?? null)
-  })
-  const values: Record<string, unknown> = {}
-  context.values.forEach((codec, i) => {
-    values[codec.column.name] = codec.decode(row[`v${String(i)}`] ?? null)
-  })
   const change = {
     kind: row['kind'] === 'retracted' ? ('retracted' as const) : ('asserted' as const),
     systemTime: row['system_time'] ?? '',
-    key: Object.freeze(key) as KeyOf<D>,
-    values: Object.freeze(values) as ValuesOf<D>,
+    ...decodeKeyAndValues<D>(context, row),
     effective: Object.freeze({ from: row['effective_from'] ?? '', to: row['effective_to'] ?? null }),
   }
   if (!context.audit) return Object.freeze(change)

@@ -33,8 +33,12 @@ export interface Version<D extends TableDefinition> {
 
 type Row = Readonly<Record<string, string | null>>
 
-/** Builds a frozen {@link Version} from a row selected with `versionColumns`. */
-export function decodeVersion<D extends TableDefinition>(context: TableSqlContext, row: Row): Version<D> {
+/**
+ * The frozen key and values of a row whose statement selected the key
+ * columns as `k0…` and the value columns as `v0…` (as text), decoded by the
+ * table's codecs.
+ */
+export function decodeKeyAndValues<D extends TableDefinition>(context: TableSqlContext, row: Row): { key: KeyOf<D>; values: ValuesOf<D> } {
   const key: Record<string, unknown> = {}
   context.keys.forEach((codec, i) => {
     key[codec.column.name] = codec.decode(row[`k${String(i)}`] ?? null)
@@ -43,9 +47,13 @@ export function decodeVersion<D extends TableDefinition>(context: TableSqlContex
   context.values.forEach((codec, i) => {
     values[codec.column.name] = codec.decode(row[`v${String(i)}`] ?? null)
   })
+  return { key: Object.freeze(key) as KeyOf<D>, values: Object.freeze(values) as ValuesOf<D> }
+}
+
+/** Builds a frozen {@link Version} from a row selected with `versionColumns`. */
+export function decodeVersion<D extends TableDefinition>(context: TableSqlContext, row: Row): Version<D> {
   const version = {
-    key: Object.freeze(key) as KeyOf<D>,
-    values: Object.freeze(values) as ValuesOf<D>,
+    ...decodeKeyAndValues<D>(context, row),
     effective: Object.freeze({ from: row['effective_from'] ?? '', to: row['effective_to'] ?? null }),
     system: Object.freeze({ from: row['system_from'] ?? '', to: row['system_to'] ?? null }),
   }
