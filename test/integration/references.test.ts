@@ -1,5 +1,5 @@
-import { type ControlledTransaction, type Kysely, sql } from 'kysely'
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { type Kysely, sql } from 'kysely'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { ReferenceViolationError } from '../../src/errors/errors.js'
 import { mapDatabaseError } from '../../src/errors/map-database-error.js'
 import { install } from '../../src/install/install.js'
@@ -7,9 +7,9 @@ import { bitemporal } from '../../src/repository/bitemporal.js'
 import { createTable, dropTable } from '../../src/schema/create-table.js'
 import { defineTable } from '../../src/schema/define-table.js'
 import { transaction } from '../../src/transaction/transaction.js'
-import { type CountingPool, countingPool } from '../support/counting-pool.js'
 import { useTestDatabase } from '../support/database.js'
-import { backendPid, blockedOrSettled, track, waitUntilBlocked } from '../support/lock-wait.js'
+import { ownConnections } from '../support/own-connections.js'
+import { blockedOrSettled, track, waitUntilBlocked } from '../support/lock-wait.js'
 import { rejection } from '../support/rejection.js'
 import { rejectsWithCode } from '../support/rejects-with-code.js'
 
@@ -317,25 +317,7 @@ describe("onParentDelete: 'cascade'", () => {
 })
 
 describe('concurrency: a parent shrink and a child insert into the same portion, on two connections', () => {
-  const opened: CountingPool[] = []
-  const open: ControlledTransaction<unknown>[] = []
-  afterEach(async () => {
-    for (const trx of open.splice(0)) {
-      if (!trx.isCommitted && !trx.isRolledBack) await trx.rollback().execute().catch(() => undefined)
-    }
-    await Promise.all(opened.splice(0).map((pool) => pool.end()))
-  })
-  async function connect(): Promise<CountingPool & { readonly pid: number }> {
-    const pool = countingPool({ connectionString: database().url, max: 1 })
-    opened.push(pool)
-    return { ...pool, pid: await backendPid(pool.db) }
-  }
-  async function begin(db: Db): Promise<ControlledTransaction<unknown>> {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely<any> transactions
-    const trx: ControlledTransaction<any> = await db.startTransaction().execute()
-    open.push(trx)
-    return trx
-  }
+  const { connect, begin } = ownConnections(() => database().url)
 
   it('parent shrinks first (uncommitted): the child commit waits for it, then fails', async () => {
     const c = await customerOver(['2023-01-01', null])

@@ -1,5 +1,5 @@
 import { type ControlledTransaction, type Kysely, sql } from 'kysely'
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { ConcurrentWriteError, ConflictError } from '../../src/errors/errors.js'
 import { install } from '../../src/install/install.js'
 import { bitemporal } from '../../src/repository/bitemporal.js'
@@ -9,7 +9,8 @@ import { defineTable, type TableDefinition } from '../../src/schema/define-table
 import { transaction } from '../../src/transaction/transaction.js'
 import { type CountingPool, countingPool, statementKind } from '../support/counting-pool.js'
 import { useTestDatabase } from '../support/database.js'
-import { backendPid, blockedOrSettled, track, waitUntilBlocked } from '../support/lock-wait.js'
+import { ownConnections } from '../support/own-connections.js'
+import { blockedOrSettled, track, waitUntilBlocked } from '../support/lock-wait.js'
 import { rejection } from '../support/rejection.js'
 import { seededRandom } from '../support/seeded-random.js'
 
@@ -40,30 +41,7 @@ const newKey = (): Key => ({ id: ++lastKey })
 
 const repo = (db: Db = database().db): Repository<Rates> => bitemporal(db, rates)
 
-// Connections and transactions a test opens; a failing test must not leave them behind.
-const opened: CountingPool[] = []
-const open: ControlledTransaction<unknown>[] = []
-
-afterEach(async () => {
-  for (const trx of open.splice(0)) {
-    if (!trx.isCommitted && !trx.isRolledBack) await trx.rollback().execute().catch(() => undefined)
-  }
-  await Promise.all(opened.splice(0).map((pool) => pool.end()))
-})
-
-/** A connection of its own: a pool of one client whose queries are recorded, and its server pid. */
-async function connect(): Promise<CountingPool & { readonly pid: number }> {
-  const pool = countingPool({ connectionString: database().url, max: 1 })
-  opened.push(pool)
-  return { ...pool, pid: await backendPid(pool.db) }
-}
-
-async function begin(db: Db): Promise<ControlledTransaction<unknown>> {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely<any> transactions
-  const trx: ControlledTransaction<any> = await db.startTransaction().execute()
-  open.push(trx)
-  return trx
-}
+const { connect, begin, adopt } = ownConnections(() => database().url)
 
 /** The transaction's system time, as the library formats it; running it also starts the snapshot clock. */
 async function systemTimeOf(trx: Db): Promise<string> {
@@ -276,8 +254,7 @@ describe('contention: a dozen writers on one key', () => {
       max: WRITERS,
       ...(rows[0]?.su === true ? { options: '-c deadlock_timeout=20ms' } : {}),
     })
-    opened.push(pool)
-    return pool
+    return adopt(pool)
   }
 
   function report(name: string, seed: number, outcome: Outcome, pool: CountingPool): void {
