@@ -12,6 +12,8 @@ export interface Comparison {
   readonly contenders: readonly Contender[]
   /** Ratio targets from the issue, by contender name. */
   readonly targets: Readonly<Record<string, number>>
+  /** Ratios between two contenders other than the baseline (`name` ÷ `of`), with the most each may be. */
+  readonly versus?: readonly { readonly name: string; readonly of: string; readonly target?: number }[]
 }
 
 /** What the plain table takes: the same driver path as the repository's `runStatement`. */
@@ -39,6 +41,7 @@ export const NAMES = {
   update: 'update, splitting a version (closes 1, inserts 3)',
   setFrom: 'set without to (closes 1, inserts 2)',
   noOp: 'no-op update (same rate; writes nothing)',
+  periodsUpdate: 'periods extension: UPDATE of its FOR PORTION OF view (same split)',
 } as const
 
 /** A random day in January to June 2024: inside one of every entity's versions. */
@@ -109,7 +112,11 @@ function expectWrite(what: string, result: WriteResult, closed: number, inserted
 /** The portion each repository update changes: inside an entity's February version. */
 export const UPDATE_PORTION = { from: day(1, 10), to: day(1, 20) }
 
-export function writeComparison(db: AnyKysely, random: Random, updated: EntityQueue): Comparison {
+/**
+ * The writes; `periods`, when the extension could be set up, is the same
+ * portion update through its `FOR PORTION OF` view (on entities of its own table).
+ */
+export function writeComparison(db: AnyKysely, random: Random, updated: EntityQueue, periods?: Contender): Comparison {
   const repository = bitemporal(db, rates)
   const setFrom = new EntityQueue(random)
   return {
@@ -142,7 +149,10 @@ export function writeComparison(db: AnyKysely, random: Random, updated: EntityQu
           expectWrite('no-op update', result, 0, 0)
         },
       },
+      ...(periods === undefined ? [] : [periods]),
     ],
     targets: { [NAMES.update]: 2.0 },
+    // The issue's target against the periods extension: faster, i.e. a ratio below 1.
+    ...(periods === undefined ? {} : { versus: [{ name: NAMES.update, of: periods.name, target: 1 }] }),
   }
 }

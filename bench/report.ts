@@ -1,6 +1,12 @@
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
+import type { BenchPlan } from './bench-plan.js'
+import type { BulkLoadResult } from './bulk-load.js'
 import type { PlanProfile } from './explain.js'
+import type { HistoryLengthResult } from './history-reads.js'
 import type { RoundPlan, Timings } from './measure.js'
+import { extraConsole, extraMarkdown, groupConsole, groupMarkdown, sizesMarkdown, targetsMarkdown, us } from './report-sections.js'
+import type { RoundTripRow } from './round-trips.js'
+import type { ThroughputResult } from './throughput.js'
 
 /** One operation's timings, against its group's baseline. */
 export interface ResultRow extends Timings {
@@ -12,12 +18,23 @@ export interface ResultRow extends Timings {
   readonly target?: number
 }
 
+/** A ratio between two contenders other than the baseline: `name` ÷ `of`. */
+export interface Versus {
+  readonly name: string
+  readonly of: string
+  readonly ratio: number
+  readonly target?: number
+}
+
 export interface GroupResult {
   readonly title: string
   readonly baseline: string
   /** The baseline as a prepared statement. */
   readonly prepared: string
+  /** What the reader needs to know about this comparison's data. */
+  readonly note?: string
   readonly rows: readonly ResultRow[]
+  readonly versus?: readonly Versus[]
 }
 
 export interface PreparedStatementCounts {
@@ -44,32 +61,30 @@ export interface BenchReport {
   readonly node: string
   readonly postgres: { readonly version: string; readonly source: string; readonly settings: Readonly<Record<string, string>> }
   readonly data: { readonly entities: number; readonly versionsPerEntity: number; readonly bitemporalRows: number }
-  readonly plans: { readonly reads: RoundPlan; readonly writes: RoundPlan }
+  readonly plans: BenchPlan
+  /** How long the whole run took, in seconds. */
+  readonly seconds: number
   readonly groups: readonly GroupResult[]
+  readonly historyLength: HistoryLengthResult
+  /** Whether the periods extension was measured (in the Writes group), and how it was set up or why not. */
+  readonly periods: { readonly measured: boolean; readonly note: string }
+  readonly throughput: readonly ThroughputResult[]
+  readonly roundTrips: readonly RoundTripRow[]
+  readonly bulkLoad: BulkLoadResult
   /** The connection's prepared statements after the timed run, with the plan cache's choices. */
   readonly preparedStatements: readonly PreparedStatementCounts[]
   readonly profiles: readonly PlanProfile[]
 }
 
 const load = (values: readonly number[]): string => values.map((value) => value.toFixed(2)).join(' / ')
-const us = (value: number): string => value.toFixed(0)
 const ms = (value: number): string => value.toFixed(3)
-const times = (value: number): string => `${value.toFixed(2)}×`
-const verdict = (row: ResultRow): string =>
-  row.target === undefined ? '' : `≤ ${row.target.toFixed(1)}× ${row.ratio <= row.target ? 'met' : 'NOT met'}`
 
 /** The results as a plain-text table for the terminal. */
 export function formatConsole(report: BenchReport): string {
   const lines: string[] = []
-  for (const group of report.groups) {
-    lines.push('', `${group.title}: ratio against ${group.baseline} (and against ${group.prepared})`)
-    const width = Math.max(...group.rows.map((row) => row.name.length))
-    lines.push(`  ${'operation'.padEnd(width)}  median µs     p90 µs   ratio  prepared  target`)
-    for (const row of group.rows) {
-      const columns = [us(row.medianUs).padStart(9), us(row.p90Us).padStart(9), times(row.ratio).padStart(6), times(row.ratioPrepared).padStart(8)]
-      lines.push(`  ${row.name.padEnd(width)}  ${columns.join('  ')}  ${verdict(row)}`)
-    }
-  }
+  for (const group of report.groups.slice(0, 2)) lines.push(...groupConsole(group))
+  if (!report.periods.measured) lines.push(`  periods extension not measured: ${report.periods.note}`)
+  lines.push(...extraConsole(report))
   if (report.preparedStatements.length > 0) lines.push('', 'Prepared statements on the connection (generic / custom plans):')
   for (const p of report.preparedStatements) lines.push(`  ${String(p.genericPlans).padStart(6)} / ${String(p.customPlans).padStart(6)}  ${p.statement}`)
   for (const profile of report.profiles) {
@@ -108,7 +123,7 @@ function share(time: number, profile: PlanProfile): string {
 }
 
 /** docs/benchmarks.md. */
-export function formatMarkdown(report: BenchReport): string {
+export function formatMarkdown(report: BenchReport, notes?: string): string {
   const { machine, postgres } = report
   const settings = Object.entries(postgres.settings)
     .map(([name, value]) => `${name}=${value}`)
@@ -131,25 +146,20 @@ export function formatMarkdown(report: BenchReport): string {
     `- Machine: ${machine.cpuModel}, ${String(machine.cpuCount)} CPUs, ${machine.memoryGiB.toFixed(1)} GiB memory, ${machine.os}; load average ${load(machine.loadAverage.start)} at the start, ${load(machine.loadAverage.end)} at the end`,
     `- Node: ${report.node}`,
     `- PostgreSQL: ${postgres.version} (${postgres.source}); ${settings}`,
-    `- Reads: ${plan(report.plans.reads)} operations per contender; writes: ${plan(report.plans.writes)}`,
+    `- Mode: ${report.plans.mode}, ${(report.seconds / 60).toFixed(1)} minutes in all (the full run builds two tables of a million rows and loads a million versions each way: about six minutes on two busy cores, up to fifteen on a slower machine; \`--quick\` runs every part at a tenth of the sizes or less in under two)`,
+    `- Reads: ${plan(report.plans.reads)} operations per contender; writes: ${plan(report.plans.writes)}; history length: ${plan(report.plans.history.plan)}; timeline: ${plan(report.plans.timeline.plan)}; count: ${plan(report.plans.count.plan)}`,
+    ...sizesMarkdown(),
+    '',
+    '## Targets',
+    ...targetsMarkdown(report),
     '',
     '## Results',
     '',
     "Microseconds per operation (median and 90th percentile over all timed operations). Ratio = median ÷ the plain baseline's median; the targets from the issue apply to it. The plain statement also runs prepared (a named statement `pg` parses and plans once per connection), the tighter limit: the last column divides by that. Round medians show how stable the run was.",
   ]
-  for (const group of report.groups) {
-    out.push(
-      '',
-      `### ${group.title}`,
-      '',
-      `| operation | median µs | p90 µs | round medians µs | ratio | target | ratio to prepared plain |`,
-      '|---|--:|--:|---|--:|---|--:|',
-    )
-    for (const row of group.rows) {
-      const cells = [row.name, us(row.medianUs), us(row.p90Us), row.roundMediansUs.map(us).join(', '), times(row.ratio), verdict(row), times(row.ratioPrepared)]
-      out.push(`| ${cells.join(' | ')} |`)
-    }
-  }
+  for (const group of report.groups.slice(0, 2)) out.push(...groupMarkdown(group))
+  out.push('', report.periods.measured ? `The periods extension: ${report.periods.note}.` : `The periods extension was not measured: ${report.periods.note}.`)
+  out.push(...extraMarkdown(report))
   if (report.preparedStatements.length > 0) {
     out.push(
       '',
@@ -184,13 +194,32 @@ export function formatMarkdown(report: BenchReport): string {
   out.push('', '<details>', '<summary>Plans (EXPLAIN (ANALYZE, BUFFERS), first run)</summary>', '')
   for (const profile of report.profiles) out.push(`#### ${profile.label}`, '', '```text', profile.text, '```', '')
   out.push('</details>', '')
+  if (notes !== undefined) out.push(notes.trim(), '')
   return out.join('\n')
 }
 
+/** Hand-written analysis kept beside the bench and added at the end of the document, if present. */
+const NOTES = new URL('./write-cost-notes.md', import.meta.url)
+const MARKDOWN = new URL('../docs/benchmarks.md', import.meta.url)
+const JSON_FILE = new URL('./results.json', import.meta.url)
+
+async function readNotes(): Promise<string | undefined> {
+  try {
+    return await readFile(NOTES, 'utf8')
+  } catch {
+    return undefined
+  }
+}
+
 export async function writeReport(report: BenchReport): Promise<{ markdown: string; json: string }> {
-  const markdown = new URL('../docs/benchmarks.md', import.meta.url)
-  const json = new URL('./results.json', import.meta.url)
-  await writeFile(markdown, formatMarkdown(report))
-  await writeFile(json, `${JSON.stringify(report, (_, value: unknown) => (typeof value === 'number' ? Number(value.toFixed(3)) : value), 2)}\n`)
-  return { markdown: markdown.pathname, json: json.pathname }
+  await writeFile(MARKDOWN, formatMarkdown(report, await readNotes()))
+  await writeFile(JSON_FILE, `${JSON.stringify(report, (_, value: unknown) => (typeof value === 'number' ? Number(value.toFixed(3)) : value), 2)}\n`)
+  return { markdown: MARKDOWN.pathname, json: JSON_FILE.pathname }
+}
+
+/** docs/benchmarks.md again from bench/results.json (after editing the notes), without running anything. */
+export async function rewriteMarkdown(): Promise<string> {
+  const report = JSON.parse(await readFile(JSON_FILE, 'utf8')) as BenchReport
+  await writeFile(MARKDOWN, formatMarkdown(report, await readNotes()))
+  return MARKDOWN.pathname
 }

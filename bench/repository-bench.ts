@@ -12,25 +12,33 @@ import { type CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { AnyKysely } from '../src/index.js'
 import { createTestDatabase, startTestServer, type TestServer } from '../src/testing/index.js'
-import { type Comparison, EntityQueue, readComparison, writeComparison } from './contenders.js'
+import { type BenchPlan, PLANS } from './bench-plan.js'
+import { bulkLoad } from './bulk-load.js'
+import { compare } from './compare.js'
+import { EntityQueue, readComparison, writeComparison } from './contenders.js'
+import { countComparison } from './count-reads.js'
 import { buildTables, ENTITIES, VERSIONS } from './fixture.js'
-import { measureAlternating, type RoundPlan } from './measure.js'
+import { historyLength, timelineComparison } from './history-reads.js'
+import { setUpPeriods } from './periods-extension.js'
 import { planCacheCounts, profileStatements, type Recorder } from './profiles.js'
 import { seededRandom } from './random.js'
-import { type BenchReport, formatConsole, type GroupResult, writeReport } from './report.js'
+import { type BenchReport, formatConsole, rewriteMarkdown, writeReport } from './report.js'
+import { roundTrips } from './round-trips.js'
+import { throughput } from './throughput.js'
 
-const USAGE = 'usage: npm run bench [-- --quick]\n  --quick  a small run (well under a minute)'
-
-const PLANS: Readonly<Record<'full' | 'quick', { reads: RoundPlan; writes: RoundPlan }>> = {
-  full: { reads: { warmup: 500, rounds: 5, operations: 2000 }, writes: { warmup: 200, rounds: 5, operations: 1000 } },
-  quick: { reads: { warmup: 100, rounds: 3, operations: 300 }, writes: { warmup: 50, rounds: 3, operations: 150 } },
-}
+const USAGE = `usage: npm run bench [-- --quick | --report-only]
+  --quick        every part at a tenth of the sizes or less (under two minutes)
+  --report-only  write docs/benchmarks.md again from bench/results.json (after editing bench/write-cost-notes.md)`
 
 async function main(args: readonly string[]): Promise<void> {
-  const unknown = args.filter((arg) => arg !== '--quick')
+  const unknown = args.filter((arg) => arg !== '--quick' && arg !== '--report-only')
   if (unknown.length > 0) {
     console.error(`${unknown.includes('--help') ? '' : `unknown argument ${unknown.join(' ')}\n`}${USAGE}`)
     process.exitCode = unknown.includes('--help') ? 0 : 2
+    return
+  }
+  if (args.includes('--report-only')) {
+    console.log(`wrote ${await rewriteMarkdown()}`)
     return
   }
   const plans = PLANS[args.includes('--quick') ? 'quick' : 'full']
@@ -50,7 +58,7 @@ async function main(args: readonly string[]): Promise<void> {
         },
       })
       try {
-        const report = await run(db, { db: recording, recorded }, server, plans)
+        const report = await run(db, { db: recording, recorded }, server, database.url, plans)
         console.log(formatConsole(report))
         const written = await writeReport(report)
         console.log(`\nwrote ${written.markdown} and ${written.json}`)
@@ -65,28 +73,39 @@ async function main(args: readonly string[]): Promise<void> {
   }
 }
 
-async function run(
-  db: AnyKysely,
-  recorder: Recorder,
-  server: TestServer,
-  plans: { reads: RoundPlan; writes: RoundPlan },
-): Promise<BenchReport> {
+async function run(db: AnyKysely, recorder: Recorder, server: TestServer, url: string, plans: BenchPlan): Promise<BenchReport> {
   const started = process.hrtime.bigint()
   const loadStart = os.loadavg()
   log(`PostgreSQL ${String(server.serverVersion)} (${server.source}): loading ${String(ENTITIES)} entities × ${String(VERSIONS)} versions`)
   const { recordedAt } = await buildTables(db)
   const random = seededRandom(20_260_101)
 
+  log('periods extension')
+  const periods = await setUpPeriods(db, server, random)
+  log(periods.measured ? periods.how : `skipped: ${periods.reason}`)
+
   log('reads')
   const reads = await compare(readComparison(db, random, recordedAt), plans.reads)
   log('writes')
   const updated = new EntityQueue(random)
-  const writes = await compare(writeComparison(db, random, updated), plans.writes)
-
+  const writes = await compare(writeComparison(db, random, updated, periods.measured ? periods.contender : undefined), plans.writes)
   const preparedStatements = await planCacheCounts(db)
   log('EXPLAIN ANALYZE')
   const profiles = await profileStatements(db, recorder, updated, preparedStatements)
-  log(`done in ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(1)} s`)
+
+  const history = await historyLength(db, random, plans, log)
+  log(`timeline of ${String(plans.timeline.versions)} versions`)
+  const timeline = await compare(timelineComparison(db, history.long, history.timeline), plans.timeline.plan)
+  log(`count over ${String(plans.history.short.entities * plans.history.short.versions)} rows`)
+  const count = await compare(await countComparison(db, random, history.short, plans), plans.count.plan)
+  log(`concurrent throughput (${String(plans.throughputSeconds)} s per run)`)
+  const concurrent = await throughput(url, plans.throughputSeconds)
+  log('round trips')
+  const trips = await roundTrips(url)
+  log(`bulk loading ${String(plans.load.entities * plans.load.versionsPerEntity)} versions`)
+  const loaded = await bulkLoad(db, url, plans.load.entities, plans.load.versionsPerEntity, plans.load.rounds)
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9
+  log(`done in ${seconds.toFixed(1)} s`)
   return {
     date: new Date().toISOString(),
     command: commandLine(),
@@ -96,30 +115,15 @@ async function run(
     postgres: { ...(await serverInfo(db)), source: server.source },
     data: { entities: ENTITIES, versionsPerEntity: VERSIONS, bitemporalRows: ENTITIES * VERSIONS },
     plans,
-    groups: [reads, writes],
+    seconds,
+    groups: [reads, writes, timeline, count],
+    historyLength: history.result,
+    periods: periods.measured ? { measured: true, note: periods.how } : { measured: false, note: periods.reason },
+    throughput: concurrent,
+    roundTrips: trips,
+    bulkLoad: loaded,
     preparedStatements,
     profiles,
-  }
-}
-
-/** Times a comparison; ratios are against its first contender (plain) and its second (plain, prepared). */
-async function compare(comparison: Comparison, plan: RoundPlan): Promise<GroupResult> {
-  const timings = await measureAlternating(comparison.contenders, plan)
-  const [plain, prepared] = timings
-  if (plain === undefined || prepared === undefined) throw new Error('bench: a comparison needs its two plain contenders first')
-  return {
-    title: comparison.title,
-    baseline: plain.name,
-    prepared: prepared.name,
-    rows: timings.map((timing) => {
-      const target = comparison.targets[timing.name]
-      return {
-        ...timing,
-        ratio: timing.medianUs / plain.medianUs,
-        ratioPrepared: timing.medianUs / prepared.medianUs,
-        ...(target === undefined ? {} : { target }),
-      }
-    }),
   }
 }
 
@@ -175,8 +179,10 @@ function maskPassword(url: string): string {
   }
 }
 
+const STARTED = process.hrtime.bigint()
+
 function log(message: string): void {
-  console.error(`[bench] ${message}`)
+  console.error(`[bench ${(Number(process.hrtime.bigint() - STARTED) / 1e9).toFixed(0).padStart(4)} s] ${message}`)
 }
 
 await main(process.argv.slice(2))
