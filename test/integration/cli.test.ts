@@ -5,27 +5,14 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { sql } from 'kysely'
 import { afterAll, describe, expect, test } from 'vitest'
-import { runCli } from '../../src/cli/run-cli.js'
+import { capturedCli, type CliRun } from '../support/captured-cli.js'
 import { useTestDatabase } from '../support/database.js'
 
 const database = useTestDatabase()
 
-interface CliRun {
-  readonly code: number
-  readonly stdout: string
-  readonly stderr: string
-}
-
 /** Runs the CLI in-process against the test database unless `env` says otherwise. */
-async function cli(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = { DATABASE_URL: database().url }): Promise<CliRun> {
-  let stdout = ''
-  let stderr = ''
-  const code = await runCli(argv, {
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    env,
-  })
-  return { code, stdout, stderr }
+function cli(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = { DATABASE_URL: database().url }): Promise<CliRun> {
+  return capturedCli(argv, env)
 }
 
 const folders: string[] = []
