@@ -11,6 +11,10 @@ export type PeriodsStatus =
   | { readonly measured: true; readonly how: string; readonly contender: Contender }
   | { readonly measured: false; readonly reason: string }
 
+/** How the periods table is set up, for the report (the reasons are at SETUP). */
+export const PERIODS_SETUP =
+  "Its table `rates_periods` holds the same rows as `rates`: an application period `validity` (`valid_from`, `valid_to`, `infinity` for an open end), a `SYSTEM_TIME` period with system versioning (closed rows go to `rates_periods_history`, indexed by `(id, system_time_start)`), and the `FOR PORTION OF` view, updated with `SET rate = $1, valid_from = $2, valid_to = $3 WHERE id = $4` and the portion in the WHERE, so its trigger runs once. Two departures from the extension's own `add_unique_key`, without which no split works: the overlap constraint is declared `deferrable initially immediate` (the view's trigger inserts the leftovers before it shrinks the old row, so the non-deferrable constraint `add_unique_key` makes fails every split with 23P01), and the primary key is a surrogate identity column (the trigger leaves primary-key columns out of the leftovers)"
+
 const TABLE = 'rates_periods'
 const VIEW = `${TABLE}__for_portion_of_validity`
 

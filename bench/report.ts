@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import type { BenchPlan } from './bench-plan.js'
 import type { BulkLoadResult } from './bulk-load.js'
 import type { PlanProfile } from './explain.js'
+import { PERIODS_SETUP } from './periods-extension.js'
 import type { HistoryLengthResult } from './history-reads.js'
 import type { RoundPlan, Timings } from './measure.js'
 import { extraConsole, extraMarkdown, groupConsole, groupMarkdown, sizesMarkdown, targetsMarkdown, us } from './report-sections.js'
@@ -158,7 +159,7 @@ export function formatMarkdown(report: BenchReport, notes?: string): string {
     "Microseconds per operation (median and 90th percentile over all timed operations). Ratio = median ÷ the plain baseline's median; the targets from the issue apply to it. The plain statement also runs prepared (a named statement `pg` parses and plans once per connection), the tighter limit: the last column divides by that. Round medians show how stable the run was.",
   ]
   for (const group of report.groups.slice(0, 2)) out.push(...groupMarkdown(group))
-  out.push('', report.periods.measured ? `The periods extension: ${report.periods.note}.` : `The periods extension was not measured: ${report.periods.note}.`)
+  out.push('', report.periods.measured ? `The periods extension: ${report.periods.note}. ${PERIODS_SETUP}.` : `The periods extension was not measured: ${report.periods.note}.`)
   out.push(...extraMarkdown(report))
   if (report.preparedStatements.length > 0) {
     out.push(
