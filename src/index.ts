@@ -1,4 +1,5 @@
 export type { AnyKysely } from './any-kysely.js'
+export * from './convert/index.js'
 export * from './errors/index.js'
 export * from './install/index.js'
 export * from './migrate/index.js'

@@ -1,0 +1,2 @@
+export type { ConvertOptions, ConvertProgress, ConvertResult } from './convert-options.js'
+export { convertToBitemporal } from './convert-to-bitemporal.js'
