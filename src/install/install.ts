@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import type { AnyKysely } from '../any-kysely.js'
 import { MigrationRunner } from '../migrate/migration-runner.js'
+import { assertDatabase } from '../repository/database.js'
 
 /** The library's own SQL, shipped in the package beside `dist/`. */
 export const LIBRARY_SQL_FOLDER = fileURLToPath(new URL('../../sql/', import.meta.url))
@@ -30,6 +31,7 @@ export interface InstallResult {
  * ```
  */
 export async function install(db: AnyKysely): Promise<InstallResult> {
+  assertDatabase(db, 'install')
   const runner = new MigrationRunner({ db, folder: LIBRARY_SQL_FOLDER, schema: 'bitemporal', table: 'library_version' })
   const { migrations } = await runner.up()
   return Object.freeze({ applied: migrations })

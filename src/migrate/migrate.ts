@@ -12,6 +12,8 @@ import { type MigrationRunResult, MigrationRunner, type MigrationRunnerOptions }
  * ```
  */
 export async function migrate(options: MigrationRunnerOptions): Promise<MigrationRunResult> {
+  // Checked before install runs, so bad options change nothing.
+  const runner = new MigrationRunner(options)
   await install(options.db)
-  return new MigrationRunner(options).up()
+  return runner.up()
 }

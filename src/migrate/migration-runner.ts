@@ -1,8 +1,10 @@
 import { type Migration, type MigrationResultSet, Migrator, sql } from 'kysely'
 import type { AnyKysely } from '../any-kysely.js'
-import { BitemporalError, MigrationEditedError, MigrationFailedError } from '../errors/errors.js'
+import { BitemporalError, InvalidInputError, MigrationEditedError, MigrationFailedError } from '../errors/errors.js'
 import { mapDatabaseError } from '../errors/map-database-error.js'
 import { validateIdentifier } from '../schema/identifier.js'
+import { readOptions } from '../read/read-input.js'
+import { assertDatabase } from '../repository/database.js'
 import { type MigrationFile, readMigrationFolder } from './migration-file.js'
 
 /** What {@link MigrationRunner} takes. */
@@ -64,6 +66,11 @@ export class MigrationRunner {
   readonly #table: string
 
   constructor(options: MigrationRunnerOptions) {
+    const checked = readOptions(options, 'MigrationRunner', ['db', 'folder', 'schema', 'table', 'allowEdited'])
+    assertDatabase(checked['db'], 'MigrationRunner: db')
+    if (typeof checked['folder'] !== 'string' || checked['folder'] === '') {
+      throw new InvalidInputError('bitemporal: MigrationRunner: folder must be the path of the migrations folder')
+    }
     this.#options = options
     this.#schema = validateIdentifier(options.schema ?? 'bitemporal', 'migration schema')
     this.#table = validateIdentifier(options.table ?? 'migration', 'migration table')

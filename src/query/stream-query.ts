@@ -1,6 +1,8 @@
 import type { Compilable, InferResult } from 'kysely'
 import type { AnyKysely } from '../any-kysely.js'
+import { InvalidInputError } from '../errors/errors.js'
 import { batchSizeOf, cursorBatches, type StreamOptions } from '../read/cursor-batches.js'
+import { assertDatabase } from '../repository/database.js'
 
 /**
  * The rows of a Kysely query, one at a time, read through a server-side
@@ -35,6 +37,10 @@ export async function* streamQuery<Q extends Compilable>(
   query: Q,
   options?: StreamOptions,
 ): AsyncGenerator<InferResult<Q>[number], void, undefined> {
+  assertDatabase(db, 'streamQuery')
+  if (typeof (query as Partial<Compilable> | null)?.compile !== 'function') {
+    throw new InvalidInputError('bitemporal: streamQuery takes a Kysely query (something with compile()), e.g. repo.query().selectAll()')
+  }
   const batchSize = batchSizeOf(options, 'streamQuery')
   const compiled = query.compile()
   for await (const batch of cursorBatches<InferResult<Q>[number]>(db, compiled.sql, compiled.parameters, batchSize)) {

@@ -22,12 +22,12 @@ export interface ChangesStatements {
  *        (c.v)."state_id"::text as k0, (c.v)."tax_type"::text as k1, (c.v)."rate"::text as v0,
  *        to_char(lower((c.v)."effective"), 'YYYY-MM-DD') as effective_from, …
  * from (
- *   select 'asserted' as kind, lower(t."system") as at, t as v
+ *   select 'asserted' as kind, lower(t."system") as at, (t.*)::"tax_rates" as v
  *   from "tax_rates" as t
  *   where lower(t."system") >= ($1::timestamptz at time zone 'UTC')
  *     and lower(t."system") < coalesce(($2::timestamptz at time zone 'UTC'), 'infinity')
  *   union all
- *   select 'retracted', upper(t."system"), t
+ *   select 'retracted', upper(t."system"), (t.*)::"tax_rates"
  *   from "tax_rates" as t
  *   where not upper_inf(t."system")
  *     and upper(t."system") >= ($1::timestamptz at time zone 'UTC')
@@ -44,7 +44,7 @@ export interface ChangesStatements {
  * branch widens the interval by one microsecond at the start because a row
  * closed exactly at `since`, `[…, since)`, does not overlap `[since, …)`.
  *
- * Each row travels whole (`t as v`, a composite) so the statement's own
+ * Each row travels whole (`(t.*)::"tax_rates" as v`, a composite) so the statement's own
  * column names (`kind`, `at`) can never collide with a table's columns.
  * On audited tables an assertion carries `recorded_by`/`recorded_reason`
  * and a retraction `closed_by`/`closed_reason`, as `actor` and `reason`.
@@ -62,12 +62,14 @@ function changesSql(context: TableSqlContext, keyed: boolean): string {
   // For one key the GiST index (key, effective, system) narrows both branches to that key's rows near the interval.
   const keyFilter = (start: string): string =>
     keyed ? `\n    and ${context.keyMatches('t')}\n    and t.${S} && tsrange(${start}, ${until}, '[)')` : ''
+  // `(t.*)`, not a bare `t`: a table with a column named t would give that column instead of the row.
+  const whole = `(t.*)::${table}`
   const audit = (by: string, reason: string): string => (context.audit ? `, t.${by} as actor, t.${reason} as reason` : '')
-  const asserted = `  select 'asserted' as kind, lower(t.${S}) as at, t as v${audit(AUDIT.recordedBy, AUDIT.recordedReason)}
+  const asserted = `  select 'asserted' as kind, lower(t.${S}) as at, ${whole} as v${audit(AUDIT.recordedBy, AUDIT.recordedReason)}
   from ${table} as t
   where lower(t.${S}) >= ${since}
     and lower(t.${S}) < ${end}${keyFilter(since)}`
-  const retracted = `  select 'retracted', upper(t.${S}), t${audit(AUDIT.closedBy, AUDIT.closedReason)}
+  const retracted = `  select 'retracted', upper(t.${S}), ${whole}${audit(AUDIT.closedBy, AUDIT.closedReason)}
   from ${table} as t
   where not upper_inf(t.${S})
     and upper(t.${S}) >= ${since}

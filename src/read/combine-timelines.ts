@@ -77,7 +77,7 @@ export async function combineTimelines<L extends TableDefinition, R extends Tabl
   const text = combineTimelinesSql(left, right, knownAt.length > 0)
   let rows: Awaited<ReturnType<typeof runStatement>>
   try {
-    rows = await runStatement(withoutCallerPlugins(toKysely(db)), text, [...leftKey, ...rightKey, ...window, ...knownAt])
+    rows = await runStatement(withoutCallerPlugins(toKysely(db, 'combineTimelines')), text, [...leftKey, ...rightKey, ...window, ...knownAt])
   } catch (error) {
     throw mapDatabaseError(error)
   }

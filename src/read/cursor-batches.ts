@@ -3,6 +3,7 @@ import type { AnyKysely } from '../any-kysely.js'
 import { InvalidInputError } from '../errors/errors.js'
 import { mapDatabaseError } from '../errors/map-database-error.js'
 import type { NamedStatement } from '../repository/named-statement.js'
+import { readOptions } from './read-input.js'
 
 /** Options of the streaming reads. */
 export interface StreamOptions {
@@ -15,9 +16,10 @@ const MAX_BATCH_SIZE = 1_000_000
 
 /** The batch size of `options`, checked before anything is sent. */
 export function batchSizeOf(options: StreamOptions | undefined, what: string): number {
-  const size = options?.batchSize ?? DEFAULT_BATCH_SIZE
-  if (!Number.isSafeInteger(size) || size < 1 || size > MAX_BATCH_SIZE) {
-    throw new InvalidInputError(`bitemporal: ${what}: batchSize must be a whole number from 1 to ${String(MAX_BATCH_SIZE)}, got ${String(size)}`)
+  // A misspelt `batchsize` would otherwise be ignored silently.
+  const size = (options === undefined ? undefined : readOptions(options, what, ['batchSize'])['batchSize']) ?? DEFAULT_BATCH_SIZE
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 1 || size > MAX_BATCH_SIZE) {
+    throw new InvalidInputError(`bitemporal: ${what}: batchSize must be a whole number from 1 to ${String(MAX_BATCH_SIZE)}, got ${typeof size === 'number' ? String(size) : typeof size}`)
   }
   return size
 }

@@ -39,7 +39,7 @@ export interface TimelineStatements {
  * becomes one version whose range is `range_merge(range_agg(…))`.
  *
  * ```sql
- * with known as (select t as v, t."effective" * daterange($3::date, $4::date, '[)') as clamped from "tax_rates" as t where …),
+ * with known as (select (t.*)::"tax_rates" as v, t."effective" * daterange($3::date, $4::date, '[)') as clamped from "tax_rates" as t where …),
  * neighbours as (
  *   select k.v, k.clamped, lag(k.v) over w as previous, lag(upper(k.clamped)) over w as previous_end
  *   from known as k window w as (order by lower(k.clamped))),
@@ -134,7 +134,7 @@ function coalescedStatement(context: TableSqlContext, known: boolean): string {
     'bitemporal.format_system_time(m.system_to) as system_to',
   ]
   return `with known as (
-  select t as v, t.${E} * ${window} as clamped
+  select (t.*)::${table} as v, t.${E} * ${window} as clamped
   from ${table} as t
   where ${where.replaceAll('\n', '\n  ')}
 ),

@@ -1,11 +1,12 @@
 import type { AnyKysely } from '../any-kysely.js'
 import { ConcurrentWriteError, ConflictError, InvalidInputError, NotFoundError, OverlapError } from '../errors/errors.js'
 import { mapDatabaseError } from '../errors/map-database-error.js'
-import type { AsOfInstant } from '../query/as-of-instant.js'
+import { assertDefinition, type AsOfInstant } from '../query/as-of-instant.js'
 import { type AsOfQuery, queryAsOf } from '../query/query-as-of.js'
 import { type Change, decodeChange } from '../read/change.js'
 import { type ChangesOptions, encodeChanges } from '../read/changes-options.js'
 import { batchSizeOf, cursorBatches, type StreamOptions } from '../read/cursor-batches.js'
+import { readOptions } from '../read/read-input.js'
 import { decodeTimelineVersion, encodeTimelineWindow } from '../read/timeline-window.js'
 import type { KeyOf, TableDefinition } from '../schema/define-table.js'
 import { type DateInput, type InstantInput, toInstant } from '../time/date-input.js'
@@ -13,7 +14,8 @@ import { backoff, transaction, type TransactionOptions } from '../transaction/tr
 import type { WriteOperation } from '../write/write-operation.js'
 import { type LoadOptions, type LoadResult, loadVersions } from '../write/load-versions.js'
 import { writeParameters } from '../write/write-sql.js'
-import { runStatement, withoutCallerPlugins } from './database.js'
+import { assertDatabase, runStatement, withoutCallerPlugins } from './database.js'
+import { type EraseOptions, type EraseResult, eraseKey } from './erase.js'
 import type { NamedStatement } from './named-statement.js'
 import { Statements } from './statements.js'
 import { tableSqlContext } from './table-sql-context.js'
@@ -116,10 +118,14 @@ export class Repository<D extends TableDefinition> {
 
   /** @internal Use `bitemporal(db, definition)`. */
   constructor(db: AnyKysely, definition: D, options: RepositoryOptions = {}, statements?: Statements) {
+    assertDatabase(db, 'bitemporal')
+    assertDefinition(definition, 'bitemporal')
+    const prepare = readOptions(options, 'bitemporal', ['prepare'])['prepare'] ?? true
+    if (typeof prepare !== 'boolean') throw new InvalidInputError('bitemporal: the option prepare must be true or false')
     this.definition = definition
     this.#callerDb = db
     this.#db = withoutCallerPlugins(db)
-    this.#statements = statements ?? new Statements(tableSqlContext(definition), options.prepare ?? true)
+    this.#statements = statements ?? new Statements(tableSqlContext(definition), prepare)
     Object.freeze(this)
   }
 
@@ -193,13 +199,13 @@ export class Repository<D extends TableDefinition> {
    * `loadSql` for the statement.
    */
   async load(source: Iterable<LoadVersion<D>> | AsyncIterable<LoadVersion<D>>, options: LoadOptions = {}): Promise<LoadResult> {
-    assertOptions(options, 'load', '{ batchSize?, onProgress?, actor?, reason?, prepare? }')
+    assertOptions(options, 'load', ['batchSize', 'onProgress', 'actor', 'reason', 'prepare'])
     return loadVersions(this.#db, this.#statements.context, source, options, this.#statements.prepare)
   }
 
   /** The version valid at `validAt` as known at `knownAt`, or `undefined`. */
   async asOf(key: KeyOf<D>, options: AsOfOptions = {}): Promise<Version<D> | undefined> {
-    assertOptions(options, 'asOf', '{ validAt?, knownAt? }')
+    assertOptions(options, 'asOf', ['validAt', 'knownAt'])
     const parameters = [
       ...encodeKey(this.#statements.context, key),
       options.validAt === undefined ? null : encodePoint(this.#statements.context, options.validAt, 'asOf: validAt'),
@@ -235,7 +241,7 @@ export class Repository<D extends TableDefinition> {
    * ```
    */
   async timeline(key: KeyOf<D>, options: TimelineOptions = {}): Promise<Version<D>[]> {
-    assertOptions(options, 'timeline', '{ knownAt?, from?, to?, coalesce? }')
+    assertOptions(options, 'timeline', ['knownAt', 'from', 'to', 'coalesce'])
     const sequenced = encodeTimelineWindow(this.#statements.context, options)
     const parameters = encodeKey(this.#statements.context, key)
     if (sequenced !== null) {
@@ -269,7 +275,7 @@ export class Repository<D extends TableDefinition> {
    * sends, for one key:
    * ```sql
    * select c.kind, bitemporal.format_system_time(c.at) as system_time, … from (
-   *   select 'asserted' as kind, lower(t."system") as at, t as v from "tax_rates" as t
+   *   select 'asserted' as kind, lower(t."system") as at, (t.*)::"tax_rates" as v from "tax_rates" as t
    *   where lower(t."system") >= $3 and lower(t."system") < coalesce($4, 'infinity') and <key> and t."system" && tsrange($3, $4)
    *   union all
    *   select 'retracted', upper(t."system"), t from "tax_rates" as t
@@ -342,6 +348,26 @@ export class Repository<D extends TableDefinition> {
     }
   }
 
+  /**
+   * A legal erasure: redacts `columns` (default: every value column) in
+   * every version of the key, current and superseded, leaving keys, ranges
+   * and system times as they were, and records who, when and why in
+   * `bitemporal.erasure`. Only for a role granted it with
+   * `bitemporal.grant_eraser(role)` (not the application's writer: that
+   * gets `DatabaseError` 42501). `NotFoundError` if the key has no versions.
+   * See docs/security.md.
+   *
+   * @example
+   * ```ts
+   * await customers.erase({ customer_id: 42 }, { reason: 'GDPR art. 17, ticket 991', actor: 'dpo@example.com', columns: ['email'] })
+   * // { erasureId: '1', versions: 3, columns: ['email'] }
+   * ```
+   * sends `select … from bitemporal.erase($1::regclass, $2::jsonb, $3, $4, $5::text[])`.
+   */
+  async erase(key: KeyOf<D>, options: EraseOptions<keyof D['values'] & string>): Promise<EraseResult> {
+    return eraseKey(this.#db, this.#statements.context, key, options)
+  }
+
   /** The system time of the last change to the key's current timeline (for `expect`), or `null` if it has none. */
   async lastChange(key: KeyOf<D>): Promise<string | null> {
     const [row] = await this.#read(this.#statements.read.lastChange, encodeKey(this.#statements.context, key))
@@ -364,7 +390,7 @@ export class Repository<D extends TableDefinition> {
     complete: boolean,
     options: WriteOptions,
   ): Promise<WriteResult> {
-    assertOptions(options, operation === 'setFrom' ? 'set' : operation, '{ expect?, actor?, reason? }')
+    assertOptions(options, operation === 'setFrom' ? 'set' : operation, ['expect', 'actor', 'reason'])
     const parameters = writeParameters({
       key: encodeKey(this.#statements.context, key),
       target,
@@ -420,9 +446,12 @@ export class Repository<D extends TableDefinition> {
   }
 }
 
-/** Plain JavaScript callers get a typed error for options that are not an object, not a TypeError. */
-function assertOptions(options: unknown, operation: string, shape: string): void {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidInputError(`bitemporal: ${operation}: options must be an object ${shape}`)
-  }
+/**
+ * Plain JavaScript callers get a typed error for options that are not an
+ * object, not a TypeError; and a misspelt option (`expected`, `knownat`) is
+ * an error rather than silently ignored: it would skip the optimistic check
+ * or answer for current knowledge instead of the instant meant.
+ */
+function assertOptions(options: unknown, operation: string, known: readonly string[]): void {
+  readOptions(options, operation, known)
 }

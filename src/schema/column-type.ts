@@ -32,6 +32,8 @@ function tokenize(text: string, column: string): Token[] {
     const kind = (['word', 'modifier', 'array', 'string', 'number'] as const).find((k) => groups[k] !== undefined)
     if (kind === undefined) throw unsupported(text, column, 'unexpected text')
     const raw = groups[kind] ?? ''
+    // A longer name would be truncated by PostgreSQL into another one.
+    if (kind === 'word' && raw.split('.').some((part) => part.length > 63)) throw unsupported(text, column, 'a name longer than 63 characters')
         // Words fold to lower case and sizes lose their spaces; literals stay exactly as written.
     const normalized = kind === 'word' ? raw.toLowerCase() : kind === 'modifier' || kind === 'array' ? raw.replace(/\s+/g, '') : raw
     tokens.push({ kind, text: normalized })

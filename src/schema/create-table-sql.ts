@@ -1,3 +1,4 @@
+import { assertDefinition } from '../query/as-of-instant.js'
 import { AUDIT_COLUMNS, type TableDefinition } from './define-table.js'
 import { columnTypeSql } from './column-type.js'
 import { quoteIdentifier } from './identifier.js'
@@ -71,6 +72,7 @@ import { dropReferencesSql, referencesSql } from './reference-sql.js'
  * docs/references.md.
  */
 export function createTableSql(definition: TableDefinition): string {
+  assertDefinition(definition, 'createTableSql')
   const names = tableSqlNames(definition)
   const effective = quoteIdentifier(definition.effectiveColumn)
   const system = quoteIdentifier(definition.systemColumn)
@@ -158,6 +160,7 @@ function closeOnly(definition: TableDefinition): string {
  * only, run by the owner role.
  */
 export function dropTableSql(definition: TableDefinition): string {
+  assertDefinition(definition, 'dropTableSql')
   const names = tableSqlNames(definition)
   return [
     `delete from bitemporal.versioned_table where relation = ${names.tableLiteral}::regclass;`,

@@ -50,6 +50,8 @@ export interface TableOptions<K extends ColumnTypes, V extends ColumnTypes> {
   readonly references?: readonly ReferenceOptions[]
 }
 
+const TABLE_OPTIONS: ReadonlySet<string> = new Set(['name', 'key', 'values', 'effectiveColumn', 'systemColumn', 'effective', 'audit', 'entity', 'references'])
+
 /** The granularity of valid time. */
 export type ValidTime = 'date' | 'timestamp'
 
@@ -121,6 +123,13 @@ export function defineTable<const K extends ColumnTypes, const V extends ColumnT
   const untrusted: unknown = options
   if (typeof untrusted !== 'object' || untrusted === null) {
     throw new InvalidInputError('bitemporal: defineTable takes an object { name, key, values }')
+  }
+  // A misspelt option (`audits`, `effectiveColum`) would otherwise be dropped and the table made without it.
+  const unknown = Object.keys(untrusted).filter((option) => !TABLE_OPTIONS.has(option))
+  if (unknown.length > 0) {
+    throw new InvalidInputError(
+      `bitemporal: defineTable: unknown option ${unknown.map((n) => JSON.stringify(n.slice(0, 60))).join(', ')}; the options are ${[...TABLE_OPTIONS].join(', ')}`,
+    )
   }
   const table = parseQualifiedName(options.name, 'table name')
   const effectiveColumn = validateIdentifier(options.effectiveColumn ?? 'effective', 'effectiveColumn')

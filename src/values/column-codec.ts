@@ -12,7 +12,7 @@ import { toDay, toInstant } from '../time/date-input.js'
  */
 export interface ColumnCodec {
   readonly column: ColumnDefinition
-  /** `$n::type` for a parameter. */
+  /** The type of `$n::type` for a parameter: the column's, without a length that a cast would truncate to. */
   readonly parameterType: string
   /** A SQL expression that reads the column of `alias` as text. */
   output(alias: string): string
@@ -126,6 +126,25 @@ function encodeScalar(kind: Kind, value: unknown, where: string): unknown {
   }
 }
 
+// An explicit cast to a length-limited string type truncates without a word
+// ('abcdefg'::varchar(5) is 'abcde', and a key lookup would then find the
+// entity 'abcde'); an assignment to the column raises 22001 instead. So
+// parameters are cast to the unlimited type and the column's own type is
+// left to the INSERT. (bpchar is char without its default length of 1.)
+const LENGTH_LIMITED: readonly (readonly [RegExp, string])[] = [
+  [/^(?:character varying|char varying|varchar)(?:\(\d+\))?(?=\[|$)/, 'varchar'],
+  [/^(?:character|char|bpchar)(?:\(\d+\))?(?=\[|$)/, 'bpchar'],
+  [/^(?:bit varying|varbit|bit)(?:\(\d+\))?(?=\[|$)/, 'varbit'],
+]
+
+/** The type a parameter of `type` is cast to: `type` itself, unless a cast to it could truncate. */
+export function parameterTypeOf(type: string): string {
+  for (const [pattern, unlimited] of LENGTH_LIMITED) {
+    if (pattern.test(type)) return type.replace(pattern, unlimited)
+  }
+  return type
+}
+
 /** The codec of one column of a table definition. */
 export function columnCodec(column: ColumnDefinition): ColumnCodec {
   const isArray = column.type.endsWith(']')
@@ -133,7 +152,7 @@ export function columnCodec(column: ColumnDefinition): ColumnCodec {
   const quoted = quoteIdentifier(column.name)
   return Object.freeze({
     column,
-    parameterType: column.type,
+    parameterType: parameterTypeOf(column.type),
     output: (alias: string) => (isArray ? `${alias}.${quoted}::text` : outputSql(kind, `${alias}.${quoted}`)),
     decode: (text: string | null) => {
       if (text === null) return null

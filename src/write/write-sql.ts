@@ -83,19 +83,19 @@ export type WriteScope = 'statement' | 'transaction'
  * ```sql
  * with
  * scan as materialized (            -- the current versions the write may replace
- *   select t.ctid as row_id from "tax_rates" as t
+ *   select t.ctid as bt$row from "tax_rates" as t
  *   where t."state_id" = $1::integer and t."tax_type" = $2::text
  *     and upper_inf(t."system") and lower(t."effective") < … and …),
  * locked as materialized (          -- the same row versions, locked, with the values they would get
- *   select t.ctid as row_id, <own>, t."state_id", t."tax_type", t."rate", t."effective", t."system",
- *     case when $6::boolean then $7::numeric else null end as new_0,
- *     (t."rate") is distinct from (…new_0…) as changes
- *   from "tax_rates" as t where t.ctid = any (array(select s.row_id from scan s))
+ *   select t.ctid as bt$row, <own> as bt$own, t."state_id", t."tax_type", t."rate", t."effective", t."system",
+ *     case when $6::boolean then $7::numeric else null end as bt$new_0,
+ *     (t."rate") is distinct from (…bt$new_0…) as bt$changes
+ *   from "tax_rates" as t where t.ctid = any (array(select s.bt$row from scan s))
  *   for update of t),
- * portion as (select $3::daterange as r),
+ * portion as (select $3::daterange as bt$range),
  * checks as materialized (…busy key? lost race? stale? outdated `expect`?…),
  * closed as (update … set "system" = tsrange(lower("system"), bitemporal.system_time())
- *   from locked l, portion p where t.ctid = l.row_id and l.changes and l."effective" && p.r … returning l.*),
+ *   from locked l, portion p where t.ctid = l.bt$row and l.bt$changes and l."effective" && p.bt$range … returning l.*),
  * removed as (delete … rows this transaction inserted itself … returning l.*),
  * replaced as (select * from closed union all select * from removed),
  * new_rows as (leftovers before the portion ∪ leftovers after it ∪ the portion's new rows),
@@ -154,11 +154,11 @@ export function writeSql(context: TableSqlContext, operation: WriteOperation, sc
   const derivedPortion = {
     setFrom: `select ${rangeType}(${target}, case
         when exists (select 1 from locked l where l.${E} @> ${target}) then (select upper(l.${E}) from locked l where l.${E} @> ${target})
-        else (select min(lower(l.${E})) from locked l where lower(l.${E}) > ${target}) end, '[)') as r`,
-    correct: `select (select l.${E} from locked l) as r`,
+        else (select min(lower(l.${E})) from locked l where lower(l.${E}) > ${target}) end, '[)') as bt$range`,
+    correct: `select (select l.${E} from locked l) as bt$range`,
   }
   const portion = operation === 'setFrom' || operation === 'correct' ? derivedPortion[operation] : undefined
-  const R = portion === undefined ? target : '(select p.r from portion p)'
+  const R = portion === undefined ? target : '(select p.bt$range from portion p)'
 
   // Whether a locked version's values change under the write.
   const changes =
@@ -170,7 +170,7 @@ export function writeSql(context: TableSqlContext, operation: WriteOperation, sc
 
   const keyParameters = context.keys.map((k, i) => `${p(i + 1)}::${k.parameterType}`)
   const replacedValues = [...keyColumns, ...valueColumns].map((c) => `c.${c}`)
-  const patchedValues = [...keyColumns, ...context.values.map((_, i) => `new_${String(i)}`)].map((c) => `c.${c}`)
+  const patchedValues = [...keyColumns, ...context.values.map((_, i) => `bt$new_${String(i)}`)].map((c) => `c.${c}`)
   const leftover = (piece: string, condition: string): string =>
     `select ${replacedValues.join(', ')}, ${piece} from replaced c where ${condition}`
   // The portion's own rows. Leftovers and patched rows come from the
@@ -181,7 +181,7 @@ export function writeSql(context: TableSqlContext, operation: WriteOperation, sc
     insert: `select ${[...keyParameters, ...newValues('')].join(', ')}, ${R}`,
     set: `select ${[...keyParameters, ...newValues('')].join(', ')}, piece
     from unnest(${multirangeType}(${R}) - coalesce(
-      (select range_agg(l.${E}) from locked l where not l.changes), '{}'::${multirangeType})) as piece,
+      (select range_agg(l.${E}) from locked l where not l.bt$changes), '{}'::${multirangeType})) as piece,
       (select count(*) from replaced) as after_close`,
     setFrom: '',
     update: `select ${patchedValues.join(', ')}, c.${E} * ${R} from replaced c`,
@@ -201,7 +201,7 @@ export function writeSql(context: TableSqlContext, operation: WriteOperation, sc
   const auditInsertValues = context.audit ? `, ${p(layout.actor)}::text, ${p(layout.reason)}::text` : ''
   const auditClose = context.audit ? `, ${AUDIT.closedBy} = ${p(layout.actor)}::text, ${AUDIT.closedReason} = ${p(layout.reason)}::text` : ''
   // The versions the write replaces: locked, overlapping the portion, with values that change.
-  const replacing = `t.ctid = l.row_id and l.changes and l.${E} && ${R}`
+  const replacing = `t.ctid = l.bt$row and l.bt$changes and l.${E} && ${R}`
   const ok = 'not (select c.busy or c.lost_race or c.stale or c.outdated or c.overlapping or not c.found from checks c)'
   const removed =
     scope === 'statement'
@@ -209,7 +209,7 @@ export function writeSql(context: TableSqlContext, operation: WriteOperation, sc
       : `
 removed as (
   delete from ${table} as t using locked l
-  where ${replacing} and l.own and ${ok}
+  where ${replacing} and l.bt$own and ${ok}
   returning l.*
 ),`
   const replaced = scope === 'statement' ? 'select * from closed' : 'select * from closed union all select * from removed'
@@ -232,14 +232,14 @@ entity_row as (
   return `-- bitemporal ${operation} on ${table}
 with
 scan as materialized (
-  select t.ctid as row_id from ${table} as t where ${current} and ${reach}
+  select t.ctid as bt$row from ${table} as t where ${current} and ${reach}
 ),
 locked as materialized (
-  select t.ctid as row_id, ${own} as own, ${[...keyColumns, ...valueColumns, E, S].map((c) => `t.${c}`).join(', ')}${context.values
-    .map((_, i) => `, ${newValue(i, 't')} as new_${String(i)}`)
-    .join('')}, ${changes} as changes
+  select t.ctid as bt$row, ${own} as bt$own, ${[...keyColumns, ...valueColumns, E, S].map((c) => `t.${c}`).join(', ')}${context.values
+    .map((_, i) => `, ${newValue(i, 't')} as bt$new_${String(i)}`)
+    .join('')}, ${changes} as bt$changes
   from ${table} as t
-  where t.ctid = any (array(select s.row_id from scan s))
+  where t.ctid = any (array(select s.bt$row from scan s))
   for update of t
 ),${
     portion === undefined
@@ -255,7 +255,7 @@ checks as materialized (
     (select count(*) from scan) <> count(*) as lost_race,
     -- A version from a transaction that started later and committed first: this
     -- write's system time would come before what it builds on.
-    coalesce(bool_or(lower(l.${S}) > ${systemTime} or (lower(l.${S}) = ${systemTime} and not l.own)), false) as stale,
+    coalesce(bool_or(lower(l.${S}) > ${systemTime} or (lower(l.${S}) = ${systemTime} and not l.bt$own)), false) as stale,
     case when ${p(layout.expect)}::timestamptz is null then false
       else coalesce(${p(layout.expect)}::timestamptz at time zone 'UTC' < (
         select max(greatest(lower(h.${S}), upper(h.${S}))) from ${table} as h where ${context.keyMatches('h')}), false) end as outdated,
@@ -266,7 +266,7 @@ checks as materialized (
 closed as (
   update ${table} as t set ${S} = tsrange(lower(t.${S}), ${systemTime}, '[)')${auditClose}
   from locked l
-  where ${replacing} and not l.own and ${ok}
+  where ${replacing} and not l.bt$own and ${ok}
   returning l.*
 ),${removed}
 replaced as (
@@ -277,8 +277,8 @@ inserted as (
   select n.*${auditInsertValues}
   from (
   ${newRows.join('\n  union all\n  ')}
-  ) as n (${[...keyColumns, ...valueColumns].join(', ')}, r)
-  where ${ok} and not isempty(n.r)
+  ) as n (${[...keyColumns, ...valueColumns].join(', ')}, bt$range)
+  where ${ok} and not isempty(n.bt$range)
   returning 1
 )${entity}
 select
