@@ -1,6 +1,7 @@
 import type { AnyKysely } from '../any-kysely.js'
-import { BitemporalError } from '../errors/errors.js'
+import { BitemporalError, InvalidInputError } from '../errors/errors.js'
 import { mapDatabaseError } from '../errors/map-database-error.js'
+import { readOptions } from '../read/read-input.js'
 import { type DatabaseInput, toKysely } from '../repository/database.js'
 
 /** Options of {@link transaction}. */
@@ -9,7 +10,15 @@ export interface TransactionOptions {
   readonly retries?: number
   /** Isolation level of the transaction. Default: the server's (READ COMMITTED). */
   readonly isolationLevel?: 'read committed' | 'repeatable read' | 'serializable'
+  /**
+   * Called before each retry with the retryable error that ended the attempt
+   * (mapped: a `ConcurrentWriteError`) and the number of the retry (1, 2, …).
+   * For counting and logging contention; it cannot stop the retry.
+   */
+  readonly onRetry?: (error: BitemporalError, retry: number) => void
 }
+
+const ISOLATION_LEVELS: readonly unknown[] = ['read committed', 'repeatable read', 'serializable']
 
 /** SQLSTATE class 40 (serialization failure, deadlock), whether raised by the library or not. */
 export function isRetryable(error: unknown): boolean {
@@ -34,9 +43,12 @@ export function backoff(attempt: number): Promise<void> {
  * Runs `fn` in a transaction and commits it; runs it again, from the start,
  * when it fails with a retryable error (SQLSTATE class 40, such as a
  * `ConcurrentWriteError`), at most `retries` more times. Every write inside
- * shares one system time. Any other error rolls back and is thrown as is,
- * except one from the library's SQL (such as a temporal reference checked at
- * COMMIT), which becomes its typed error (`ReferenceViolationError`).
+ * shares one system time. Any other error of `fn` rolls back and is thrown
+ * as is (even when the rollback fails too, e.g. on a dropped connection),
+ * except one from the library's SQL, which becomes its typed error. An error
+ * of BEGIN or COMMIT is typed as well: a temporal reference checked at COMMIT
+ * is a `ReferenceViolationError`, a connection lost at COMMIT a
+ * `DatabaseError` (not retryable: the transaction may have committed).
  *
  * @example
  * ```ts
@@ -48,17 +60,45 @@ export function backoff(attempt: number): Promise<void> {
  * ```
  */
 export async function transaction<T>(db: DatabaseInput, fn: (trx: AnyKysely) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-  const kysely = toKysely(db)
-  const retries = options.retries ?? 3
+  const kysely = toKysely(db, 'transaction')
+  if (typeof fn !== 'function') throw new InvalidInputError('bitemporal: transaction takes a function (trx) => Promise<T>')
+  const checked = readOptions(options, 'transaction', ['retries', 'isolationLevel', 'onRetry'])
+  const retries = checked['retries'] ?? 3
+  // NaN or a string would make `attempt >= retries` never true: endless retries.
+  if (typeof retries !== 'number' || !Number.isSafeInteger(retries) || retries < 0) {
+    throw new InvalidInputError(`bitemporal: transaction: retries must be a whole number from 0, got ${typeof retries === 'number' ? String(retries) : typeof retries}`)
+  }
+  if (options.isolationLevel !== undefined && !ISOLATION_LEVELS.includes(options.isolationLevel)) {
+    throw new InvalidInputError(`bitemporal: transaction: isolationLevel must be 'read committed', 'repeatable read' or 'serializable'`)
+  }
+  if (options.onRetry !== undefined && typeof options.onRetry !== 'function') {
+    throw new InvalidInputError('bitemporal: transaction: onRetry must be a function (error, retry) => void')
+  }
   for (let attempt = 0; ; attempt++) {
+    let failed: { readonly error: unknown } | undefined
+    const run = async (trx: AnyKysely): Promise<T> => {
+      try {
+        return await fn(trx)
+      } catch (error) {
+        failed = { error }
+        throw error
+      }
+    }
     try {
       const builder = options.isolationLevel === undefined ? kysely.transaction() : kysely.transaction().setIsolationLevel(options.isolationLevel)
-      return await builder.execute(fn)
-    } catch (error) {
-      // A deferred check of the library's own SQL (a temporal reference) fails at COMMIT,
-      // outside any repository call: give it its typed error too.
-      if (!isRetryable(error)) throw isLibraryError(error) ? mapDatabaseError(error) : error
+      return await builder.execute(run)
+    } catch (thrown) {
+      // When the connection is gone, Kysely's ROLLBACK fails too and its error
+      // replaces fn's: the caller gets fn's own error back (typed, if a
+      // repository call threw it).
+      const error = failed === undefined ? thrown : failed.error
+      // Otherwise BEGIN or COMMIT failed: the helper's own statements, so the
+      // error is the library's to type. That includes a deferred check of the
+      // library's SQL (a temporal reference) at COMMIT, and a COMMIT whose
+      // connection dropped (not retryable: it may have committed).
+      if (!isRetryable(error)) throw failed === undefined || isLibraryError(error) ? mapDatabaseError(error) : error
       if (attempt >= retries) throw mapDatabaseError(error)
+      options.onRetry?.(mapDatabaseError(error), attempt + 1)
       await backoff(attempt)
     }
   }
