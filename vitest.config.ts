@@ -23,6 +23,19 @@ export default defineConfig({
         },
       },
       {
+        // Load, faults and restart (issue 8; docs/reliability.md). Bounded by
+        // default; BITEMPORAL_RELIABILITY=full runs longer with more workers.
+        // One file at a time: each scenario wants the machine to itself.
+        test: {
+          name: 'reliability',
+          include: ['test/reliability/**/*.test.ts'],
+          globalSetup: ['./test/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 900_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
         test: {
           name: 'package',
           include: ['test/package/**/*.test.ts'],
