@@ -3,6 +3,7 @@ import { AUDIT_COLUMNS, type TableDefinition } from './define-table.js'
 import { columnTypeSql } from './column-type.js'
 import { quoteIdentifier } from './identifier.js'
 import { tableSqlNames } from './table-sql-names.js'
+import { changedAfterSql, dropChangedAfterSql } from './changed-after-sql.js'
 import { dropEntityTableSql, entityForeignKeySql, entityTableSql } from './entity-table-sql.js'
 import { dropReferencesSql, referencesSql } from './reference-sql.js'
 
@@ -46,6 +47,7 @@ import { dropReferencesSql, referencesSql } from './reference-sql.js'
  *   for each row execute function bitemporal.guard_history('system');
  * create trigger "tax_rates_guard_truncate" before truncate on "tax_rates"
  *   for each statement execute function bitemporal.guard_history('system');
+ * create or replace function "tax_rates_changed_after"(integer, text, timestamp) returns boolean …;  -- see changedAfterSql
  * insert into bitemporal.versioned_table (relation, key_columns, value_columns, effective_column, system_column)
  *   values ('"tax_rates"', array['state_id', 'tax_type'], array['rate'], 'effective', 'system');
  * ```
@@ -111,6 +113,7 @@ export function createTableSql(definition: TableDefinition): string {
     `create trigger ${names.historyTrigger} before update on ${names.table}\n  for each row when (not (${closeOnly(definition)}))\n  execute function bitemporal.guard_history(${guardArguments});`,
     `create trigger ${names.deleteTrigger} before delete on ${names.table}\n  for each row execute function bitemporal.guard_history(${guardArguments});`,
     `create trigger ${names.truncateTrigger} before truncate on ${names.table}\n  for each statement execute function bitemporal.guard_history(${systemArgument});`,
+    changedAfterSql(definition),
     `insert into bitemporal.versioned_table (relation, key_columns, value_columns, effective_column, system_column)\n  values (${names.tableLiteral}, ${literalArray(definition.keyColumns.map((c) => c.name))}, ${literalArray(definition.valueColumns.map((c) => c.name))}, '${definition.effectiveColumn}', ${systemArgument});`,
     ...referencesSql(definition),
   ].join('\n')
@@ -166,6 +169,7 @@ export function dropTableSql(definition: TableDefinition): string {
     `delete from bitemporal.versioned_table where relation = ${names.tableLiteral}::regclass;`,
     ...dropReferencesSql(definition),
     `drop table ${names.table};`,
+    dropChangedAfterSql(definition),
     ...(definition.entity ? [dropEntityTableSql(definition)] : []),
   ].join('\n')
 }

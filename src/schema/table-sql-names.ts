@@ -25,6 +25,8 @@ export interface TableSqlNames {
   /** Row guard on DELETE. */
   readonly deleteTrigger: string
   readonly truncateTrigger: string
+  /** `"billing"."tax_rates_changed_after"`: see `changedAfterSql`. */
+  readonly changedAfterFunction: string
 }
 
 const MAX_NAME = 63
@@ -55,5 +57,6 @@ export function tableSqlNames(definition: TableDefinition): TableSqlNames {
     historyTrigger: derived('guard_history'),
     deleteTrigger: derived('guard_delete'),
     truncateTrigger: derived('guard_truncate'),
+    changedAfterFunction: `${definition.table.schema === undefined ? '' : `${quoteIdentifier(definition.table.schema)}.`}${derived('changed_after')}`,
   })
 }

@@ -1,6 +1,7 @@
 import { AUDIT, type TableSqlContext } from '../repository/table-sql-context.js'
 import { entityTableNames } from '../schema/entity-table-sql.js'
 import { quoteIdentifier } from '../schema/identifier.js'
+import { tableSqlNames } from '../schema/table-sql-names.js'
 import type { WriteOperation } from './write-operation.js'
 
 /**
@@ -94,6 +95,7 @@ export type WriteScope = 'statement' | 'transaction'
  *   for update of t),
  * portion as (select $3::daterange as bt$range),
  * checks as materialized (…busy key? lost race? stale? outdated `expect`?…),
+ * verdict as materialized (…and, with the key's lock held, "tax_rates_changed_after"($1, $2, T): a later transaction wrote the key…),
  * closed as (update … set "system" = tsrange(lower("system"), bitemporal.system_time())
  *   from locked l, portion p where t.ctid = l.bt$row and l.bt$changes and l."effective" && p.bt$range … returning l.*),
  * removed as (delete … rows this transaction inserted itself … returning l.*),
@@ -202,7 +204,15 @@ export function writeSql(context: TableSqlContext, operation: WriteOperation, sc
   const auditClose = context.audit ? `, ${AUDIT.closedBy} = ${p(layout.actor)}::text, ${AUDIT.closedReason} = ${p(layout.reason)}::text` : ''
   // The versions the write replaces: locked, overlapping the portion, with values that change.
   const replacing = `t.ctid = l.bt$row and l.bt$changes and l.${E} && ${R}`
-  const ok = 'not (select c.busy or c.lost_race or c.stale or c.outdated or c.overlapping or not c.found from checks c)'
+  const ok = 'not (select v.busy or v.lost_race or v.stale or v.changed or v.outdated or v.overlapping or not v.found from verdict v)'
+  const changedAfter = tableSqlNames(context.definition).changedAfterFunction
+  // The valid time `scan` reaches, as one range: what changedAfterSql recounts.
+  const reachRange =
+    operation === 'setFrom'
+      ? `${rangeType}(${target}, null, '[)')`
+      : operation === 'correct'
+        ? `${rangeType}(${target}, ${target}, '[]')`
+        : target
   const removed =
     scope === 'statement'
       ? ''
@@ -263,6 +273,14 @@ checks as materialized (
     ${operation === 'correct' ? 'count(*) > 0' : 'true'} as found
   from locked l
 ),
+verdict as materialized (
+  -- Once the key's lock is held: has a transaction that started later written
+  -- the key and committed since this statement's snapshot? (A function: its
+  -- query sees the database as it is now; see changedAfterSql.)
+  select c.*, case when c.busy or c.lost_race or c.stale then false
+    else ${changedAfter}(${keyParameters.join(', ')}, ${systemTime}, ${reachRange}, (select count(*) from scan)) end as changed
+  from checks c
+),
 closed as (
   update ${table} as t set ${S} = tsrange(lower(t.${S}), ${systemTime}, '[)')${auditClose}
   from locked l
@@ -282,7 +300,7 @@ inserted as (
   returning 1
 )${entity}
 select
-  case when c.busy or c.lost_race or c.stale
+  case when c.busy or c.lost_race or c.stale or c.changed
     then bitemporal.raise_concurrent_write('${operation} on ${table}', case when c.busy then ${keyLock} end)::text end as retry,
   -- Text only: the caller's pg type parsers must not change what the library reads.
   case
@@ -293,5 +311,5 @@ select
   (select count(*) from replaced)::text as closed,
   (select count(*) from inserted)::text as inserted,
   bitemporal.format_system_time(${systemTime}) as system_time
-from checks c`
+from verdict c`
 }

@@ -117,8 +117,10 @@ it('a connection lost after the write, before COMMIT: typed, not retried, nothin
       },
     }),
   )
-  // COMMIT failed on a dead connection: pg gives no SQLSTATE.
-  expectTypedNotRetryable(error, undefined)
+  // COMMIT failed on a dead connection: no SQLSTATE, or the socket's error (which of the two depends on timing).
+  expect(error).toBeInstanceOf(BitemporalError)
+  expect(error).toMatchObject({ code: 'DATABASE_ERROR', retryable: false })
+  expect([undefined, 'ECONNRESET', 'EPIPE']).toContain((error as BitemporalError).sqlState)
   expect(retried).toEqual([])
   expect(await historyOf(key)).toBe(before)
   expect((await ackedWrite(w.db, aWrite(key))).systemTime).not.toBeNull()
@@ -181,8 +183,6 @@ it(`${String(config.workers)} workers under random faults for ${String(config.fa
       examples: stats.examples,
       ...check.figures,
       problems: check.problems,
-    retroactiveGapFills: check.retroactiveGapFills,
-    knownIssues: check.knownIssues,
     })
     expect(check.problems).toEqual([])
     expect(stats.untyped).toEqual([])

@@ -42,8 +42,6 @@ it(`${String(config.workers)} workers writing for ${String(config.loadMs / 1_000
     ...check.figures,
     examples: stats.examples,
     problems: check.problems,
-    retroactiveGapFills: check.retroactiveGapFills,
-    knownIssues: check.knownIssues,
   })
   expect(check.problems).toEqual([])
   expect(stats.untyped).toEqual([])

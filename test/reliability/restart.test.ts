@@ -79,8 +79,6 @@ it(`${String(config.restarts)} stops and starts of the server under ${String(WOR
     examples: stats.examples,
     ...check.figures,
     problems: check.problems,
-    retroactiveGapFills: check.retroactiveGapFills,
-    knownIssues: check.knownIssues,
   })
   expect(lost).toEqual([])
   expect(check.problems).toEqual([])

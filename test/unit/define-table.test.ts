@@ -239,9 +239,9 @@ describe('createTableSql and derived names', () => {
     expect(ddl).toContain(`"${'t'.repeat(41)}_no_overlap"`)
   })
 
-  it('dropTableSql removes the registry row and the table', () => {
+  it('dropTableSql removes the registry row, the table and its function', () => {
     expect(dropTableSql(defineTable({ name: 'billing.tax_rates', key: { id: 'integer' }, values: {} }))).toBe(
-      `delete from bitemporal.versioned_table where relation = '"billing"."tax_rates"'::regclass;\ndrop table "billing"."tax_rates";`,
+      `delete from bitemporal.versioned_table where relation = '"billing"."tax_rates"'::regclass;\ndrop table "billing"."tax_rates";\ndrop function "billing"."tax_rates_changed_after";`,
     )
   })
 })

@@ -61,6 +61,7 @@ describe('the DDL', () => {
       `delete from bitemporal.versioned_table where relation = '"contracts"'::regclass;`,
       'drop trigger if exists "contracts_reference_0_parent" on "customers";',
       'drop table "contracts";',
+      'drop function "contracts_changed_after";',
     ])
   })
 
