@@ -9,10 +9,10 @@
  * PostgreSQL; either way it works in a database of its own that it drops.
  */
 import os from 'node:os'
-import { type CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely'
-import pg from 'pg'
+import { type CompiledQuery, sql } from 'kysely'
 import type { AnyKysely } from '../src/any-kysely.js'
 import { NamedStatement } from '../src/repository/named-statement.js'
+import { oneConnection } from './one-connection.js'
 import { createTestDatabase, startTestServer } from '../src/testing/index.js'
 import { explainRead, type Mode } from './read-plans-explain.js'
 import { loadTables } from './read-plans-fixture.js'
@@ -28,15 +28,7 @@ async function main(): Promise<void> {
     const database = await createTestDatabase({ url: server.url, prefix: 'bitemporal_plans' })
     try {
       // One connection: PREPARE, EXECUTE and the plan cache setting must share a session.
-      const pool = new pg.Pool({ connectionString: database.url, max: 1 })
-      const recorded: CompiledQuery[] = []
-      const db: AnyKysely = new Kysely({ dialect: new PostgresDialect({ pool }) })
-      const recording: AnyKysely = new Kysely({
-        dialect: new PostgresDialect({ pool }),
-        log: (event) => {
-          if (event.level === 'query') recorded.push(event.query)
-        },
-      })
+      const { db, recording, recorded, destroy } = oneConnection(database.url)
       try {
         const report = await run(db, recording, recorded, started)
         console.log(formatSummary(report))
@@ -47,7 +39,7 @@ async function main(): Promise<void> {
           process.exitCode = 1
         }
       } finally {
-        await db.destroy()
+        await destroy()
       }
     } finally {
       await database.drop()

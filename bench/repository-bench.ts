@@ -8,9 +8,9 @@
 import { execFileSync } from 'node:child_process'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { type CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely'
-import pg from 'pg'
+import { sql } from 'kysely'
 import type { AnyKysely } from '../src/index.js'
+import { oneConnection } from './one-connection.js'
 import { createTestDatabase, startTestServer, type TestServer } from '../src/testing/index.js'
 import { type BenchPlan, PLANS } from './bench-plan.js'
 import { bulkLoad } from './bulk-load.js'
@@ -48,22 +48,14 @@ async function main(args: readonly string[]): Promise<void> {
     try {
       // Everything runs on this one connection: a pool of one, shared by a
       // second Kysely instance that records the statements the repository sends.
-      const pool = new pg.Pool({ connectionString: database.url, max: 1 })
-      const recorded: CompiledQuery[] = []
-      const db: AnyKysely = new Kysely({ dialect: new PostgresDialect({ pool }) })
-      const recording: AnyKysely = new Kysely({
-        dialect: new PostgresDialect({ pool }),
-        log: (event) => {
-          if (event.level === 'query') recorded.push(event.query)
-        },
-      })
+      const { db, recording, recorded, destroy } = oneConnection(database.url)
       try {
         const report = await run(db, { db: recording, recorded }, server, database.url, plans)
         console.log(formatConsole(report))
         const written = await writeReport(report)
         console.log(`\nwrote ${written.markdown} and ${written.json}`)
       } finally {
-        await db.destroy()
+        await destroy()
       }
     } finally {
       await database.drop()
