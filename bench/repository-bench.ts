@@ -12,6 +12,7 @@ import { sql } from 'kysely'
 import type { AnyKysely } from '../src/index.js'
 import { oneConnection } from './one-connection.js'
 import { createTestDatabase, startTestServer, type TestServer } from '../src/testing/index.js'
+import { maskPassword } from '../src/testing/mask-password.js'
 import { type BenchPlan, PLANS } from './bench-plan.js'
 import { bulkLoad } from './bulk-load.js'
 import { compare } from './compare.js'
@@ -158,16 +159,6 @@ function revision(): string {
     return git('status', '--porcelain', '--', 'src', 'sql') === '' ? commit : `${commit} with uncommitted changes in src/ or sql/`
   } catch {
     return 'unknown (not a git checkout)'
-  }
-}
-
-function maskPassword(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password !== '') parsed.password = '***'
-    return parsed.href
-  } catch {
-    return '<DATABASE_URL>'
   }
 }
 

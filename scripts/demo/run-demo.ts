@@ -1,4 +1,5 @@
 import { createTestDatabase, startTestServer, type TestDatabase, type TestServer } from '../../src/testing/index.js'
+import { maskPassword } from '../../src/testing/mask-password.js'
 import { tellStory } from './story.js'
 
 export interface DemoIo {
@@ -68,7 +69,7 @@ export async function runDemo(io: DemoIo): Promise<number> {
     line()
     if (keep) {
       line(`Kept the database ${database.name}. Look at it with:`)
-      line(`  DATABASE_URL=${redact(database.url)} npx bitemporal history tax_rates --key '{"state_id":1,"tax_type":"income_tax"}'`)
+      line(`  DATABASE_URL=${maskPassword(database.url)} npx bitemporal history tax_rates --key '{"state_id":1,"tax_type":"income_tax"}'`)
       line(`Drop it with: DROP DATABASE ${database.name};`)
     } else {
       line(server.source === 'embedded' ? 'Done. The embedded PostgreSQL and its folder are removed now.' : `Done. The database ${database.name} is dropped now.`)
@@ -101,17 +102,6 @@ function describeServer(url: string): string {
     return `${parsed.hostname}:${parsed.port === '' ? '5432' : parsed.port}`
   } catch {
     return 'DATABASE_URL'
-  }
-}
-
-/** The URL with its password replaced by `***`. */
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password !== '') parsed.password = '***'
-    return parsed.href
-  } catch {
-    return '<DATABASE_URL>'
   }
 }
 
