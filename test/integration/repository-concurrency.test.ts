@@ -573,6 +573,33 @@ describe('a transaction whose system time is older than a row it would replace',
     if ('error' in outcome) expectConcurrentWrite(outcome.error)
   })
 
+  it('a version committed into the reach after the snapshot, seen once the lock is held: the write runs again and covers it', async () => {
+    // A (open) locks the version [Jan, Mar) without changing it and fills the
+    // gap [Mar, Apr). B's update over [Jan, Apr) takes its snapshot (one
+    // version in reach), waits on that row lock, and gets it unchanged when A
+    // commits: no lost race, and the key's lock is free. Only the re-check
+    // under the lock sees A's new version; without it B would patch [Jan, Mar)
+    // alone and leave A's [Mar, Apr) as if B's update had come first.
+    const key = newKey()
+    await repo().set(key, { from: '2023-01-01', to: '2023-03-01' }, { rate: '1' })
+    const a = await connect()
+    const trxA = await begin(a.db)
+    await repo(trxA).set(key, { from: '2023-02-01', to: '2023-04-01' }, { rate: '1' })
+
+    const b = await connect()
+    const pendingB = track(b.count(() => repo(b.db).update(key, { from: '2023-01-01', to: '2023-04-01' }, { rate: '2' })))
+    expect(await waitUntilBlocked(database().db, b.pid, pendingB)).toContain(a.pid)
+    await trxA.commit().execute()
+    const { sent, result } = await pendingB.promise
+    expect(sent.map(statementKind)).toEqual(['with', 'with'])
+    expect(result.closed).toBe(2)
+    expect((await repo().timeline(key)).map((v) => [v.effective.from, v.effective.to, v.values.rate])).toEqual([
+      ['2023-01-01', '2023-03-01', '2'],
+      ['2023-03-01', '2023-04-01', '2'],
+    ])
+    await expectTableConsistent(rates)
+  })
+
   const retried: readonly { name: string; writeA: Write; writeB: Write; expected: Row[] }[] = [
     {
       name: 'update over A’s set',
