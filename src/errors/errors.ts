@@ -12,6 +12,7 @@ export type BitemporalErrorCode =
   | 'REFERENCE_VIOLATION'
   | 'MIGRATION_FAILED'
   | 'MIGRATION_EDITED'
+  | 'CONVERSION_PENDING'
   | 'DATABASE_ERROR'
 
 export interface BitemporalErrorOptions {
@@ -131,6 +132,18 @@ export class MigrationEditedError extends BitemporalError {
   constructor(message: string, migrations: readonly string[]) {
     super('MIGRATION_EDITED', message)
     this.migrations = Object.freeze([...migrations])
+  }
+}
+
+/**
+ * A write to a plain table that a resumable conversion
+ * (`convertToBitemporal` with `resumable: true`) is copying: SQLSTATE BT003
+ * from the trigger the conversion put on it. Nothing was written. Run the
+ * conversion again to finish it; then write to the bitemporal table.
+ */
+export class ConversionPendingError extends BitemporalError {
+  constructor(message: string, options: BitemporalErrorOptions = {}) {
+    super('CONVERSION_PENDING', message, options)
   }
 }
 

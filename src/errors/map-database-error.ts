@@ -1,6 +1,7 @@
 import {
   BitemporalError,
   ConcurrentWriteError,
+  ConversionPendingError,
   DatabaseError,
   ImmutableHistoryError,
   InvalidInputError,
@@ -15,6 +16,7 @@ import {
 export const LIBRARY_SQLSTATE = Object.freeze({
   immutableHistory: 'BT001',
   referenceViolation: 'BT002',
+  conversionPending: 'BT003',
 } as const)
 
 interface PgErrorFields {
@@ -74,6 +76,8 @@ export function mapDatabaseError(error: unknown): BitemporalError {
       return new ImmutableHistoryError(message, options)
     case LIBRARY_SQLSTATE.referenceViolation:
       return new ReferenceViolationError(message, options)
+    case LIBRARY_SQLSTATE.conversionPending:
+      return new ConversionPendingError(message, options)
     default:
       // Class 22, data exception: a value the column's type cannot hold. The
       // library checks inputs before sending them; this catches the rest.

@@ -4,6 +4,7 @@ import {
   type BitemporalErrorCode,
   ConcurrentWriteError,
   ConflictError,
+  ConversionPendingError,
   DatabaseError,
   ImmutableHistoryError,
   InvalidInputError,
@@ -93,6 +94,17 @@ describe('mapDatabaseError: SQLSTATE to error class', () => {
     expect(error).toBeInstanceOf(ReferenceViolationError)
     expect(error.code).toBe('REFERENCE_VIOLATION')
     expect(error.sqlState).toBe('BT002')
+    expect(error.cause).toBe(cause)
+  })
+
+  it('maps BT003 (a write to a plain table with a resumable conversion pending) to ConversionPendingError, not retryable', () => {
+    const cause = pgError({ code: 'BT003', message: 'bitemporal: INSERT on public.plans_plain is refused', hint: 'Run convertToBitemporal again' })
+    const error = mapDatabaseError(cause)
+    expect(error).toBeInstanceOf(ConversionPendingError)
+    expect(error.code).toBe('CONVERSION_PENDING')
+    expect(error.retryable).toBe(false)
+    expect(error.sqlState).toBe('BT003')
+    expect(error.message).toContain('Hint: Run convertToBitemporal again')
     expect(error.cause).toBe(cause)
   })
 
