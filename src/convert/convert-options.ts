@@ -69,6 +69,21 @@ export interface ConvertOptions {
   readonly batchSize?: number
   /** Called after each batch with the rows copied so far and the rows to copy. Default: none. */
   readonly onProgress?: (progress: ConvertProgress) => void
+  /**
+   * Commit each batch in a transaction of its own and record the progress in
+   * `bitemporal.conversion`, so that a conversion interrupted half-way (an
+   * error, a killed connection, a crashed process) goes on where it stopped
+   * when it is run again with the same options; a run after it finished
+   * returns its result and changes nothing. `db` must then be a Kysely
+   * instance, not a transaction. From the first commit to the last, writes
+   * to the plain table are refused (`ConversionPendingError`), and each
+   * batch's versions get that batch's system time, so history as known
+   * between `systemTime` and `lastSystemTime` of the result is partial (see
+   * docs/recipes/existing-plain-table-to-bitemporal.md). Not for a
+   * partitioned table. Default: `false`: one transaction, the caller's or
+   * its own, all or nothing.
+   */
+  readonly resumable?: boolean
   /** Who converts, recorded on every row (required on tables with `audit: true`). */
   readonly actor?: string
   /** Why (recorded on tables with `audit: true`). */
@@ -77,7 +92,7 @@ export interface ConvertOptions {
 
 /** What `onProgress` gets after each batch. */
 export interface ConvertProgress {
-  /** Versions inserted so far. */
+  /** Versions inserted so far (by every run of a resumable conversion: a resumed one goes on from the count it had reached). */
   readonly copied: number
   /** Versions the conversion will insert in all (the plain table's rows, less skipped ones). */
   readonly total: number
@@ -85,8 +100,20 @@ export interface ConvertProgress {
 
 /** What a conversion did. */
 export interface ConvertResult {
-  /** The system time of every copied version (the transaction's), or `null` if the plain table was empty. */
+  /**
+   * The system time of the copied versions: the transaction's, or with
+   * `resumable: true` the first batch's that copied rows (each batch has its
+   * own); `null` if nothing was copied.
+   */
   readonly systemTime: string | null
+  /**
+   * The system time of the last batch that copied rows: from then on, history
+   * as known holds the whole table. Equal to `systemTime` without
+   * `resumable`; `null` if nothing was copied.
+   */
+  readonly lastSystemTime: string | null
+  /** Copy statements run (with `resumable: true`, transactions committed, over every run). */
+  readonly batches: number
   /** Versions inserted: one per copied row. */
   readonly copied: number
   /** Rows left out by `emptyValidity: 'skip'`. */

@@ -1,10 +1,8 @@
 import type { AnyKysely } from '../any-kysely.js'
 import { InvalidInputError } from '../errors/errors.js'
-import { encodeAudit } from '../repository/write-input.js'
-import { tableSqlContext, type TableSqlContext } from '../repository/table-sql-context.js'
-import { parseQualifiedName, quoteIdentifier, quoteQualifiedName, validateIdentifier } from '../schema/identifier.js'
-import { toDay, toInstant } from '../time/date-input.js'
-import { isPlainObject } from '../values/is-plain-object.js'
+import type { TableSqlContext } from '../repository/table-sql-context.js'
+import { type QualifiedName, quoteIdentifier, quoteQualifiedName, validateIdentifier } from '../schema/identifier.js'
+import { checkConvertOptions } from './check-convert-options.js'
 import type { ConvertOptions } from './convert-options.js'
 import { incompatibleTypes, readSourceTable, relationOid, type SourceColumn, type SourceTable } from './source-table.js'
 
@@ -37,16 +35,10 @@ export interface ConvertPlan {
   readonly audit: readonly unknown[]
 }
 
-const OPTION_NAMES = new Set([
-  'from', 'to', 'effectiveFrom', 'effectiveFromDefault', 'effectiveTo', 'columns', 'view', 'renameSourceTo',
-  'emptyValidity', 'batchSize', 'onProgress', 'actor', 'reason',
-])
-
-/** A fixed point of valid time: a day, or (for timestamp tables) an instant with an offset or a day at UTC midnight. */
-function fixedPoint(input: unknown, dated: boolean, what: string): string {
-  if (dated) return toDay(input, what)
-  if (typeof input === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(input)) return `${toDay(input, what)}T00:00:00Z`
-  return toInstant(input, what)
+/** A resumed conversion's plain table: where it is now (perhaps renamed), and the name it had when the conversion began. */
+export interface ResumedSource {
+  readonly now: QualifiedName
+  readonly before: { readonly schema: string; readonly name: string }
 }
 
 /**
@@ -55,44 +47,20 @@ function fixedPoint(input: unknown, dated: boolean, what: string): string {
  * and the renamed one, nothing that a rename would leave pointing at the
  * old table. Reads only; every problem is an {@link InvalidInputError}
  * before anything changes.
+ *
+ * With `resumed`, plans the rest of a conversion begun earlier: the plain
+ * table is read where it is now but keeps its old name in the plan (the
+ * view's), and the names are not checked again (the rename and the new
+ * table are done).
  */
-export async function planConversion(db: AnyKysely, options: ConvertOptions): Promise<ConvertPlan> {
-  const untrusted: unknown = options
-  if (!isPlainObject(untrusted)) throw new InvalidInputError('bitemporal: convertToBitemporal takes an object { from, to, effectiveFrom, … }')
-  const unknown = Object.keys(untrusted).filter((name) => !OPTION_NAMES.has(name))
-  if (unknown.length > 0) throw new InvalidInputError(`bitemporal: convert: unknown option ${unknown.map((n) => `"${n}"`).join(', ')}`)
-  const from = parseQualifiedName(options.from, 'convert: from')
-  const target = options.to as unknown
-  if (!isPlainObject(target) || !('keyColumns' in target) || !Object.isFrozen(target)) {
-    throw new InvalidInputError('bitemporal: convert: to must be a table definition made by defineTable')
-  }
-  const context = tableSqlContext(options.to)
-  const dated = options.to.validTime === 'date'
-  const audit = encodeAudit(context, options)
-  const batchSize = options.batchSize ?? 50_000
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new InvalidInputError(`bitemporal: convert: batchSize must be a whole number ≥ 1, got ${String(batchSize)}`)
-  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new InvalidInputError('bitemporal: convert: onProgress must be a function')
-  const emptyValidity: unknown = options.emptyValidity ?? 'error'
-  if (emptyValidity !== 'error' && emptyValidity !== 'skip') throw new InvalidInputError(`bitemporal: convert: emptyValidity must be 'error' or 'skip'`)
-  const view: unknown = options.view ?? false
-  if (typeof view !== 'boolean') throw new InvalidInputError('bitemporal: convert: view must be true or false')
-  const columns: unknown = options.columns ?? {}
-  if (!isPlainObject(columns)) throw new InvalidInputError('bitemporal: convert: columns must be an object of target column → plain table column')
-  const targetNames = new Set([...options.to.keyColumns, ...options.to.valueColumns].map((c) => c.name))
-  for (const [targetColumn, sourceColumn] of Object.entries(columns)) {
-    if (!targetNames.has(targetColumn)) throw new InvalidInputError(`bitemporal: convert: columns names "${targetColumn}", which is not a key or value column of "${options.to.name}"`)
-    validateIdentifier(sourceColumn, `convert: source column for "${targetColumn}"`)
-  }
-  const startColumn = typeof options.effectiveFrom === 'string' && /^[A-Za-z_]/.test(options.effectiveFrom)
-    ? validateIdentifier(options.effectiveFrom, 'convert: effectiveFrom column')
-    : undefined
-  const fixedStart = startColumn === undefined ? fixedPoint(options.effectiveFrom, dated, 'convert: effectiveFrom') : undefined
-  const startDefault = options.effectiveFromDefault === undefined ? undefined : fixedPoint(options.effectiveFromDefault, dated, 'convert: effectiveFromDefault')
-  if (startDefault !== undefined && startColumn === undefined) throw new InvalidInputError('bitemporal: convert: effectiveFromDefault only applies when effectiveFrom is a column')
-  const endColumn = options.effectiveTo === undefined ? undefined : validateIdentifier(options.effectiveTo, 'convert: effectiveTo column')
+export async function planConversion(db: AnyKysely, options: ConvertOptions, resumed?: ResumedSource): Promise<ConvertPlan> {
+  const { from, context, audit, batchSize, emptyValidity, view, columns, startColumn, fixedStart, startDefault, endColumn } = checkConvertOptions(options)
 
   // The catalog, read only.
-  const source = await readSourceTable(db, from)
+  const found = await readSourceTable(db, resumed?.now ?? from)
+  const source: SourceTable = resumed === undefined
+    ? found
+    : Object.freeze({ ...found, schema: resumed.before.schema, name: resumed.before.name, quoted: `"${resumed.before.schema}"."${resumed.before.name}"` })
   const byName = new Map(source.columns.map((c) => [c.name, c]))
   const column = (name: string, what: string): SourceColumn => {
     const found = byName.get(name)
@@ -110,7 +78,7 @@ export async function planConversion(db: AnyKysely, options: ConvertOptions): Pr
   }
   const copies = [...options.to.keyColumns, ...options.to.valueColumns].map((c) => ({
     target: c.name,
-    source: column((columns as Record<string, string>)[c.name] ?? c.name, `the column for "${c.name}"`),
+    source: column(columns[c.name] ?? c.name, `the column for "${c.name}"`),
     targetType: c.type,
   }))
   const problems = await incompatibleTypes(db, copies.map((c) => ({ column: c.target, sourceOid: c.source.typeOid, targetType: c.targetType })))
@@ -123,12 +91,12 @@ export async function planConversion(db: AnyKysely, options: ConvertOptions): Pr
   const end = endColumn === undefined ? undefined : timeColumn(endColumn, 'effectiveTo column')
 
   // Names: the new table must not exist, unless it is the plain table, which then moves aside.
-  const targetOid = await relationOid(db, context.table)
+  const targetOid = resumed === undefined ? await relationOid(db, context.table) : undefined
   const sameName = targetOid === source.oid
   if (targetOid !== undefined && !sameName) throw new InvalidInputError(`bitemporal: convert: ${context.table} exists already; the conversion creates it`)
   if (sameName && view) throw new InvalidInputError(`bitemporal: convert: the view takes the name ${source.quoted}, so the bitemporal table needs another name (e.g. "${source.name}_versions")`)
   let renameTo: string | undefined
-  if (sameName || view) {
+  if (resumed === undefined && (sameName || view)) {
     renameTo = validateIdentifier(options.renameSourceTo ?? `${source.name}_plain`, 'convert: renameSourceTo')
     const renamed = quoteQualifiedName({ schema: source.schema, name: renameTo })
     if ((await relationOid(db, renamed)) !== undefined) throw new InvalidInputError(`bitemporal: convert: ${renamed} exists already; pass renameSourceTo with a free name`)
@@ -139,7 +107,7 @@ export async function planConversion(db: AnyKysely, options: ConvertOptions): Pr
           'Drop them first in the same migration and re-create them on the view or the entity table.',
       )
     }
-  } else if (options.renameSourceTo !== undefined) {
+  } else if (resumed === undefined && options.renameSourceTo !== undefined) {
     throw new InvalidInputError('bitemporal: convert: renameSourceTo applies only with view: true or when the new table takes the plain table\'s name')
   }
   if (view) {

@@ -1,14 +1,15 @@
 import { sql } from 'kysely'
 import type { AnyKysely } from '../any-kysely.js'
-import { InvalidInputError, OverlapError } from '../errors/errors.js'
 import { mapDatabaseError } from '../errors/map-database-error.js'
 import { runStatement, withoutCallerPlugins } from '../repository/database.js'
-import { createTableSql } from '../schema/create-table-sql.js'
-import { quoteIdentifier } from '../schema/identifier.js'
+import { isPlainObject } from '../values/is-plain-object.js'
+import { beginConversion } from './begin-conversion.js'
 import { compatibilityViewSql } from './compatibility-view-sql.js'
 import type { ConvertOptions, ConvertResult } from './convert-options.js'
 import { type ConvertPlan, planConversion } from './convert-plan.js'
-import { checkSql, copySql, duplicateSql } from './convert-sql.js'
+import { copySql } from './convert-sql.js'
+import { pageRanges, planPages } from './page-ranges.js'
+import { convertResumably } from './resumable-conversion.js'
 
 /**
  * Turns a plain table (one row per entity, perhaps with `created_at` and a
@@ -35,9 +36,17 @@ import { checkSql, copySql, duplicateSql } from './convert-sql.js'
  * 5. With `view: true`, creates the compatibility view under the old name
  *    ({@link compatibilityViewSql}).
  *
- * Nothing is resumed half-way: an interrupted conversion rolls back, the
- * plain table is untouched, and running it again starts afresh (see
- * docs/decisions.md).
+ * By default nothing is resumed half-way: an interrupted conversion rolls
+ * back, the plain table is untouched, and running it again starts afresh.
+ * With `resumable: true` (a Kysely instance, not a transaction), the same
+ * steps run in transactions of their own: the first checks, renames,
+ * creates, records the conversion in `bitemporal.conversion` and makes the
+ * plain table refuse writes (`ConversionPendingError`); each batch commits
+ * with its progress; the last creates the view and lets writers in again.
+ * Run again with the same options, an interrupted conversion goes on from
+ * the recorded page, and a finished one returns its result. Each batch's
+ * versions get that batch's system time (`systemTime` to `lastSystemTime`
+ * in the result). See docs/decisions.md, 55 and 68–72.
  *
  * @example
  * ```ts
@@ -59,8 +68,30 @@ import { checkSql, copySql, duplicateSql } from './convert-sql.js'
  * with copied as (…) select …;                -- s.ctid >= '(2,0)', no upper bound
  * create view "public"."plans" as …;          -- compatibilityViewSql
  * ```
+ * and with `resumable: true`, in four transactions (see {@link convertResumably}):
+ * ```sql
+ * begin; select pg_advisory_xact_lock(…); select … from bitemporal.conversion … where c.target = to_regclass('"plan_versions"');
+ *   lock table …; alter table … rename …; create table "plan_versions" (…);
+ *   insert into bitemporal.conversion (source, …, pages, batch_pages, …) values ('"public"."plans_plain"', …, 3, 2, …) returning id;
+ *   create trigger bitemporal_conversion_pending before insert or update or delete or truncate on "public"."plans_plain"
+ *     for each statement execute function bitemporal.refuse_pending_conversion('1', '"plan_versions"'); commit;
+ * begin; select … from bitemporal.conversion c … where c.id = $1 for update of c;
+ *   with copied as (…) select …;                -- s.ctid >= '(0,0)' and s.ctid < '(2,0)'
+ *   update bitemporal.conversion set next_page = next_page + batch_pages, copied = copied + $2, … where id = $1; commit;
+ * begin; select … for update of c; with copied as (…) select …; update …; commit;   -- s.ctid >= '(2,0)'
+ * begin; select … for update of c; create view "public"."plans" as …;
+ *   drop trigger if exists bitemporal_conversion_pending on "public"."plans_plain"; update … set finished_at = …; commit;
+ * ```
  */
 export async function convertToBitemporal(db: AnyKysely, options: ConvertOptions): Promise<ConvertResult> {
+  const untrusted: unknown = options
+  if (isPlainObject(untrusted) && untrusted['resumable'] === true) {
+    try {
+      return await convertResumably(db, options)
+    } catch (error) {
+      throw mapDatabaseError(error)
+    }
+  }
   const run = async (trx: AnyKysely): Promise<ConvertResult> => convert(withoutCallerPlugins(trx), await planConversion(withoutCallerPlugins(trx), options), options)
   try {
     return db.isTransaction ? await run(db) : await db.transaction().execute(run)
@@ -71,92 +102,26 @@ export async function convertToBitemporal(db: AnyKysely, options: ConvertOptions
 
 async function convert(db: AnyKysely, plan: ConvertPlan, options: ConvertOptions): Promise<ConvertResult> {
   // Writers wait until the conversion commits, so the copy is the table as it is at the end; readers go on.
-  await runStatement(db, `lock table ${plan.source.quoted} in exclusive mode`, [])
-  const { total, skipped } = await checkRows(db, plan)
-
-  let source = plan.source.quoted
-  if (plan.renameTo !== undefined) {
-    await runStatement(db, `alter table ${source} rename to ${quoteIdentifier(plan.renameTo)}`, [])
-    source = `${quoteIdentifier(plan.source.schema)}.${quoteIdentifier(plan.renameTo)}`
-  }
-  // Several statements, no parameters: one simple query.
-  await sql.raw(createTableSql(plan.context.definition)).execute(db)
-
+  const { total, skipped, source } = await beginConversion(db, plan)
   let copied = 0
+  let batches = 0
   let systemTime: string | null = null
-  for (const [low, high] of await pageRanges(db, source, plan.batchSize, total)) {
+  for (const [low, high] of pageRanges(await planPages(db, source, plan.batchSize, total))) {
     const statement = copySql(plan, source, low, high)
     const [row] = await runStatement(db, statement.text, statement.parameters)
     copied += Number(row?.['copied'])
+    batches += 1
     systemTime = String(row?.['system_time'])
     options.onProgress?.({ copied, total })
   }
   if (plan.view) await sql.raw(compatibilityViewSql(plan)).execute(db)
   return Object.freeze({
     systemTime: copied === 0 ? null : systemTime,
+    lastSystemTime: copied === 0 ? null : systemTime,
+    batches,
     copied,
     skipped,
     source,
     view: plan.view ? plan.source.quoted : undefined,
   })
-}
-
-/** Runs the row checks; returns the number of versions to copy and of rows left out. */
-async function checkRows(db: AnyKysely, plan: ConvertPlan): Promise<{ total: number; skipped: number }> {
-  const check = checkSql(plan, plan.source.quoted)
-  const [row = {}] = await runStatement(db, check.text, check.parameters)
-  const count = (name: string): number => Number(row[name])
-  const sample = (name: string): string => {
-    const keys = (row[`${name}_sample`] as string[] | null) ?? []
-    return `${keys.join(', ')}${count(name) > keys.length ? ', …' : ''}`
-  }
-  const table = plan.source.quoted
-  if (count('null_key') > 0) {
-    throw new InvalidInputError(`bitemporal: convert: ${String(count('null_key'))} rows of ${table} have a null key column (${sample('null_key')}); a key is never null`)
-  }
-  if (count('bad_start') > 0) {
-    throw new InvalidInputError(
-      `bitemporal: convert: ${String(count('bad_start'))} rows of ${table} have no start of validity (effectiveFrom null or infinite): ${sample('bad_start')}; ` +
-        'fix them or pass effectiveFromDefault',
-    )
-  }
-  if (count('empty') > 0) {
-    throw new InvalidInputError(
-      `bitemporal: convert: ${String(count('empty'))} rows of ${table} would be valid for no time at all (effectiveTo on or before effectiveFrom): ${sample('empty')}; ` +
-        "fix them or pass emptyValidity: 'skip' to leave them out",
-    )
-  }
-  const duplicates = duplicateSql(plan, plan.source.quoted)
-  const found = await runStatement(db, duplicates.text, duplicates.parameters)
-  if (found.length > 0) {
-    const keys = Number(found[0]?.['keys'])
-    const list = found.map((d) => `${String(d['key'])} (${String(d['rows'])} rows)`).join(', ')
-    throw new OverlapError(
-      `bitemporal: convert: ${String(keys)} keys appear in more than one row of ${table}, and their versions would overlap: ${list}${keys > found.length ? ', …' : ''}. ` +
-        'Merge or re-key those rows first, or choose a key that names one row each',
-    )
-  }
-  return { total: count('copied'), skipped: count('total') - count('copied') }
-}
-
-/**
- * Ranges of the table's pages for batches of about `batchSize` rows:
- * `[low, high)` as `tid` text, the last one open above (rows on pages added
- * meanwhile cannot exist: writers are locked out). One range before
- * PostgreSQL 14, which cannot scan a range of pages without reading all.
- */
-async function pageRanges(db: AnyKysely, source: string, batchSize: number, rows: number): Promise<[string, string | undefined][]> {
-  const [row] = await runStatement(
-    db,
-    `select (pg_relation_size($1::regclass) / current_setting('block_size')::int)::int as pages, current_setting('server_version_num')::int >= 140000 as tid_range`,
-    [source],
-  )
-  const pages = Number(row?.['pages'])
-  if (row?.['tid_range'] !== true || pages <= 1 || rows <= batchSize) return [['(0,0)', undefined]]
-  const step = Math.max(1, Math.ceil((batchSize * pages) / rows))
-  const ranges: [string, string | undefined][] = []
-  for (let page = 0; page < pages; page += step) {
-    ranges.push([`(${String(page)},0)`, page + step >= pages ? undefined : `(${String(page + step)},0)`])
-  }
-  return ranges
 }

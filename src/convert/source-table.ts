@@ -19,6 +19,8 @@ export interface SourceTable {
   readonly quoted: string
   readonly schema: string
   readonly name: string
+  /** A partitioned table (`relkind` `p`) rather than an ordinary one. */
+  readonly partitioned: boolean
   /** In table order (`attnum`). */
   readonly columns: readonly SourceColumn[]
   /** Views and other rules that read the table, by name: a rename would leave them on the old table. */
@@ -77,6 +79,7 @@ export async function readSourceTable(db: AnyKysely, name: QualifiedName): Promi
     quoted: `"${schema}"."${table}"`,
     schema,
     name: table,
+    partitioned: row['kind'] === 'p',
     columns: Object.freeze(columns.map((c) => Object.freeze({ name: c.name, type: c.type, typeOid: c.oid }))),
     dependentViews: Object.freeze(row['views'] as string[]),
     referencingForeignKeys: Object.freeze(row['foreign_keys'] as string[]),
