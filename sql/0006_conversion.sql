@@ -27,7 +27,7 @@ create table bitemporal.conversion (
   source_name text not null,
   -- The bitemporal table the conversion created; a run again finds its row by it.
   target regclass not null,
-  -- The options that shape the copy (from, to's DDL, effectiveFrom and its
+  -- The options that shape the copy (from, to's name and columns, effectiveFrom and its
   -- default, effectiveTo, columns, emptyValidity, view, renameSourceTo,
   -- batchSize): a run again must pass the same ones.
   options jsonb not null,

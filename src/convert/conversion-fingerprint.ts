@@ -1,11 +1,12 @@
-import { createTableSql } from '../schema/create-table-sql.js'
 import { quoteQualifiedName } from '../schema/identifier.js'
 import type { CheckedConvertOptions } from './check-convert-options.js'
 import type { ConvertOptions } from './convert-options.js'
 
 /**
  * The options that shape a resumable conversion's copy, normalised (defaults
- * filled in, days and instants as text, `to` as its DDL), as recorded in
+ * filled in, days and instants as text, `to` as its name, columns with their
+ * types, time columns and kinds: what the copy depends on, and not the DDL
+ * text, which a newer library may write differently), as recorded in
  * `bitemporal.conversion.options`. A run again must have the same ones: a
  * different `batchSize` would cut the remaining pages otherwise, a different
  * `effectiveTo` would give half the table other validity. `onProgress`,
@@ -13,14 +14,23 @@ import type { ConvertOptions } from './convert-options.js'
  * checked by the definition: an audited table needs an actor either way).
  *
  * ```ts
- * { from: '"plans"', to: 'create table "plan_versions" (…', effectiveFrom: 'created_at', effectiveFromDefault: null,
+ * { from: '"plans"', to: { name: 'plan_versions', key: { id: 'integer' }, values: { … }, validTime: 'date', … }, effectiveFrom: 'created_at', effectiveFromDefault: null,
  *   effectiveTo: 'deleted_at', columns: {}, emptyValidity: 'error', view: true, renameSourceTo: null, batchSize: 50000 }
  * ```
  */
 export function conversionFingerprint(checked: CheckedConvertOptions, options: ConvertOptions): Readonly<Record<string, unknown>> {
   return Object.freeze({
     from: quoteQualifiedName(checked.from),
-    to: createTableSql(options.to),
+    to: {
+      name: options.to.name,
+      key: options.to.key,
+      values: options.to.values,
+      effectiveColumn: options.to.effectiveColumn,
+      systemColumn: options.to.systemColumn,
+      validTime: options.to.validTime,
+      audit: options.to.audit,
+      entity: options.to.entity,
+    },
     effectiveFrom: checked.startColumn ?? checked.fixedStart ?? null,
     effectiveFromDefault: checked.startDefault ?? null,
     effectiveTo: checked.endColumn ?? null,
