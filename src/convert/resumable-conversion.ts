@@ -55,8 +55,10 @@ export async function convertResumably(db: AnyKysely, options: ConvertOptions): 
     )
   }
   const database = withoutCallerPlugins(db)
+  // Read committed whatever the server's default: after waiting for a lock, the next statement must see what the other process committed.
+  const inTransaction = <T>(run: (trx: AnyKysely) => Promise<T>): Promise<T> => database.transaction().setIsolationLevel('read committed').execute(run)
   const fingerprint = conversionFingerprint(checked, options)
-  let record = await database.transaction().execute(async (trx) => {
+  let record = await inTransaction(async (trx) => {
     const [lock] = await runStatement(
       trx,
       `select pg_advisory_xact_lock(hashtextextended($1, 0)), to_regclass('bitemporal.conversion') is not null as installed`,
@@ -79,12 +81,12 @@ export async function convertResumably(db: AnyKysely, options: ConvertOptions): 
   if (record.finished) return conversionResult(record, checked.view)
   const plan = await planConversion(database, options, { now: sourceOf(record), before: record.sourceBefore })
   for (;;) {
-    const copied = await database.transaction().execute((trx) => copyNextBatch(trx, plan, record.id))
+    const copied = await inTransaction((trx) => copyNextBatch(trx, plan, record.id))
     if (copied === undefined) break
     record = copied
     options.onProgress?.({ copied: record.copied, total: record.total })
   }
-  record = await database.transaction().execute((trx) => finish(trx, plan, record.id))
+  record = await inTransaction((trx) => finish(trx, plan, record.id))
   return conversionResult(record, checked.view)
 }
 

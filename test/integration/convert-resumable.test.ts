@@ -353,7 +353,9 @@ describe('two processes converting at once', () => {
       create table shipments (id integer primary key, weight numeric not null, sent_at timestamptz not null);
       insert into shipments select g, g * 0.5, timestamptz '2020-01-01 00:00+00' + g * interval '1 hour' from generate_series(1, 12000) g;
       analyze shipments`.execute(db())
-    const [a, b] = [await connections.connect(), await connections.connect()]
+    // Sessions whose default is serializable: the conversion must still see, after waiting, what the other committed.
+    const serializable = () => connections.adopt(countingPool({ connectionString: database().url, max: 1, options: '-c default_transaction_isolation=serializable' }))
+    const [a, b] = [serializable(), serializable()]
     const progress: { a: ConvertProgress[]; b: ConvertProgress[] } = { a: [], b: [] }
     const options = (seen: ConvertProgress[]): ConvertOptions => ({
       from: 'shipments', to: shipments, effectiveFrom: 'sent_at', batchSize: 500, resumable: true, onProgress: (p) => seen.push(p),
