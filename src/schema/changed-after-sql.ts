@@ -5,33 +5,38 @@ import { tableSqlNames } from './table-sql-names.js'
 /**
  * A function of each versions table that a write calls once it holds the
  * key's advisory lock, to see the key as the database is NOW, not as the
- * write statement's snapshot saw it. Another writer of the key that
- * committed in the moment between that snapshot and the lock would otherwise
- * go unnoticed where no row lock meets it (spec invariant 5):
+ * write statement's snapshot saw it. It answers whether anything the write
+ * decided from its snapshot no longer holds (spec invariant 5, section 6):
  *
  * - a version of the key started or closed after `t` (the write's system
  *   time): a transaction that started later has already written the key, and
  *   writing at the earlier time would change what was known at that later time;
- * - a different number of current versions overlapping the write's reach
- *   than the statement scanned (`seen`): a version was added where the write
- *   acts, and the write would act as if it were not there.
+ * - the current versions overlapping the write's reach are not exactly the
+ *   row versions the statement found (`seen` of them, at `found`): one was
+ *   closed, or one was added, by a writer that committed after the
+ *   statement's snapshot was taken, and the write would act on rows that are
+ *   gone or around rows it never saw. A row version keeps its `ctid` while
+ *   any snapshot can see it, so equal sets of `ctid`s mean equal rows.
  *
- * Either way the write raises 40001 and runs again. A PL/pgSQL function,
- * because only a volatile function's queries take a fresh snapshot in the
- * middle of a statement (READ COMMITTED); one per table, because its queries
- * are then static and planned once per connection, where dynamic SQL would
- * be planned on every write.
+ * Either way the write raises 40001 and runs again. Since every writer of a
+ * key holds its advisory lock until it ends, nothing can change the key
+ * between this check and the write's own close and insert, so the write
+ * needs no row locks of its own. A PL/pgSQL function, because only a
+ * volatile function's queries take a fresh snapshot in the middle of a
+ * statement (READ COMMITTED); one per table, because its queries are then
+ * static and planned once per connection, where dynamic SQL would be
+ * planned on every write.
  *
  * ```sql
- * create or replace function "tax_rates_changed_after"(integer, text, timestamp, daterange, bigint) returns boolean
+ * create or replace function "tax_rates_changed_after"(integer, text, timestamp, daterange, bigint, tid[]) returns boolean
  * language plpgsql volatile
  * as $$
  * begin
  *   return exists (select 1 from "tax_rates" as h
  *       where h."state_id" = $1 and h."tax_type" = $2 and h."system" && tsrange($3, null, '()')
  *         and (lower(h."system") > $3 or (not upper_inf(h."system") and upper(h."system") > $3)))
- *     or (select count(*) from "tax_rates" as h
- *       where h."state_id" = $1 and h."tax_type" = $2 and upper_inf(h."system") and h."effective" && $4) <> $5;
+ *     or (select count(*) <> $5 or coalesce(bool_or(h.ctid <> all ($6)), false) from "tax_rates" as h
+ *       where h."state_id" = $1 and h."tax_type" = $2 and upper_inf(h."system") and h."effective" && $4);
  * end
  * $$;
  * ```
@@ -42,18 +47,18 @@ export function changedAfterSql(definition: TableDefinition): string {
   const effective = quoteIdentifier(definition.effectiveColumn)
   const keys = definition.keyColumns
   const parameter = (n: number): string => `$${String(keys.length + n)}`
-  const [t, reach, seen] = [parameter(1), parameter(2), parameter(3)]
+  const [t, reach, seen, found] = [parameter(1), parameter(2), parameter(3), parameter(4)]
   const keyMatch = keys.map((column, i) => `h.${quoteIdentifier(column.name)} = $${String(i + 1)}`).join(' and ')
   const rangeType = definition.validTime === 'date' ? 'daterange' : 'tstzrange'
-  return `create or replace function ${tableSqlNames(definition).changedAfterFunction}(${[...keys.map((column) => column.type), 'timestamp', rangeType, 'bigint'].join(', ')}) returns boolean
+  return `create or replace function ${tableSqlNames(definition).changedAfterFunction}(${[...keys.map((column) => column.type), 'timestamp', rangeType, 'bigint', 'tid[]'].join(', ')}) returns boolean
 language plpgsql volatile
 as $$
 begin
   return exists (select 1 from ${table} as h
       where ${keyMatch} and h.${system} && tsrange(${t}, null, '()')
         and (lower(h.${system}) > ${t} or (not upper_inf(h.${system}) and upper(h.${system}) > ${t})))
-    or (select count(*) from ${table} as h
-      where ${keyMatch} and upper_inf(h.${system}) and h.${effective} && ${reach}) <> ${seen};
+    or (select count(*) <> ${seen} or coalesce(bool_or(h.ctid <> all (${found})), false) from ${table} as h
+      where ${keyMatch} and upper_inf(h.${system}) and h.${effective} && ${reach});
 end
 $$;`
 }

@@ -60,53 +60,68 @@ export function writeParameters(parts: WriteParameterValues): unknown[] {
 export type WriteScope = 'statement' | 'transaction'
 
 /**
- * The one statement a write sends: it locks the current versions it may
+ * The one statement a write sends: it finds the current versions it may
  * replace, works out the rows that replace them, closes (or, for rows this
  * transaction inserted itself, deletes) what changes, and inserts the
  * replacements — or does nothing, if nothing would change. Every value is a
  * parameter; the text depends only on the table and the operation, so it is
  * built once per table.
  *
- * How the statement stays correct under READ COMMITTED: it takes the key's
- * advisory lock, and if another transaction holds it, waits for that one to
- * end and raises SQLSTATE 40001 so the write runs again on a fresh snapshot.
- * `scan` finds the current versions in the statement's snapshot; `locked`
- * locks exactly those row versions by their ctid. A version that a
- * concurrent transaction closed while this one waited for its lock has moved
- * to a new ctid, so `FOR UPDATE` skips it; the counts then differ, and the
- * statement raises SQLSTATE 40001 instead of writing around rows it never
- * saw. So does a row whose system time starts after this transaction's (a
- * later transaction committed first). The write is then retried as a whole.
- * Locking by ctid also spares a second index descent.
+ * How the statement stays correct under READ COMMITTED (spec section 6):
+ * `found` reads the current versions in reach from the statement's
+ * snapshot. `verdict` then takes the key's advisory lock; if another
+ * transaction holds it, the statement waits for that one to end and raises
+ * SQLSTATE 40001, so the write runs again on a fresh snapshot. With the lock
+ * held, the table's `<table>_changed_after` function looks at the key as it
+ * is now: if the current versions in reach are no longer exactly the row
+ * versions `found` saw (a writer committed between the snapshot and the
+ * lock), or a transaction that started later has written the key, the
+ * statement raises 40001 too. Otherwise nobody can change the key until this
+ * transaction ends (every writer needs the lock), so the statement closes
+ * and inserts without row locks of its own; a close that still finds its
+ * row changed (a writer that bypassed the lock) makes the statement raise
+ * rather than write around it. So does a found row whose system time starts
+ * after this transaction's (a later transaction committed first). The steps
+ * of `verdict` are one CASE, which PostgreSQL evaluates in order, so the
+ * re-check runs only once the lock is held.
  *
- * For the tax-rate table and `set` with both bounds, the statement reads:
+ * For the tax-rate table and `update`, the statement reads:
  *
  * ```sql
  * with
- * scan as materialized (            -- the current versions the write may replace
- *   select t.ctid as bt$row from "tax_rates" as t
+ * found as materialized (            -- the current versions in reach, with the values they would get
+ *   select t.ctid as bt$row, <own> as bt$own, t."state_id", t."tax_type", t."rate", t."effective", t."system",
+ *     case when $6::boolean then $7::numeric else t."rate" end as bt$new_0,
+ *     (t."rate") is distinct from (…bt$new_0…) as bt$changes
+ *   from "tax_rates" as t
  *   where t."state_id" = $1::integer and t."tax_type" = $2::text
  *     and upper_inf(t."system") and lower(t."effective") < … and …),
- * locked as materialized (          -- the same row versions, locked, with the values they would get
- *   select t.ctid as bt$row, <own> as bt$own, t."state_id", t."tax_type", t."rate", t."effective", t."system",
- *     case when $6::boolean then $7::numeric else null end as bt$new_0,
- *     (t."rate") is distinct from (…bt$new_0…) as bt$changes
- *   from "tax_rates" as t where t.ctid = any (array(select s.bt$row from scan s))
- *   for update of t),
- * portion as (select $3::daterange as bt$range),
- * checks as materialized (…busy key? lost race? stale? outdated `expect`?…),
- * verdict as materialized (…and, with the key's lock held, "tax_rates_changed_after"($1, $2, T): a later transaction wrote the key…),
- * closed as (update … set "system" = tsrange(lower("system"), bitemporal.system_time())
- *   from locked l, portion p where t.ctid = l.bt$row and l.bt$changes and l."effective" && p.bt$range … returning l.*),
+ * verdict as materialized (
+ *   select case
+ *       when not pg_try_advisory_xact_lock(<hash of the key>) then 'busy'
+ *       when <a found row starts at or after T> then 'stale'
+ *       when "tax_rates_changed_after"($1, $2, T, $3, count(*), array_agg(f.bt$row)) then 'changed'
+ *       when <expect given, and the key changed after it> then 'outdated'
+ *       else 'ok' end as state,
+ *     count(*) filter (where <the row will be closed>) as closing
+ *   from found f),
+ * closed as (update "tax_rates" as t set "system" = tsrange(lower(t."system"), bitemporal.system_time(), '[)')
+ *   from found l where t.ctid = l.bt$row and <it changes and overlaps the portion> and <verdict ok> returning l.*),
  * removed as (delete … rows this transaction inserted itself … returning l.*),
  * replaced as (select * from closed union all select * from removed),
- * new_rows as (leftovers before the portion ∪ leftovers after it ∪ the portion's new rows),
- * inserted as (insert into "tax_rates" (…) select … from new_rows … returning 1)
+ * inserted as (insert into "tax_rates" (…) select … from (leftovers before the portion
+ *   ∪ leftovers after it ∪ the portion's new rows) … where <verdict ok> returning 1)
  * -- only with entity: true:
  * entity_row as (insert into "tax_rates_entity" ("state_id", "tax_type") select $1::integer, $2::text
  *   where exists (select 1 from inserted) on conflict do nothing)
- * select …, bitemporal.format_system_time(bitemporal.system_time()) as system_time
+ * select <raise 40001 if busy, stale, changed, or a close missed its row>, <outcome>,
+ *   <rows closed>, <rows inserted>, bitemporal.format_system_time(bitemporal.system_time()) as system_time
+ * from verdict v
  * ```
+ *
+ * The operations differ in what they find and insert; `set` without `to`
+ * and `correct` add a `portion` step that derives the portion from the
+ * versions found. A write outside a transaction has no `removed` step.
  */
 export function writeSql(context: TableSqlContext, operation: WriteOperation, scope: WriteScope = 'transaction'): string {
   const layout = writeParameterLayout(context)
@@ -155,14 +170,14 @@ export function writeSql(context: TableSqlContext, operation: WriteOperation, sc
   // (unbounded when there is none); a correction covers its version.
   const derivedPortion = {
     setFrom: `select ${rangeType}(${target}, case
-        when exists (select 1 from locked l where l.${E} @> ${target}) then (select upper(l.${E}) from locked l where l.${E} @> ${target})
-        else (select min(lower(l.${E})) from locked l where lower(l.${E}) > ${target}) end, '[)') as bt$range`,
-    correct: `select (select l.${E} from locked l) as bt$range`,
+        when exists (select 1 from found l where l.${E} @> ${target}) then (select upper(l.${E}) from found l where l.${E} @> ${target})
+        else (select min(lower(l.${E})) from found l where lower(l.${E}) > ${target}) end, '[)') as bt$range`,
+    correct: `select (select l.${E} from found l) as bt$range`,
   }
   const portion = operation === 'setFrom' || operation === 'correct' ? derivedPortion[operation] : undefined
   const R = portion === undefined ? target : '(select p.bt$range from portion p)'
 
-  // Whether a locked version's values change under the write.
+  // Whether a found version's values change under the write.
   const changes =
     operation === 'delete'
       ? 'true'
@@ -183,7 +198,7 @@ export function writeSql(context: TableSqlContext, operation: WriteOperation, sc
     insert: `select ${[...keyParameters, ...newValues('')].join(', ')}, ${R}`,
     set: `select ${[...keyParameters, ...newValues('')].join(', ')}, piece
     from unnest(${multirangeType}(${R}) - coalesce(
-      (select range_agg(l.${E}) from locked l where not l.bt$changes), '{}'::${multirangeType})) as piece,
+      (select range_agg(l.${E}) from found l where not l.bt$changes), '{}'::${multirangeType})) as piece,
       (select count(*) from replaced) as after_close`,
     setFrom: '',
     update: `select ${patchedValues.join(', ')}, c.${E} * ${R} from replaced c`,
@@ -202,11 +217,11 @@ export function writeSql(context: TableSqlContext, operation: WriteOperation, sc
   const auditInsert = context.audit ? `, ${AUDIT.recordedBy}, ${AUDIT.recordedReason}` : ''
   const auditInsertValues = context.audit ? `, ${p(layout.actor)}::text, ${p(layout.reason)}::text` : ''
   const auditClose = context.audit ? `, ${AUDIT.closedBy} = ${p(layout.actor)}::text, ${AUDIT.closedReason} = ${p(layout.reason)}::text` : ''
-  // The versions the write replaces: locked, overlapping the portion, with values that change.
+  // The versions the write replaces: found, overlapping the portion, with values that change.
   const replacing = `t.ctid = l.bt$row and l.bt$changes and l.${E} && ${R}`
-  const ok = 'not (select v.busy or v.lost_race or v.stale or v.changed or v.outdated or v.overlapping or not v.found from verdict v)'
+  const ok = "(select v.state = 'ok' from verdict v)"
   const changedAfter = tableSqlNames(context.definition).changedAfterFunction
-  // The valid time `scan` reaches, as one range: what changedAfterSql recounts.
+  // The valid time `found` reaches, as one range: what changedAfterSql looks at again.
   const reachRange =
     operation === 'setFrom'
       ? `${rangeType}(${target}, null, '[)')`
@@ -218,7 +233,7 @@ export function writeSql(context: TableSqlContext, operation: WriteOperation, sc
       ? ''
       : `
 removed as (
-  delete from ${table} as t using locked l
+  delete from ${table} as t using found l
   where ${replacing} and l.bt$own and ${ok}
   returning l.*
 ),`
@@ -239,18 +254,18 @@ entity_row as (
 )`
     : ''
 
+  // insert and correct refuse, writing nothing, when a version is in the way or none is there.
+  const refusal =
+    operation === 'insert' ? `\n      when count(*) > 0 then 'overlapping'` : operation === 'correct' ? `\n      when count(*) = 0 then 'not_found'` : ''
+
   return `-- bitemporal ${operation} on ${table}
 with
-scan as materialized (
-  select t.ctid as bt$row from ${table} as t where ${current} and ${reach}
-),
-locked as materialized (
+found as materialized (
   select t.ctid as bt$row, ${own} as bt$own, ${[...keyColumns, ...valueColumns, E, S].map((c) => `t.${c}`).join(', ')}${context.values
     .map((_, i) => `, ${newValue(i, 't')} as bt$new_${String(i)}`)
     .join('')}, ${changes} as bt$changes
   from ${table} as t
-  where t.ctid = any (array(select s.bt$row from scan s))
-  for update of t
+  where ${current} and ${reach}
 ),${
     portion === undefined
       ? ''
@@ -259,31 +274,24 @@ portion as (
   ${portion}
 ),`
   }
-checks as materialized (
-  select
-    not pg_try_advisory_xact_lock(${keyLock}) as busy,
-    (select count(*) from scan) <> count(*) as lost_race,
-    -- A version from a transaction that started later and committed first: this
-    -- write's system time would come before what it builds on.
-    coalesce(bool_or(lower(l.${S}) > ${systemTime} or (lower(l.${S}) = ${systemTime} and not l.bt$own)), false) as stale,
-    case when ${p(layout.expect)}::timestamptz is null then false
-      else coalesce(${p(layout.expect)}::timestamptz at time zone 'UTC' < (
-        select max(greatest(lower(h.${S}), upper(h.${S}))) from ${table} as h where ${context.keyMatches('h')}), false) end as outdated,
-    ${operation === 'insert' ? 'count(*) > 0' : 'false'} as overlapping,
-    ${operation === 'correct' ? 'count(*) > 0' : 'true'} as found
-  from locked l
-),
 verdict as materialized (
-  -- Once the key's lock is held: has a transaction that started later written
-  -- the key and committed since this statement's snapshot? (A function: its
-  -- query sees the database as it is now; see changedAfterSql.)
-  select c.*, case when c.busy or c.lost_race or c.stale then false
-    else ${changedAfter}(${keyParameters.join(', ')}, ${systemTime}, ${reachRange}, (select count(*) from scan)) end as changed
-  from checks c
+  select case
+      when not pg_try_advisory_xact_lock(${keyLock}) then 'busy'
+      -- A version from a transaction that started later and committed first: this
+      -- write's system time would come before what it builds on.
+      when coalesce(bool_or(lower(f.${S}) > ${systemTime} or (lower(f.${S}) = ${systemTime} and not f.bt$own)), false) then 'stale'
+      -- With the key's lock held: is the key still as found? (A function: its
+      -- query sees the database as it is now; see changedAfterSql.)
+      when ${changedAfter}(${keyParameters.join(', ')}, ${systemTime}, ${reachRange}, count(*), array_agg(f.bt$row)) then 'changed'
+      when ${p(layout.expect)}::timestamptz is not null and ${p(layout.expect)}::timestamptz at time zone 'UTC' < (
+        select max(greatest(lower(h.${S}), upper(h.${S}))) from ${table} as h where ${context.keyMatches('h')}) then 'outdated'${refusal}
+      else 'ok' end as state,
+    count(*) filter (where f.bt$changes and f.${E} && ${R} and not f.bt$own) as closing
+  from found f
 ),
 closed as (
   update ${table} as t set ${S} = tsrange(lower(t.${S}), ${systemTime}, '[)')${auditClose}
-  from locked l
+  from found l
   where ${replacing} and not l.bt$own and ${ok}
   returning l.*
 ),${removed}
@@ -300,16 +308,14 @@ inserted as (
   returning 1
 )${entity}
 select
-  case when c.busy or c.lost_race or c.stale or c.changed
-    then bitemporal.raise_concurrent_write('${operation} on ${table}', case when c.busy then ${keyLock} end)::text end as retry,
+  -- A close that met its row changed after all (by a writer that bypassed the
+  -- key's lock) skipped it: raise rather than write around it.
+  case when v.state in ('busy', 'stale', 'changed') or (v.state = 'ok' and (select count(*) from closed) <> v.closing)
+    then bitemporal.raise_concurrent_write('${operation} on ${table}', case when v.state = 'busy' then ${keyLock} end)::text end as retry,
   -- Text only: the caller's pg type parsers must not change what the library reads.
-  case
-    when c.outdated then 'outdated'
-    when c.overlapping then 'overlapping'
-    when not c.found then 'not_found'
-    else 'done' end as outcome,
+  case when v.state in ('outdated', 'overlapping', 'not_found') then v.state else 'done' end as outcome,
   (select count(*) from replaced)::text as closed,
   (select count(*) from inserted)::text as inserted,
   bitemporal.format_system_time(${systemTime}) as system_time
-from verdict c`
+from verdict v`
 }
