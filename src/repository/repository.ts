@@ -398,7 +398,7 @@ export class Repository<D extends TableDefinition> {
       audit: encodeAudit(this.#statements.context, options),
       values: encodeValues(this.#statements.context, values, complete, operation === 'setFrom' ? 'set' : operation),
     })
-    const text = this.#statements.write(operation, this.#db.isTransaction ? 'transaction' : 'statement')
+    const text = this.#statements.write(operation, this.#db.isTransaction ? 'transaction' : 'statement', options.expect !== undefined)
     for (let attempt = 0; ; attempt++) {
       let rows: Awaited<ReturnType<typeof runStatement>>
       try {

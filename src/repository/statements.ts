@@ -16,7 +16,7 @@ export class Statements {
   readonly changes: { readonly [K in keyof ChangesStatements]: string | NamedStatement }
   /** Whether statements are named, prepared once per connection. */
   readonly prepare: boolean
-  readonly #writes = new Map<`${WriteOperation} ${WriteScope}`, string | NamedStatement>()
+  readonly #writes = new Map<string, string | NamedStatement>()
 
   constructor(context: TableSqlContext, prepare: boolean) {
     this.context = context
@@ -41,11 +41,13 @@ export class Statements {
     this.changes = Object.freeze({ all: this.#named(changes.all), key: this.#named(changes.key) })
   }
 
-  write(operation: WriteOperation, scope: WriteScope): string | NamedStatement {
-    let statement = this.#writes.get(`${operation} ${scope}`)
+  /** The statement of a write, by where it runs and whether it carries `expect` (see `WriteVariant`). */
+  write(operation: WriteOperation, scope: WriteScope, expect: boolean): string | NamedStatement {
+    const variant = `${operation} ${scope}${expect ? ' expect' : ''}`
+    let statement = this.#writes.get(variant)
     if (statement === undefined) {
-      statement = this.#named(writeSql(this.context, operation, scope))
-      this.#writes.set(`${operation} ${scope}`, statement)
+      statement = this.#named(writeSql(this.context, operation, { scope, expect }))
+      this.#writes.set(variant, statement)
     }
     return statement
   }

@@ -59,6 +59,19 @@ export function writeParameters(parts: WriteParameterValues): unknown[] {
  */
 export type WriteScope = 'statement' | 'transaction'
 
+/** Which of an operation's statements: the text differs by where the write runs and whether it carries `expect`. */
+export interface WriteVariant {
+  /** Default: `'transaction'`. */
+  readonly scope?: WriteScope
+  /**
+   * Whether the statement checks the optimistic `expect`. Without it the
+   * check's subquery is left out rather than skipped: PostgreSQL sets up
+   * every subquery of a plan on each execution, whether it runs or not.
+   * Default: `true`.
+   */
+  readonly expect?: boolean
+}
+
 /**
  * The one statement a write sends: it finds the current versions it may
  * replace, works out the rows that replace them, closes (or, for rows this
@@ -123,7 +136,8 @@ export type WriteScope = 'statement' | 'transaction'
  * and `correct` add a `portion` step that derives the portion from the
  * versions found. A write outside a transaction has no `removed` step.
  */
-export function writeSql(context: TableSqlContext, operation: WriteOperation, scope: WriteScope = 'transaction'): string {
+export function writeSql(context: TableSqlContext, operation: WriteOperation, variant: WriteVariant = {}): string {
+  const { scope = 'transaction', expect = true } = variant
   const layout = writeParameterLayout(context)
   const { table, effective: E, system: S, rangeType, multirangeType, pointType } = context
   const p = (n: number | undefined): string => `$${String(n)}`
@@ -186,10 +200,12 @@ export function writeSql(context: TableSqlContext, operation: WriteOperation, sc
         : `(${valueColumns.map((c) => `t.${c}`).join(', ')}) is distinct from (${newValues('t').join(', ')})`
 
   const keyParameters = context.keys.map((k, i) => `${p(i + 1)}::${k.parameterType}`)
+  // The versions replaced: those closed and, inside a transaction, those of its own it deleted.
+  const replacedRows = scope === 'statement' ? 'closed' : 'replaced'
   const replacedValues = [...keyColumns, ...valueColumns].map((c) => `c.${c}`)
   const patchedValues = [...keyColumns, ...context.values.map((_, i) => `bt$new_${String(i)}`)].map((c) => `c.${c}`)
   const leftover = (piece: string, condition: string): string =>
-    `select ${replacedValues.join(', ')}, ${piece} from replaced c where ${condition}`
+    `select ${replacedValues.join(', ')}, ${piece} from ${replacedRows} c where ${condition}`
   // The portion's own rows. Leftovers and patched rows come from the
   // versions replaced, each inside its version's range, so each is inserted
   // after its version was closed; `set` fills the portion, across versions
@@ -199,10 +215,10 @@ export function writeSql(context: TableSqlContext, operation: WriteOperation, sc
     set: `select ${[...keyParameters, ...newValues('')].join(', ')}, piece
     from unnest(${multirangeType}(${R}) - coalesce(
       (select range_agg(l.${E}) from found l where not l.bt$changes), '{}'::${multirangeType})) as piece,
-      (select count(*) from replaced) as after_close`,
+      (select count(*) from ${replacedRows}) as after_close`,
     setFrom: '',
-    update: `select ${patchedValues.join(', ')}, c.${E} * ${R} from replaced c`,
-    correct: `select ${patchedValues.join(', ')}, c.${E} from replaced c`,
+    update: `select ${patchedValues.join(', ')}, c.${E} * ${R} from ${replacedRows} c`,
+    correct: `select ${patchedValues.join(', ')}, c.${E} from ${replacedRows} c`,
     delete: undefined,
   }
   inside.setFrom = inside.set
@@ -237,7 +253,13 @@ removed as (
   where ${replacing} and l.bt$own and ${ok}
   returning l.*
 ),`
-  const replaced = scope === 'statement' ? 'select * from closed' : 'select * from closed union all select * from removed'
+  const replaced =
+    scope === 'statement'
+      ? ''
+      : `
+replaced as (
+  select * from closed union all select * from removed
+),`
   const systemTime = 'bitemporal.system_time()'
   // Tables with an entity table: the key's entity row, if this is its first
   // version. In the same statement, so a write stays one round trip; the
@@ -254,6 +276,11 @@ entity_row as (
 )`
     : ''
 
+  const outdated = expect
+    ? `
+      when ${p(layout.expect)}::timestamptz is not null and ${p(layout.expect)}::timestamptz at time zone 'UTC' < (
+        select max(greatest(lower(h.${S}), upper(h.${S}))) from ${table} as h where ${context.keyMatches('h')}) then 'outdated'`
+    : ''
   // insert and correct refuse, writing nothing, when a version is in the way or none is there.
   const refusal =
     operation === 'insert' ? `\n      when count(*) > 0 then 'overlapping'` : operation === 'correct' ? `\n      when count(*) = 0 then 'not_found'` : ''
@@ -282,11 +309,11 @@ verdict as materialized (
       when coalesce(bool_or(lower(f.${S}) > ${systemTime} or (lower(f.${S}) = ${systemTime} and not f.bt$own)), false) then 'stale'
       -- With the key's lock held: is the key still as found? (A function: its
       -- query sees the database as it is now; see changedAfterSql.)
-      when ${changedAfter}(${keyParameters.join(', ')}, ${systemTime}, ${reachRange}, count(*), array_agg(f.bt$row)) then 'changed'
-      when ${p(layout.expect)}::timestamptz is not null and ${p(layout.expect)}::timestamptz at time zone 'UTC' < (
-        select max(greatest(lower(h.${S}), upper(h.${S}))) from ${table} as h where ${context.keyMatches('h')}) then 'outdated'${refusal}
+      when ${changedAfter}(${keyParameters.join(', ')}, ${systemTime}, ${reachRange}, count(*), array_agg(f.bt$row)) then 'changed'${outdated}${refusal}
       else 'ok' end as state,
-    count(*) filter (where f.bt$changes and f.${E} && ${R} and not f.bt$own) as closing
+    count(*) filter (where f.bt$changes and f.${E} && ${R} and not f.bt$own) as closing${expect ? '' : `,
+    -- Typed, so that both variants take the same parameters; null here.
+    ${p(layout.expect)}::timestamptz as bt$expect`}
   from found f
 ),
 closed as (
@@ -294,10 +321,7 @@ closed as (
   from found l
   where ${replacing} and not l.bt$own and ${ok}
   returning l.*
-),${removed}
-replaced as (
-  ${replaced}
-),
+),${removed}${replaced}
 inserted as (
   insert into ${table} (${[...keyColumns, ...valueColumns, E].join(', ')}${auditInsert})
   select n.*${auditInsertValues}
@@ -310,12 +334,14 @@ inserted as (
 select
   -- A close that met its row changed after all (by a writer that bypassed the
   -- key's lock) skipped it: raise rather than write around it.
-  case when v.state in ('busy', 'stale', 'changed') or (v.state = 'ok' and (select count(*) from closed) <> v.closing)
+  case when v.state in ('busy', 'stale', 'changed') or (v.state = 'ok' and r.closed <> v.closing)
     then bitemporal.raise_concurrent_write('${operation} on ${table}', case when v.state = 'busy' then ${keyLock} end)::text end as retry,
   -- Text only: the caller's pg type parsers must not change what the library reads.
   case when v.state in ('outdated', 'overlapping', 'not_found') then v.state else 'done' end as outcome,
-  (select count(*) from replaced)::text as closed,
-  (select count(*) from inserted)::text as inserted,
+  r.replaced::text as closed,
+  i.inserted::text as inserted,
   bitemporal.format_system_time(${systemTime}) as system_time
-from verdict v`
+from verdict v,
+  (select count(*) as replaced, count(*) filter (where not c.bt$own) as closed from ${replacedRows} c) as r,
+  (select count(*) as inserted from inserted) as i`
 }
