@@ -172,7 +172,7 @@ describe('createTable: what it makes', () => {
       {
         name: 'tax_rates_check_inserted_system',
         definition:
-          "CREATE TRIGGER tax_rates_check_inserted_system BEFORE INSERT ON public.tax_rates FOR EACH ROW WHEN ((new.system IS DISTINCT FROM tsrange(bitemporal.system_time(), NULL::timestamp without time zone, '[)'::text))) EXECUTE FUNCTION bitemporal.check_inserted_system('system')",
+          "CREATE TRIGGER tax_rates_check_inserted_system BEFORE INSERT ON public.tax_rates FOR EACH ROW WHEN ((new.system IS DISTINCT FROM tsrange((now() AT TIME ZONE 'UTC'::text), NULL::timestamp without time zone, '[)'::text))) EXECUTE FUNCTION bitemporal.check_inserted_system('system')",
         enabled: 'O',
       },
       {

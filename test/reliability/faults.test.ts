@@ -64,6 +64,14 @@ const historyOf = async (key: number): Promise<string> => JSON.stringify(await b
 
 function expectTypedNotRetryable(error: unknown, sqlState: string | undefined): void {
   expect(error).toBeInstanceOf(BitemporalError)
+  // A terminated backend sends FATAL 57P01 and closes its socket; now and then
+  // (about one run in fifteen, before and after the write statement changed)
+  // pg reports the closed connection instead of the message. Either way the
+  // error is typed and not retryable, which is what this test is about.
+  if (sqlState === '57P01' && (error as BitemporalError).sqlState === undefined) {
+    expect(error).toMatchObject({ code: 'DATABASE_ERROR', retryable: false, message: expect.stringContaining('Connection terminated') as unknown })
+    return
+  }
   expect(error).toMatchObject({ code: 'DATABASE_ERROR', retryable: false, sqlState })
 }
 
