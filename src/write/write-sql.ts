@@ -73,6 +73,23 @@ export interface WriteVariant {
 }
 
 /**
+ * True when no transaction can have committed since the statement's snapshot
+ * was taken: this transaction's id, taken now, is the snapshot's `xmax` (no
+ * transaction id was handed out since), and none of the transactions the
+ * snapshot saw in progress has committed. A writer of the key that committed
+ * in between would have to be one of those, so a fresh snapshot would show
+ * the key as the statement's does, and the re-check runs on the statement's
+ * snapshot instead of calling the function: only its question about a
+ * transaction that started later (which may have committed before the
+ * snapshot) is left to ask, as a subquery. It is the common case of a write
+ * with no other writer in flight, and saves the function call (about a tenth
+ * of a split update's time); inside a transaction that already has an id it
+ * is false, and the function runs.
+ */
+const QUIET_SINCE_SNAPSHOT = `pg_current_xact_id() = pg_snapshot_xmax(pg_current_snapshot())
+        and not exists (select 1 from pg_snapshot_xip(pg_current_snapshot()) as x where pg_xact_status(x) = 'committed')`
+
+/**
  * The one statement a write sends: it finds the current versions it may
  * replace, works out the rows that replace them, closes (or, for rows this
  * transaction inserted itself, deletes) what changes, and inserts the
@@ -307,9 +324,15 @@ verdict as materialized (
       -- A version from a transaction that started later and committed first: this
       -- write's system time would come before what it builds on.
       when coalesce(bool_or(lower(f.${S}) > ${systemTime} or (lower(f.${S}) = ${systemTime} and not f.bt$own)), false) then 'stale'
-      -- With the key's lock held: is the key still as found? (A function: its
-      -- query sees the database as it is now; see changedAfterSql.)
-      when ${changedAfter}(${keyParameters.join(', ')}, ${systemTime}, ${reachRange}, count(*), array_agg(f.bt$row)) then 'changed'${outdated}${refusal}
+      -- With the key's lock held: is the key still as found, and has no
+      -- transaction that started later written it? If no transaction has
+      -- committed anywhere since this statement's snapshot, the snapshot can
+      -- tell; otherwise ask the function, whose queries see the database as
+      -- it is now (see changedAfterSql).
+      when case when ${QUIET_SINCE_SNAPSHOT} then exists (
+          select 1 from ${table} as h where ${context.keyMatches('h')} and h.${S} && tsrange(${systemTime}, null, '()')
+            and (lower(h.${S}) > ${systemTime} or (not upper_inf(h.${S}) and upper(h.${S}) > ${systemTime})))
+        else ${changedAfter}(${keyParameters.join(', ')}, ${systemTime}, ${reachRange}, count(*), array_agg(f.bt$row)) end then 'changed'${outdated}${refusal}
       else 'ok' end as state,
     count(*) filter (where f.bt$changes and f.${E} && ${R} and not f.bt$own) as closing${expect ? '' : `,
     -- Typed, so that both variants take the same parameters; null here.

@@ -574,12 +574,14 @@ describe('a transaction whose system time is older than a row it would replace',
   })
 
   it('a version committed into the reach after the snapshot, seen once the lock is held: the write runs again and covers it', async () => {
-    // A (open) locks the version [Jan, Mar) without changing it and fills the
-    // gap [Mar, Apr). B's update over [Jan, Apr) takes its snapshot (one
-    // version in reach), waits on that row lock, and gets it unchanged when A
-    // commits: no lost race, and the key's lock is free. Only the re-check
-    // under the lock sees A's new version; without it B would patch [Jan, Mar)
-    // alone and leave A's [Mar, Apr) as if B's update had come first.
+    // A (open) leaves the version [Jan, Mar) as it is and fills the gap
+    // [Mar, Apr). B's update over [Jan, Apr) takes its snapshot (one version in
+    // reach) and finds the key's lock held by A: it waits for A to end and
+    // runs again on a snapshot that shows A's version. (Before decision 73, B
+    // waited on a row lock instead and only the re-check under the key's lock
+    // saw A's version; changed-after.test.ts checks that re-check directly.)
+    // Without either, B would patch [Jan, Mar) alone and leave A's [Mar, Apr)
+    // as if B's update had come first.
     const key = newKey()
     await repo().set(key, { from: '2023-01-01', to: '2023-03-01' }, { rate: '1' })
     const a = await connect()
