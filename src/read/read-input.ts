@@ -16,14 +16,15 @@ import { isPlainObject } from '../values/is-plain-object.js'
  * @throws {InvalidInputError} naming `operation` and the accepted shape.
  */
 export function readOptions(options: unknown, operation: string, known: readonly string[]): Readonly<Record<string, unknown>> {
-  const shape = `{ ${known.map((name) => `${name}?`).join(', ')} }`
+  // Built only for a message: every read and write passes through here.
+  const shape = (): string => `{ ${known.map((name) => `${name}?`).join(', ')} }`
   if (!isPlainObject(options)) {
-    throw new InvalidInputError(`bitemporal: ${operation}: options must be an object ${shape}`)
+    throw new InvalidInputError(`bitemporal: ${operation}: options must be an object ${shape()}`)
   }
   const unknown = Object.keys(options).filter((name) => !known.includes(name))
   if (unknown.length > 0) {
     throw new InvalidInputError(
-      `bitemporal: ${operation}: unknown option${unknown.length === 1 ? '' : 's'} ${unknown.map((n) => JSON.stringify(n.slice(0, 60))).join(', ')}; the options are ${shape}`,
+      `bitemporal: ${operation}: unknown option${unknown.length === 1 ? '' : 's'} ${unknown.map((n) => JSON.stringify(n.slice(0, 60))).join(', ')}; the options are ${shape()}`,
     )
   }
   return options
