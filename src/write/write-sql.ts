@@ -1,4 +1,5 @@
 import { AUDIT, type TableSqlContext } from '../repository/table-sql-context.js'
+import { writtenAfterSql } from '../schema/changed-after-sql.js'
 import { entityTableNames } from '../schema/entity-table-sql.js'
 import { quoteIdentifier } from '../schema/identifier.js'
 import { tableSqlNames } from '../schema/table-sql-names.js'
@@ -329,9 +330,7 @@ verdict as materialized (
       -- committed anywhere since this statement's snapshot, the snapshot can
       -- tell; otherwise ask the function, whose queries see the database as
       -- it is now (see changedAfterSql).
-      when case when ${QUIET_SINCE_SNAPSHOT} then exists (
-          select 1 from ${table} as h where ${context.keyMatches('h')} and h.${S} && tsrange(${systemTime}, null, '()')
-            and (lower(h.${S}) > ${systemTime} or (not upper_inf(h.${S}) and upper(h.${S}) > ${systemTime})))
+      when case when ${QUIET_SINCE_SNAPSHOT} then ${writtenAfterSql(table, context.keyMatches('h'), S, systemTime)}
         else ${changedAfter}(${keyParameters.join(', ')}, ${systemTime}, ${reachRange}, count(*), array_agg(f.bt$row)) end then 'changed'${outdated}${refusal}
       else 'ok' end as state,
     count(*) filter (where f.bt$changes and f.${E} && ${R} and not f.bt$own) as closing${expect ? '' : `,
