@@ -32,8 +32,13 @@ async function keyWithTwoVersions(): Promise<{ id: number; t: string }> {
   const id = ++lastKey
   await repo().set({ id }, { from: '2023-01-01', to: '2023-03-01' }, { rate: '1' })
   const { systemTime } = await repo().set({ id }, { from: '2023-04-01', to: '2023-05-01' }, { rate: '1' })
-  const t = await sql<{ t: string }>`select (${systemTime}::timestamptz at time zone 'UTC')::text as t`.execute(db())
-  return { id, t: t.rows[0]?.t ?? '' }
+  return { id, t: await instant(systemTime) }
+}
+
+/** A write's `systemTime` as the `timestamp` the function takes. */
+async function instant(systemTime: string | null): Promise<string> {
+  const { rows } = await sql<{ t: string }>`select (${systemTime}::timestamptz at time zone 'UTC')::text as t`.execute(db())
+  return rows[0]?.t ?? ''
 }
 
 /** The ctids of the key's current versions overlapping `reach`, as the write statement collects them. */
@@ -63,7 +68,7 @@ describe('<table>_changed_after', () => {
     // The new version starts at the write's own time, not after it: at that
     // time only the row set can tell that something changed.
     const { systemTime } = await repo().set({ id }, { from: '2023-03-01', to: '2023-04-01' }, { rate: '2' })
-    const at = (await sql<{ t: string }>`select (${systemTime}::timestamptz at time zone 'UTC')::text as t`.execute(db())).rows[0]?.t ?? ''
+    const at = await instant(systemTime)
     expect(await changedAfter(id, at, reach, found)).toBe(true)
     expect(await changedAfter(id, at, reach, await currentRows(id, reach))).toBe(false)
   })
@@ -73,7 +78,7 @@ describe('<table>_changed_after', () => {
     const reach = '[2023-01-01,2023-06-01)'
     const found = await currentRows(id, reach)
     const { systemTime } = await repo().correct({ id }, { at: '2023-01-15' }, { rate: '3' })
-    const at = (await sql<{ t: string }>`select (${systemTime}::timestamptz at time zone 'UTC')::text as t`.execute(db())).rows[0]?.t ?? ''
+    const at = await instant(systemTime)
     const now = await currentRows(id, reach)
     expect(now).toHaveLength(found.length)
     expect(await changedAfter(id, at, reach, found)).toBe(true)
@@ -85,7 +90,7 @@ describe('<table>_changed_after', () => {
     const reach = '[2023-01-01,2023-02-01)'
     const found = await currentRows(id, reach)
     const { systemTime } = await repo().set({ id }, { from: '2023-06-01' }, { rate: '4' })
-    const at = (await sql<{ t: string }>`select (${systemTime}::timestamptz at time zone 'UTC')::text as t`.execute(db())).rows[0]?.t ?? ''
+    const at = await instant(systemTime)
     expect(await changedAfter(id, at, reach, found)).toBe(false)
   })
 

@@ -12,6 +12,7 @@ import {
 } from '../../src/index.js'
 import { install } from '../../src/install/install.js'
 import { useTestDatabase } from '../support/database.js'
+import { one } from '../support/one-row.js'
 import { type CountingPool, countingPool } from '../support/counting-pool.js'
 import { backendPid, track, waitUntilBlocked } from '../support/lock-wait.js'
 import { ownConnections } from '../support/own-connections.js'
@@ -31,12 +32,6 @@ const connections = ownConnections(() => database().url)
 type Db = Kysely<any>
 
 const db = (): Db => database().db
-
-async function one<T>(db: Db, query: ReturnType<typeof sql<T>>): Promise<T> {
-  const { rows } = await query.execute(db)
-  if (rows[0] === undefined) throw new Error('no row')
-  return rows[0]
-}
 
 /** A fingerprint of every row of a table. */
 async function fingerprint(table: string): Promise<string> {

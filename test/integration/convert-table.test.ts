@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { bitemporal, convertToBitemporal, type ConvertProgress, defineTable, install } from '../../src/index.js'
 import { useTestDatabase } from '../support/database.js'
+import { one } from '../support/one-row.js'
 import { rejectsWithCode } from '../support/rejects-with-code.js'
 
 // Issue 7, item 4: a plain soft-delete table becomes a bitemporal one with
@@ -13,12 +14,6 @@ const database = useTestDatabase()
 type Db = Kysely<any>
 
 const db = (): Db => database().db
-
-async function one<T>(db: Db, query: ReturnType<typeof sql<T>>): Promise<T> {
-  const { rows } = await query.execute(db)
-  if (rows[0] === undefined) throw new Error('no row')
-  return rows[0]
-}
 
 /** Relations of the public schema, with their kind: what a failed conversion must leave as it found. */
 async function relations(db: Db): Promise<string[]> {
