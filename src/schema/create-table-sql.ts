@@ -89,9 +89,7 @@ export function createTableSql(definition: TableDefinition): string {
   const effective = quoteIdentifier(definition.effectiveColumn)
   const system = quoteIdentifier(definition.systemColumn)
   const systemArgument = `'${definition.systemColumn}'`
-  const guardArguments = [definition.systemColumn, ...(definition.audit ? [AUDIT_COLUMNS.closedBy, AUDIT_COLUMNS.closedReason] : [])]
-    .map((name) => `'${name}'`)
-    .join(', ')
+  const guardArguments = guardArgumentsSql(definition)
   const keys = definition.keyColumns.map((c) => quoteIdentifier(c.name))
   const columns = [
     ...definition.keyColumns.map((c) => `${quoteIdentifier(c.name)} ${columnTypeSql(c, true)}`),
@@ -119,14 +117,32 @@ export function createTableSql(definition: TableDefinition): string {
     `create index ${names.currentIndex} on ${names.table} (${[...keys, `lower(${effective})`].join(', ')}) where upper_inf(${system});`,
     `create index ${names.assertedIndex} on ${names.table} (lower(${system}));`,
     `create index ${names.retractedIndex} on ${names.table} (upper(${system})) where not upper_inf(${system});`,
-    `create trigger ${names.insertTrigger} before insert on ${names.table}\n  for each row when (NEW.${system} is distinct from tsrange(${TRIGGER_SYSTEM_TIME}, null, '[)'))\n  execute function bitemporal.check_inserted_system(${systemArgument});`,
-    `create trigger ${names.historyTrigger} before update on ${names.table}\n  for each row when (not (${closeOnly(definition)}))\n  execute function bitemporal.guard_history(${guardArguments});`,
+    insertTriggerSql(definition),
+    historyTriggerSql(definition),
     `create trigger ${names.deleteTrigger} before delete on ${names.table}\n  for each row execute function bitemporal.guard_history(${guardArguments});`,
     `create trigger ${names.truncateTrigger} before truncate on ${names.table}\n  for each statement execute function bitemporal.guard_history(${systemArgument});`,
     changedAfterSql(definition),
     `insert into bitemporal.versioned_table (relation, key_columns, value_columns, effective_column, system_column)\n  values (${names.tableLiteral}, ${literalArray(definition.keyColumns.map((c) => c.name))}, ${literalArray(definition.valueColumns.map((c) => c.name))}, '${definition.effectiveColumn}', ${systemArgument});`,
     ...referencesSql(definition),
   ].join('\n')
+}
+
+/** The BEFORE INSERT trigger that refuses a `system` other than `[T, )`. */
+export function insertTriggerSql(definition: TableDefinition): string {
+  const { table, insertTrigger } = tableSqlNames(definition)
+  const system = quoteIdentifier(definition.systemColumn)
+  return `create trigger ${insertTrigger} before insert on ${table}\n  for each row when (NEW.${system} is distinct from tsrange(${TRIGGER_SYSTEM_TIME}, null, '[)'))\n  execute function bitemporal.check_inserted_system('${definition.systemColumn}');`
+}
+
+/** The BEFORE UPDATE trigger of the history guard: any UPDATE but a close runs it, and it refuses. */
+export function historyTriggerSql(definition: TableDefinition): string {
+  const { table, historyTrigger } = tableSqlNames(definition)
+  return `create trigger ${historyTrigger} before update on ${table}\n  for each row when (not (${closeOnly(definition)}))\n  execute function bitemporal.guard_history(${guardArgumentsSql(definition)});`
+}
+
+/** The history guard's arguments: the system column and, on audited tables, the close columns. */
+function guardArgumentsSql(definition: TableDefinition): string {
+  return [definition.systemColumn, ...(definition.audit ? [AUDIT_COLUMNS.closedBy, AUDIT_COLUMNS.closedReason] : [])].map((name) => `'${name}'`).join(', ')
 }
 
 /**

@@ -3,6 +3,7 @@ import type { AnyKysely } from '../any-kysely.js'
 import { mapDatabaseError } from '../errors/map-database-error.js'
 import { createTableSql, dropTableSql } from './create-table-sql.js'
 import type { TableDefinition } from './define-table.js'
+import { upgradeTableSql } from './upgrade-table-sql.js'
 
 /**
  * Creates one bitemporal table ({@link createTableSql}) in one statement
@@ -25,6 +26,11 @@ export async function createTable(db: AnyKysely, definition: TableDefinition): P
 /** Drops one bitemporal table ({@link dropTableSql}), history included. */
 export async function dropTable(db: AnyKysely, definition: TableDefinition): Promise<void> {
   await runDdl(db, dropTableSql(definition))
+}
+
+/** Brings a table created by an earlier version of the library up to date ({@link upgradeTableSql}), in one statement batch. */
+export async function upgradeTable(db: AnyKysely, definition: TableDefinition): Promise<void> {
+  await runDdl(db, upgradeTableSql(definition))
 }
 
 async function runDdl(db: AnyKysely, ddl: string): Promise<void> {
