@@ -1,6 +1,7 @@
 import type { AnyKysely } from '../any-kysely.js'
 import { DatabaseError } from '../errors/errors.js'
 import { runStatement } from '../repository/database.js'
+import { quoteQualifiedName } from '../schema/identifier.js'
 import type { ConvertResult } from './convert-options.js'
 import type { PagePlan } from './page-ranges.js'
 
@@ -71,11 +72,6 @@ export async function lockConversion(db: AnyKysely, id: string): Promise<Convers
   return toRecord(row)
 }
 
-/** `"schema"."name"` */
-export function quotedName(name: { readonly schema: string; readonly name: string }): string {
-  return `"${name.schema}"."${name.name}"`
-}
-
 /** What a resumable conversion reports, from its record. */
 export function conversionResult(record: ConversionRecord, view: boolean): ConvertResult {
   return Object.freeze({
@@ -84,7 +80,7 @@ export function conversionResult(record: ConversionRecord, view: boolean): Conve
     batches: record.batches,
     copied: record.copied,
     skipped: record.skipped,
-    source: quotedName(record.sourceNow ?? record.sourceBefore),
-    view: view ? quotedName(record.sourceBefore) : undefined,
+    source: quoteQualifiedName(record.sourceNow ?? record.sourceBefore),
+    view: view ? quoteQualifiedName(record.sourceBefore) : undefined,
   })
 }

@@ -60,7 +60,7 @@ export async function planConversion(db: AnyKysely, options: ConvertOptions, res
   const found = await readSourceTable(db, resumed?.now ?? from)
   const source: SourceTable = resumed === undefined
     ? found
-    : Object.freeze({ ...found, schema: resumed.before.schema, name: resumed.before.name, quoted: `"${resumed.before.schema}"."${resumed.before.name}"` })
+    : Object.freeze({ ...found, schema: resumed.before.schema, name: resumed.before.name, quoted: quoteQualifiedName(resumed.before) })
   const byName = new Map(source.columns.map((c) => [c.name, c]))
   const column = (name: string, what: string): SourceColumn => {
     const found = byName.get(name)

@@ -2,11 +2,12 @@ import { sql } from 'kysely'
 import type { AnyKysely } from '../any-kysely.js'
 import { DatabaseError, InvalidInputError } from '../errors/errors.js'
 import { runStatement, withoutCallerPlugins } from '../repository/database.js'
+import { quoteQualifiedName } from '../schema/identifier.js'
 import { beginConversion } from './begin-conversion.js'
 import { checkConvertOptions } from './check-convert-options.js'
 import { compatibilityViewSql } from './compatibility-view-sql.js'
 import { conversionFingerprint, fingerprintDifferences } from './conversion-fingerprint.js'
-import { type ConversionRecord, conversionResult, findConversion, lockConversion, quotedName } from './conversion-record.js'
+import { type ConversionRecord, conversionResult, findConversion, lockConversion } from './conversion-record.js'
 import type { ConvertOptions, ConvertResult } from './convert-options.js'
 import { type ConvertPlan, planConversion } from './convert-plan.js'
 import { copySql } from './convert-sql.js'
@@ -118,7 +119,7 @@ async function start(trx: AnyKysely, options: ConvertOptions, fingerprint: Reado
 /** The plain table of a conversion, where it is now. */
 function sourceOf(record: ConversionRecord): { readonly schema: string; readonly name: string } {
   if (record.sourceNow === undefined) {
-    throw new DatabaseError(`bitemporal: convert: the plain table ${quotedName(record.sourceBefore)} of conversion ${record.id} was dropped before the conversion finished`)
+    throw new DatabaseError(`bitemporal: convert: the plain table ${quoteQualifiedName(record.sourceBefore)} of conversion ${record.id} was dropped before the conversion finished`)
   }
   return record.sourceNow
 }
@@ -127,7 +128,7 @@ function sourceOf(record: ConversionRecord): { readonly schema: string; readonly
 async function copyNextBatch(trx: AnyKysely, plan: ConvertPlan, id: string): Promise<ConversionRecord | undefined> {
   const record = await lockConversion(trx, id)
   if (record.finished || record.nextPage >= record.pages.pages) return undefined
-  const source = quotedName(sourceOf(record))
+  const source = quoteQualifiedName(sourceOf(record))
   if (record.rewritten) {
     throw new DatabaseError(
       `bitemporal: convert: ${source} was rewritten (VACUUM FULL, CLUSTER or ALTER TABLE) after conversion ${record.id} began, so its rows may have moved between the pages ` +
@@ -163,7 +164,7 @@ async function finish(trx: AnyKysely, plan: ConvertPlan, id: string): Promise<Co
   if (record.finished) return record
   if (record.nextPage < record.pages.pages) throw new DatabaseError(`bitemporal: convert: conversion ${id} has batches left to copy; run it again`)
   if (plan.view) await sql.raw(compatibilityViewSql(plan)).execute(trx)
-  await runStatement(trx, `drop trigger if exists ${PENDING_TRIGGER} on ${quotedName(sourceOf(record))}`, [])
+  await runStatement(trx, `drop trigger if exists ${PENDING_TRIGGER} on ${quoteQualifiedName(sourceOf(record))}`, [])
   await runStatement(trx, 'update bitemporal.conversion set finished_at = bitemporal.system_time() where id = $1::bigint', [id])
   return Object.freeze({ ...record, finished: true })
 }
