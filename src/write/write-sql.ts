@@ -1,8 +1,7 @@
 import { AUDIT, type TableSqlContext } from '../repository/table-sql-context.js'
-import { writtenAfterSql } from '../schema/changed-after-sql.js'
+import { keyChangedSql } from '../schema/changed-after-sql.js'
 import { entityTableNames } from '../schema/entity-table-sql.js'
 import { quoteIdentifier } from '../schema/identifier.js'
-import { tableSqlNames } from '../schema/table-sql-names.js'
 import type { WriteOperation } from './write-operation.js'
 
 /**
@@ -74,23 +73,6 @@ export interface WriteVariant {
 }
 
 /**
- * True when no transaction can have committed since the statement's snapshot
- * was taken: this transaction's id, taken now, is the snapshot's `xmax` (no
- * transaction id was handed out since), and none of the transactions the
- * snapshot saw in progress has committed. A writer of the key that committed
- * in between would have to be one of those, so a fresh snapshot would show
- * the key as the statement's does, and the re-check runs on the statement's
- * snapshot instead of calling the function: only its question about a
- * transaction that started later (which may have committed before the
- * snapshot) is left to ask, as a subquery. It is the common case of a write
- * with no other writer in flight, and saves the function call (about a tenth
- * of a split update's time); inside a transaction that already has an id it
- * is false, and the function runs.
- */
-const QUIET_SINCE_SNAPSHOT = `pg_current_xact_id() = pg_snapshot_xmax(pg_current_snapshot())
-        and not exists (select 1 from pg_snapshot_xip(pg_current_snapshot()) as x where pg_xact_status(x) = 'committed')`
-
-/**
  * The one statement a write sends: it finds the current versions it may
  * replace, works out the rows that replace them, closes (or, for rows this
  * transaction inserted itself, deletes) what changes, and inserts the
@@ -103,11 +85,11 @@ const QUIET_SINCE_SNAPSHOT = `pg_current_xact_id() = pg_snapshot_xmax(pg_current
  * snapshot. `verdict` then takes the key's advisory lock; if another
  * transaction holds it, the statement waits for that one to end and raises
  * SQLSTATE 40001, so the write runs again on a fresh snapshot. With the lock
- * held, the table's `<table>_changed_after` function looks at the key as it
- * is now: if the current versions in reach are no longer exactly the row
- * versions `found` saw (a writer committed between the snapshot and the
- * lock), or a transaction that started later has written the key, the
- * statement raises 40001 too. Otherwise nobody can change the key until this
+ * held, it asks whether the key is still as found ({@link keyChangedSql}):
+ * if the current versions in reach are no longer exactly the row versions
+ * `found` saw (a writer committed between the snapshot and the lock), or a
+ * transaction that started later has written the key, the statement raises
+ * 40001 too. Otherwise nobody can change the key until this
  * transaction ends (every writer needs the lock), so the statement closes
  * and inserts without row locks of its own; a close that still finds its
  * row changed (a writer that bypassed the lock) makes the statement raise
@@ -131,7 +113,7 @@ const QUIET_SINCE_SNAPSHOT = `pg_current_xact_id() = pg_snapshot_xmax(pg_current
  *   select case
  *       when not pg_try_advisory_xact_lock(<hash of the key>) then 'busy'
  *       when <a found row starts at or after T> then 'stale'
- *       when "tax_rates_changed_after"($1, $2, T, $3, count(*), array_agg(f.bt$row)) then 'changed'
+ *       when <the key changed since the snapshot: keyChangedSql> then 'changed'
  *       when <expect given, and the key changed after it> then 'outdated'
  *       else 'ok' end as state,
  *     count(*) filter (where <the row will be closed>) as closing
@@ -254,7 +236,6 @@ export function writeSql(context: TableSqlContext, operation: WriteOperation, va
   // The versions the write replaces: found, overlapping the portion, with values that change.
   const replacing = `t.ctid = l.bt$row and l.bt$changes and l.${E} && ${R}`
   const ok = "(select v.state = 'ok' from verdict v)"
-  const changedAfter = tableSqlNames(context.definition).changedAfterFunction
   // The valid time `found` reaches, as one range: what changedAfterSql looks at again.
   const reachRange =
     operation === 'setFrom'
@@ -326,12 +307,8 @@ verdict as materialized (
       -- write's system time would come before what it builds on.
       when coalesce(bool_or(lower(f.${S}) > ${systemTime} or (lower(f.${S}) = ${systemTime} and not f.bt$own)), false) then 'stale'
       -- With the key's lock held: is the key still as found, and has no
-      -- transaction that started later written it? If no transaction has
-      -- committed anywhere since this statement's snapshot, the snapshot can
-      -- tell; otherwise ask the function, whose queries see the database as
-      -- it is now (see changedAfterSql).
-      when case when ${QUIET_SINCE_SNAPSHOT} then ${writtenAfterSql(table, context.keyMatches('h'), S, systemTime)}
-        else ${changedAfter}(${keyParameters.join(', ')}, ${systemTime}, ${reachRange}, count(*), array_agg(f.bt$row)) end then 'changed'${outdated}${refusal}
+      -- transaction that started later written it? (See keyChangedSql.)
+      when ${keyChangedSql(context.definition, { key: keyParameters, t: systemTime, reach: reachRange, seen: 'count(*)', found: 'array_agg(f.bt$row)' })} then 'changed'${outdated}${refusal}
       else 'ok' end as state,
     count(*) filter (where f.bt$changes and f.${E} && ${R} and not f.bt$own) as closing${expect ? '' : `,
     -- Typed, so that both variants take the same parameters; null here.
