@@ -573,6 +573,32 @@ describe('a transaction whose system time is older than a row it would replace',
     if ('error' in outcome) expectConcurrentWrite(outcome.error)
   })
 
+  it('a close that finds its version closed by a writer that bypassed the key\'s lock: the write runs again instead of bringing that version back', async () => {
+    // A ends the version [Jan, Apr) by hand (the one UPDATE the history guard
+    // lets through), without the key's lock, and holds the row. B's update
+    // over [Feb, Mar) finds the version current in its snapshot, gets the
+    // key's lock, and waits on A's row in its close. When A commits, the close
+    // skips the row; without the count of closed rows B would still insert
+    // [Jan, Feb), [Feb, Mar) and [Mar, Apr) and undo A's change (spec section
+    // 6: never a lost write).
+    const key = newKey()
+    await repo().set(key, { from: '2023-01-01', to: '2023-04-01' }, { rate: '1' })
+    const a = await connect()
+    const trxA = await begin(a.db)
+    await sql`update rates set system = tsrange(lower(system), bitemporal.system_time(), '[)') where id = ${key.id} and upper_inf(system)`.execute(trxA)
+
+    const b = await connect()
+    const pendingB = track(b.count(() => repo(b.db).update(key, { from: '2023-02-01', to: '2023-03-01' }, { rate: '2' })))
+    expect(await waitUntilBlocked(database().db, b.pid, pendingB)).toContain(a.pid)
+    await trxA.commit().execute()
+    const { sent, result } = await pendingB.promise
+    expect(sent.map(statementKind)).toEqual(['with', 'with'])
+    // Run again after A, the update finds no version in its portion and changes nothing.
+    expect(result.systemTime).toBeNull()
+    expect(await repo().timeline(key)).toEqual([])
+    await expectTableConsistent(rates)
+  })
+
   it('a version committed into the reach after the snapshot, seen once the lock is held: the write runs again and covers it', async () => {
     // A (open) leaves the version [Jan, Mar) as it is and fills the gap
     // [Mar, Apr). B's update over [Jan, Apr) takes its snapshot (one version in
