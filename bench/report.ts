@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import type { BenchPlan } from './bench-plan.js'
 import type { BulkLoadResult } from './bulk-load.js'
+import { type CommitFlushResult, commitFlushSummary } from './commit-flush.js'
 import type { PlanProfile } from './explain.js'
 import { PERIODS_SETUP } from './periods-extension.js'
 import type { HistoryLengthResult } from './history-reads.js'
@@ -75,6 +76,8 @@ export interface BenchReport {
   /** The connection's prepared statements after the timed run, with the plan cache's choices. */
   readonly preparedStatements: readonly PreparedStatementCounts[]
   readonly profiles: readonly PlanProfile[]
+  /** The writes again without waiting for the WAL flush (absent from results of earlier versions of the bench). */
+  readonly withoutFlush?: CommitFlushResult
 }
 
 const load = (values: readonly number[]): string => values.map((value) => value.toFixed(2)).join(' / ')
@@ -84,6 +87,7 @@ const ms = (value: number): string => value.toFixed(3)
 export function formatConsole(report: BenchReport): string {
   const lines: string[] = []
   for (const group of report.groups.slice(0, 2)) lines.push(...groupConsole(group))
+  if (report.withoutFlush !== undefined) lines.push(...groupConsole(report.withoutFlush.group), `  ${commitFlushSummary(report.withoutFlush)}`)
   if (!report.periods.measured) lines.push(`  periods extension not measured: ${report.periods.note}`)
   lines.push(...extraConsole(report))
   if (report.preparedStatements.length > 0) lines.push('', 'Prepared statements on the connection (generic / custom plans):')
@@ -160,6 +164,9 @@ export function formatMarkdown(report: BenchReport, notes?: string): string {
   ]
   for (const group of report.groups.slice(0, 2)) out.push(...groupMarkdown(group))
   out.push('', report.periods.measured ? `The periods extension: ${report.periods.note}. ${PERIODS_SETUP}.` : `The periods extension was not measured: ${report.periods.note}.`)
+  if (report.withoutFlush !== undefined) {
+    out.push(...groupMarkdown(report.withoutFlush.group), '', WITHOUT_FLUSH, '', commitFlushSummary(report.withoutFlush))
+  }
   out.push(...extraMarkdown(report))
   if (report.preparedStatements.length > 0) {
     out.push(
@@ -198,6 +205,9 @@ export function formatMarkdown(report: BenchReport, notes?: string): string {
   if (notes !== undefined) out.push(notes.trim(), '')
   return out.join('\n')
 }
+
+const WITHOUT_FLUSH =
+  "The same writes, continuing on entities they had not touched, right after the table above on the same connection with `synchronous_commit = off`: each commit still writes its WAL but does not wait for the disk to flush it. What is left is each write's own work (driver, protocol, execution, WAL records, commit bookkeeping). Ratios here are of work alone; durability is not in question, this is a measurement."
 
 /** Hand-written analysis kept beside the bench and added at the end of the document, if present. */
 const NOTES = new URL('./write-cost-notes.md', import.meta.url)

@@ -15,6 +15,7 @@ import { createTestDatabase, startTestServer, type TestServer } from '../src/tes
 import { maskPassword } from '../src/testing/mask-password.js'
 import { type BenchPlan, PLANS } from './bench-plan.js'
 import { bulkLoad } from './bulk-load.js'
+import { measureWithoutFlush } from './commit-flush.js'
 import { compare } from './compare.js'
 import { EntityQueue, readComparison, writeComparison } from './contenders.js'
 import { countComparison } from './count-reads.js'
@@ -81,7 +82,10 @@ async function run(db: AnyKysely, recorder: Recorder, server: TestServer, url: s
   const reads = await compare(readComparison(db, random, recordedAt), plans.reads)
   log('writes')
   const updated = new EntityQueue(random)
-  const writes = await compare(writeComparison(db, random, updated, periods.measured ? periods.contender : undefined), plans.writes)
+  const writeSet = writeComparison(db, random, updated, periods.measured ? periods.contender : undefined)
+  const writes = await compare(writeSet, plans.writes)
+  log('writes without waiting for the WAL flush')
+  const withoutFlush = await measureWithoutFlush(db, writeSet, writes, plans.writes)
   const preparedStatements = await planCacheCounts(db)
   log('EXPLAIN ANALYZE')
   const profiles = await profileStatements(db, recorder, updated, preparedStatements)
@@ -117,6 +121,7 @@ async function run(db: AnyKysely, recorder: Recorder, server: TestServer, url: s
     bulkLoad: loaded,
     preparedStatements,
     profiles,
+    withoutFlush,
   }
 }
 
