@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { AnyKysely } from '../any-kysely.js'
+import { changedAfterSignature } from '../schema/changed-after-sql.js'
 import type { TableDefinition } from '../schema/define-table.js'
 import { tableSqlNames } from '../schema/table-sql-names.js'
 
@@ -25,6 +26,8 @@ interface TriggerRow {
   readonly enabled: string
   readonly type: number
   readonly function: string
+  /** Whether its WHEN clause still calls bitemporal.system_time(), as before decision 74. */
+  readonly earlier: boolean
 }
 
 // pg_trigger.tgtype bits (PostgreSQL's trigger.h).
@@ -63,7 +66,7 @@ export async function checkTableStructure(db: AnyKysely, oid: string, definition
   const names = tableSqlNames(definition)
   const raw = (quoted: string): string => quoted.slice(1, -1)
   const table = names.table
-  const [constraints, indexes, triggers] = await Promise.all([
+  const [constraints, indexes, triggers, writeFunction] = await Promise.all([
     sql<ConstraintRow>`
       select c.conname as name, c.contype::text as type, c.convalidated as validated, coalesce(i.indisvalid, true) as index_valid,
         (select am.amname::text from pg_catalog.pg_class ic join pg_catalog.pg_am am on am.oid = ic.relam where ic.oid = c.conindid) as method,
@@ -78,12 +81,19 @@ export async function checkTableStructure(db: AnyKysely, oid: string, definition
       from pg_catalog.pg_index i join pg_catalog.pg_class ic on ic.oid = i.indexrelid
       where i.indrelid = ${oid}::oid`.execute(db),
     sql<TriggerRow>`
-      select t.tgname as name, t.tgenabled::text as enabled, t.tgtype::int as type, pn.nspname || '.' || p.proname as function
+      select t.tgname as name, t.tgenabled::text as enabled, t.tgtype::int as type, pn.nspname || '.' || p.proname as function,
+        coalesce(pg_catalog.pg_get_triggerdef(t.oid) like '%bitemporal.system_time()%', false) as earlier
       from pg_catalog.pg_trigger t join pg_catalog.pg_proc p on p.oid = t.tgfoid join pg_catalog.pg_namespace pn on pn.oid = p.pronamespace
       where t.tgrelid = ${oid}::oid and not t.tgisinternal`.execute(db),
+    sql<{ present: boolean }>`select pg_catalog.to_regprocedure(${changedAfterSignature(definition)}) is not null as present`.execute(db),
   ])
   const problems: string[] = []
   const recreate = 'recreate it with the DDL of createTableSql(definition)'
+  const upgrade = 'run upgradeTable(db, definition) in a migration (docs/schema.md)'
+
+  if (writeFunction.rows[0]?.present !== true) {
+    problems.push(`function ${changedAfterSignature(definition)} is missing (a table made by an earlier version of the library has one without tid[]): every write to ${table} fails; ${upgrade}`)
+  }
 
   const exclusion = constraints.rows.find((row) => row.name === raw(names.noOverlap))
   const expectedColumns = [...definition.keyColumns.map((c) => c.name), definition.effectiveColumn, definition.systemColumn]
@@ -126,6 +136,8 @@ export async function checkTableStructure(db: AnyKysely, oid: string, definition
     } else if (trigger.enabled === 'D') problems.push(`trigger ${want.name} is disabled; alter table ${table} enable trigger ${want.name}`)
     else if (trigger.enabled === 'R') {
       problems.push(`trigger ${want.name} fires only in replica sessions; alter table ${table} enable trigger ${want.name}`)
+    } else if (trigger.earlier) {
+      problems.push(`trigger ${want.name} is from an earlier version of the library (its condition calls bitemporal.system_time(), planned on every write); ${upgrade}`)
     }
   }
   return problems

@@ -47,8 +47,7 @@ export function changedAfterSql(definition: TableDefinition): string {
   const parameter = (n: number): string => `$${String(keys.length + n)}`
   const [t, reach, seen, found] = [parameter(1), parameter(2), parameter(3), parameter(4)]
   const keyMatch = keys.map((column, i) => `h.${quoteIdentifier(column.name)} = $${String(i + 1)}`).join(' and ')
-  const rangeType = definition.validTime === 'date' ? 'daterange' : 'tstzrange'
-  return `create or replace function ${tableSqlNames(definition).changedAfterFunction}(${[...keys.map((column) => column.type), 'timestamp', rangeType, 'bigint', 'tid[]'].join(', ')}) returns boolean
+  return `create or replace function ${changedAfterSignature(definition)} returns boolean
 language plpgsql volatile
 as $$
 begin
@@ -57,6 +56,17 @@ begin
       where ${keyMatch} and upper_inf(h.${system}) and h.${effective} && ${reach});
 end
 $$;`
+}
+
+/**
+ * The function's name and argument types, as `regprocedure` reads them:
+ * `"tax_rates_changed_after"(integer, text, timestamp, daterange, bigint, tid[])`.
+ * Tables created before decision 73 have a 5-argument one without `tid[]`.
+ */
+export function changedAfterSignature(definition: TableDefinition): string {
+  const rangeType = definition.validTime === 'date' ? 'daterange' : 'tstzrange'
+  const types = [...definition.keyColumns.map((column) => column.type), 'timestamp', rangeType, 'bigint', 'tid[]']
+  return `${tableSqlNames(definition).changedAfterFunction}(${types.join(', ')})`
 }
 
 /**

@@ -4,7 +4,7 @@ import { checkProgress, PROGRESS_MIN_ROWS } from '../../src/cli/check-progress.j
 import { checkTableData, dataCheckSteps, tableSize } from '../../src/cli/check-table-data.js'
 import { install } from '../../src/install/install.js'
 import { bitemporal } from '../../src/repository/bitemporal.js'
-import { createTable, dropTable } from '../../src/schema/create-table.js'
+import { createTable, dropTable, upgradeTable } from '../../src/schema/create-table.js'
 import { defineTable, type TableDefinition } from '../../src/schema/define-table.js'
 import { capturedCli, type CliRun } from '../support/captured-cli.js'
 import { useTestDatabase } from '../support/database.js'
@@ -134,6 +134,36 @@ describe('bitemporal check', () => {
       'trigger "lost_guards_check_inserted_system" does not fire before insert for each row calling bitemporal.check_inserted_system; drop it and recreate it with the DDL of createTableSql(definition)',
       'trigger "lost_guards_guard_truncate" is missing (before truncate, bitemporal.guard_history); recreate it with the DDL of createTableSql(definition)',
     ])
+    await dropTable(db, definition)
+  })
+
+  test('a table made by an earlier version of the library, until upgradeTable brings it up to date', async () => {
+    const definition = await brokenTable('earlier_objects')
+    const { db } = database()
+    // As the library made them before decisions 73 and 74.
+    await sql.raw(`
+      drop function earlier_objects_changed_after(integer, timestamp, daterange, bigint, tid[]);
+      create function earlier_objects_changed_after(integer, timestamp, daterange, bigint) returns boolean
+        language sql as 'select false';
+      drop trigger earlier_objects_check_inserted_system on earlier_objects;
+      create trigger earlier_objects_check_inserted_system before insert on earlier_objects
+        for each row when (NEW.system is distinct from tsrange(bitemporal.system_time(), null, '[)'))
+        execute function bitemporal.check_inserted_system('system');
+      drop trigger earlier_objects_guard_history on earlier_objects;
+      create trigger earlier_objects_guard_history before update on earlier_objects
+        for each row when (not (upper_inf(OLD.system) and NEW.system = tsrange(lower(OLD.system), bitemporal.system_time(), '[)')))
+        execute function bitemporal.guard_history('system');`).execute(db)
+    const upgrade = 'run upgradeTable(db, definition) in a migration (docs/schema.md)'
+    await expectProblems('earlier_objects', [
+      `function "public"."earlier_objects_changed_after"(integer, timestamp, daterange, bigint, tid[]) is missing (a table made by an earlier version of the library has one without tid[]): every write to "public"."earlier_objects" fails; ${upgrade}`,
+      `trigger "earlier_objects_check_inserted_system" is from an earlier version of the library (its condition calls bitemporal.system_time(), planned on every write); ${upgrade}`,
+      `trigger "earlier_objects_guard_history" is from an earlier version of the library (its condition calls bitemporal.system_time(), planned on every write); ${upgrade}`,
+    ])
+
+    await upgradeTable(db, definition)
+    const run = await check()
+    expect(run.stdout).toMatch(/^earlier_objects: ok \(\d+ rows\)$/m)
+    expect(run.code).toBe(0)
     await dropTable(db, definition)
   })
 
