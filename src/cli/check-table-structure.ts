@@ -85,14 +85,22 @@ export async function checkTableStructure(db: AnyKysely, oid: string, definition
         coalesce(pg_catalog.pg_get_triggerdef(t.oid) like '%bitemporal.system_time()%', false) as earlier
       from pg_catalog.pg_trigger t join pg_catalog.pg_proc p on p.oid = t.tgfoid join pg_catalog.pg_namespace pn on pn.oid = p.pronamespace
       where t.tgrelid = ${oid}::oid and not t.tgisinternal`.execute(db),
-    sql<{ present: boolean }>`select pg_catalog.to_regprocedure(${changedAfterSignature(definition)}) is not null as present`.execute(db),
+    // Bodies from before decision 77 do not look at the isolation level.
+    sql<{ present: boolean; current: boolean }>`
+      select p.oid is not null as present, coalesce(p.prosrc like '%transaction_isolation%', false) as current
+      from (select pg_catalog.to_regprocedure(${changedAfterSignature(definition)}) as oid) as f left join pg_catalog.pg_proc p on p.oid = f.oid`.execute(db),
   ])
   const problems: string[] = []
   const recreate = 'recreate it with the DDL of createTableSql(definition)'
   const upgrade = 'run upgradeTable(db, definition) in a migration (docs/schema.md)'
 
-  if (writeFunction.rows[0]?.present !== true) {
+  const [written] = writeFunction.rows
+  if (written?.present !== true) {
     problems.push(`function ${changedAfterSignature(definition)} is missing (a table made by an earlier version of the library has one without tid[]): every write to ${table} fails; ${upgrade}`)
+  } else if (!written.current) {
+    problems.push(
+      `function ${changedAfterSignature(definition)} is from an earlier version of the library: a write in a REPEATABLE READ or SERIALIZABLE transaction can record history out of order; ${upgrade}`,
+    )
   }
 
   const exclusion = constraints.rows.find((row) => row.name === raw(names.noOverlap))

@@ -18,6 +18,19 @@ import { tableSqlNames } from './table-sql-names.js'
  *   gone or around rows it never saw. A row version keeps its `ctid` while
  *   any snapshot can see it, so equal sets of `ctid`s mean equal rows.
  *
+ * Under REPEATABLE READ and SERIALIZABLE every query of the transaction,
+ * this function's included, sees the transaction's snapshot, so neither
+ * question can be answered by reading. A later-started writer of the key
+ * that committed after that snapshot and left a gap where this write fills
+ * one (the reliability checker's "fill a gap retroactively") closed at least
+ * one version that the snapshot still shows as current; so the function
+ * locks the key's current versions `FOR SHARE`, and PostgreSQL raises 40001
+ * ("could not serialize access due to concurrent update") for any that a
+ * transaction the snapshot cannot see has closed. `FOR SHARE`, not `FOR KEY
+ * SHARE`, because a close changes no key column and a key-share lock would
+ * pass over it; it does not wait for the key-share locks of reference
+ * checks (decision 45). Decision 77.
+ *
  * Either way the write raises 40001 and runs again. Since every writer of a
  * key holds its advisory lock until it ends, nothing can change the key
  * between this check and the write's own close and insert, so the write
@@ -32,6 +45,9 @@ import { tableSqlNames } from './table-sql-names.js'
  * language plpgsql volatile
  * as $$
  * begin
+ *   if current_setting('transaction_isolation') <> 'read committed' then
+ *     perform from "tax_rates" as h where h."state_id" = $1 and h."tax_type" = $2 and upper_inf(h."system") for share of h;
+ *   end if;
  *   return <a version written after $3: see writtenAfterSql>
  *     or (select count(*) <> $5 or coalesce(bool_or(h.ctid <> all ($6)), false) from "tax_rates" as h
  *       where h."state_id" = $1 and h."tax_type" = $2 and upper_inf(h."system") and h."effective" && $4);
@@ -51,6 +67,9 @@ export function changedAfterSql(definition: TableDefinition): string {
 language plpgsql volatile
 as $$
 begin
+  if current_setting('transaction_isolation') <> 'read committed' then
+    perform from ${table} as h where ${keyMatch} and upper_inf(h.${system}) for share of h;
+  end if;
   return ${writtenAfterSql(table, keyMatch, system, t)}
     or (select count(*) <> ${seen} or coalesce(bool_or(h.ctid <> all (${found})), false) from ${table} as h
       where ${keyMatch} and upper_inf(h.${system}) and h.${effective} && ${reach});
@@ -94,9 +113,13 @@ function writtenAfterSql(table: string, keyMatch: string, system: string, t: str
  * was taken: this transaction's id, taken now, is the snapshot's `xmax` (no
  * transaction id was handed out since), and none of the transactions the
  * snapshot saw in progress has committed. A writer of the key that committed
- * in between would have to be one of those (decision 76).
+ * in between would have to be one of those (decision 76). Only under READ
+ * COMMITTED, where the snapshot is the statement's: a REPEATABLE READ
+ * snapshot can predate this transaction's id, and a later transaction that
+ * committed since is in neither test (decision 77).
  */
-const QUIET_SINCE_SNAPSHOT = `pg_current_xact_id() = pg_snapshot_xmax(pg_current_snapshot())
+const QUIET_SINCE_SNAPSHOT = `current_setting('transaction_isolation') = 'read committed'
+        and pg_current_xact_id() = pg_snapshot_xmax(pg_current_snapshot())
         and not exists (select 1 from pg_snapshot_xip(pg_current_snapshot()) as x where pg_xact_status(x) = 'committed')`
 
 /** The SQL expressions a write statement passes to {@link keyChangedSql}. */
@@ -124,7 +147,7 @@ export interface KeyChangedArguments {
  * transaction that already has an id the function runs.
  *
  * ```sql
- * case when pg_current_xact_id() = pg_snapshot_xmax(pg_current_snapshot())
+ * case when current_setting('transaction_isolation') = 'read committed' and pg_current_xact_id() = pg_snapshot_xmax(pg_current_snapshot())
  *     and not exists (select 1 from pg_snapshot_xip(pg_current_snapshot()) as x where pg_xact_status(x) = 'committed')
  *   then exists (select 1 from "tax_rates" as h where … written after T …)
  *   else "tax_rates_changed_after"($1::integer, $2::text, T, <reach>, count(*), array_agg(f.bt$row)) end

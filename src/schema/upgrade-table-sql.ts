@@ -8,8 +8,9 @@ import { tableSqlNames } from './table-sql-names.js'
  * The DDL that brings the per-table objects of a table created by an earlier
  * version of the library up to this one's, without touching its rows: the
  * write statements call `<table>_changed_after` with the row versions they
- * found (decision 73), and the two row triggers spell out the system time in
- * their WHEN clauses (decision 74). Safe to run on a table that is already
+ * found (decision 73), which locks the key's current versions under
+ * REPEATABLE READ and SERIALIZABLE (decision 77), and the two row triggers
+ * spell out the system time in their WHEN clauses (decision 74). Safe to run on a table that is already
  * current. Run it in a migration, as the table's owner; the triggers are
  * dropped and created in the same transaction, so no write gets past the
  * guard meanwhile (DROP TRIGGER takes an exclusive lock on the table).

@@ -160,6 +160,16 @@ describe('bitemporal check', () => {
       `trigger "earlier_objects_guard_history" is from an earlier version of the library (its condition calls bitemporal.system_time(), planned on every write); ${upgrade}`,
     ])
 
+    // The function of the last version before decision 77: the arguments of today's, without the isolation check.
+    await sql.raw(`
+      create function earlier_objects_changed_after(integer, timestamp, daterange, bigint, tid[]) returns boolean
+        language plpgsql as 'begin return false; end';`).execute(db)
+    await expectProblems('earlier_objects', [
+      `function "public"."earlier_objects_changed_after"(integer, timestamp, daterange, bigint, tid[]) is from an earlier version of the library: a write in a REPEATABLE READ or SERIALIZABLE transaction can record history out of order; ${upgrade}`,
+      /trigger "earlier_objects_check_inserted_system" is from an earlier version/,
+      /trigger "earlier_objects_guard_history" is from an earlier version/,
+    ])
+
     await upgradeTable(db, definition)
     const run = await check()
     expect(run.stdout).toMatch(/^earlier_objects: ok \(\d+ rows\)$/m)
