@@ -85,8 +85,18 @@ export class InvalidInputError extends BitemporalError {
  * Retryable: run the whole transaction again.
  */
 export class ConcurrentWriteError extends BitemporalError {
-  constructor(message: string, options: BitemporalErrorOptions = {}) {
+  /**
+   * When the write found its key's advisory lock held by another
+   * transaction: that lock's number (a 64-bit integer, as decimal text).
+   * `transaction()` and the repository's own retries take it before running
+   * again, so the retry waits its turn for the key instead of racing for it
+   * (decision 78). `undefined` for every other conflict.
+   */
+  readonly keyLock: string | undefined
+
+  constructor(message: string, options: BitemporalErrorOptions & { readonly keyLock?: string | undefined } = {}) {
     super('CONCURRENT_WRITE', message, options)
+    this.keyLock = options.keyLock
   }
 }
 

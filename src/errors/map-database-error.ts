@@ -70,7 +70,7 @@ export function mapDatabaseError(error: unknown): BitemporalError {
     case '40P01':
       return new ConcurrentWriteError(
         `bitemporal: a concurrent transaction changed the same rows; run the transaction again: ${message}`,
-        options,
+        { ...options, keyLock: keyLockOf(detail) },
       )
     case LIBRARY_SQLSTATE.immutableHistory:
       return new ImmutableHistoryError(message, options)
@@ -89,4 +89,9 @@ export function mapDatabaseError(error: unknown): BitemporalError {
         options,
       )
   }
+}
+
+/** The key lock `bitemporal.raise_concurrent_write` names at the end of its detail (library SQL 0008). */
+function keyLockOf(detail: string | undefined): string | undefined {
+  return detail === undefined ? undefined : /; key lock (-?\d{1,20})$/.exec(detail)?.[1]
 }

@@ -10,7 +10,7 @@ import { readOptions } from '../read/read-input.js'
 import { decodeTimelineVersion, encodeTimelineWindow } from '../read/timeline-window.js'
 import type { KeyOf, TableDefinition } from '../schema/define-table.js'
 import { type DateInput, type InstantInput, toInstant } from '../time/date-input.js'
-import { backoff, transaction, type TransactionOptions } from '../transaction/transaction.js'
+import { backoff, queueForKey, transaction, type TransactionOptions } from '../transaction/transaction.js'
 import type { WriteOperation } from '../write/write-operation.js'
 import { type LoadOptions, type LoadResult, loadVersions } from '../write/load-versions.js'
 import { writeParameters } from '../write/write-sql.js'
@@ -398,19 +398,43 @@ export class Repository<D extends TableDefinition> {
       audit: encodeAudit(this.#statements.context, options),
       values: encodeValues(this.#statements.context, values, complete, operation === 'setFrom' ? 'set' : operation),
     })
-    const text = this.#statements.write(operation, this.#db.isTransaction ? 'transaction' : 'statement', options.expect !== undefined)
+    const expect = options.expect !== undefined
+    const text = this.#statements.write(operation, this.#db.isTransaction ? 'transaction' : 'statement', expect)
+    // The key lock a lost race found busy: the next attempt waits its turn for it (decision 78).
+    let queueFor: string | undefined
     for (let attempt = 0; ; attempt++) {
       let rows: Awaited<ReturnType<typeof runStatement>>
       try {
-        rows = await runStatement(this.#db, text, parameters)
+        rows =
+          queueFor === undefined
+            ? await runStatement(this.#db, text, parameters)
+            : await this.#writeInTurn(queueFor, this.#statements.write(operation, 'transaction', expect), parameters)
       } catch (error) {
         const mapped = this.#mapWriteError(operation, error)
         if (!mapped.retryable || this.#db.isTransaction || attempt >= STATEMENT_RETRIES) throw mapped
+        queueFor = mapped instanceof ConcurrentWriteError ? mapped.keyLock : undefined
         await backoff(attempt)
         continue
       }
       return this.#result(operation, rows)
     }
+  }
+
+  /**
+   * A single write run again after it found its key's lock busy: in a
+   * transaction that first waits for that lock, so that the write's
+   * snapshot is taken after the writers queued before it have finished.
+   * Four round trips instead of one, on a key that is busy anyway.
+   *
+   * ```sql
+   * begin; select pg_advisory_xact_lock($1::bigint); <the write>; commit
+   * ```
+   */
+  async #writeInTurn(keyLock: string, text: string | NamedStatement, parameters: readonly unknown[]): Promise<Awaited<ReturnType<typeof runStatement>>> {
+    return this.#db.transaction().execute(async (trx) => {
+      await queueForKey(trx, keyLock)
+      return runStatement(trx, text, parameters)
+    })
   }
 
   #mapWriteError(operation: WriteOperation, error: unknown): ReturnType<typeof mapDatabaseError> {

@@ -161,8 +161,11 @@ describe('the lost update of spec section 6: two updates on disjoint portions of
     await trxA.commit().execute()
 
     const { sent, result: resultB } = await pendingB.promise
-    // The first run raised 40001 (the version it waited for was closed); the library sent the statement again.
-    expect(sent.map(statementKind)).toEqual(['with', 'with'])
+    // The first run found the key's lock held, waited for A and raised 40001;
+    // the library ran it again in a transaction that first waits its turn for
+    // that lock (decision 78).
+    expect(sent.map(statementKind)).toEqual(['with', 'begin', 'select', 'with', 'commit'])
+    expect(sent[2]).toMatch(/pg_advisory_xact_lock/)
     expect(resultB.systemTime).not.toBeNull()
     expect(String(resultB.systemTime) > String(resultA.systemTime)).toBe(true)
     expect(await content(key)).toEqual(expected)
@@ -188,7 +191,9 @@ describe('the lost update of spec section 6: two updates on disjoint portions of
 
     const { sent, result: resultB } = await pendingB.promise
     expect(attempts).toBe(2)
-    expect(sent.map(statementKind)).toEqual(['begin', 'with', 'rollback', 'begin', 'with', 'commit'])
+    // The second attempt first waits its turn for the key lock the first one found held (decision 78).
+    expect(sent.map(statementKind)).toEqual(['begin', 'with', 'rollback', 'begin', 'select', 'with', 'commit'])
+    expect(sent[4]).toMatch(/pg_advisory_xact_lock/)
     expect(String(resultB.systemTime) > String(resultA.systemTime)).toBe(true)
     expect(await content(key)).toEqual([
       ...afterA.slice(0, 2),
@@ -619,7 +624,7 @@ describe('a transaction whose system time is older than a row it would replace',
     expect(await waitUntilBlocked(database().db, b.pid, pendingB)).toContain(a.pid)
     await trxA.commit().execute()
     const { sent, result } = await pendingB.promise
-    expect(sent.map(statementKind)).toEqual(['with', 'with'])
+    expect(sent.map(statementKind)).toEqual(['with', 'begin', 'select', 'with', 'commit'])
     expect(result.closed).toBe(2)
     expect((await repo().timeline(key)).map((v) => [v.effective.from, v.effective.to, v.values.rate])).toEqual([
       ['2023-01-01', '2023-03-01', '2'],

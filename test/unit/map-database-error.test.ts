@@ -63,6 +63,15 @@ describe('mapDatabaseError: SQLSTATE to error class', () => {
     expect(error.cause).toBe(cause)
   })
 
+  it('keeps the key lock a write found busy (the end of the library\'s detail), and only that', () => {
+    const busy = mapDatabaseError(pgError({ code: '40001', message: 'bitemporal: a concurrent transaction changed…', detail: 'update on "rates"; key lock -4611686018427387904' }))
+    expect(instanceOf(ConcurrentWriteError, busy).keyLock).toBe('-4611686018427387904')
+    const changed = mapDatabaseError(pgError({ code: '40001', message: 'bitemporal: a concurrent transaction changed…', detail: 'update on "rates"' }))
+    expect(instanceOf(ConcurrentWriteError, changed).keyLock).toBeUndefined()
+    const theirs = mapDatabaseError(pgError({ code: '40001', message: 'could not serialize access', detail: 'key lock 12 is mentioned; elsewhere' }))
+    expect(instanceOf(ConcurrentWriteError, theirs).keyLock).toBeUndefined()
+  })
+
   it('maps BT001 (raised by the history trigger) to ImmutableHistoryError, keeping message and hint', () => {
     const cause = pgError({
       code: 'BT001',
