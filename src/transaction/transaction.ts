@@ -80,8 +80,9 @@ export async function transaction<T>(db: DatabaseInput, fn: (trx: AnyKysely) => 
   for (let attempt = 0; ; attempt++) {
     let failed: { readonly error: unknown } | undefined
     const run = async (trx: AnyKysely): Promise<T> => {
+      // The helper's own statement, like BEGIN and COMMIT: its errors are typed below.
+      if (queueFor !== undefined) await queueForKey(trx, queueFor)
       try {
-        if (queueFor !== undefined) await queueForKey(trx, queueFor)
         return await fn(trx)
       } catch (error) {
         failed = { error }
