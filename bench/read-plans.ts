@@ -12,8 +12,7 @@ import os from 'node:os'
 import { type CompiledQuery, sql } from 'kysely'
 import type { AnyKysely } from '../src/any-kysely.js'
 import { NamedStatement } from '../src/repository/named-statement.js'
-import { oneConnection } from './one-connection.js'
-import { createTestDatabase, startTestServer } from '../src/testing/index.js'
+import { withBenchConnection } from './bench-connection.js'
 import { explainRead, type Mode } from './read-plans-explain.js'
 import { loadTables } from './read-plans-fixture.js'
 import { dataFacts, INSTANTS, type Read, reads } from './read-plans-reads.js'
@@ -23,30 +22,17 @@ const TEMPORAL = new Set(['subscriptions', 'customers', 'products'])
 
 async function main(): Promise<void> {
   const started = process.hrtime.bigint()
-  const server = await startTestServer()
-  try {
-    const database = await createTestDatabase({ url: server.url, prefix: 'bitemporal_plans' })
-    try {
-      // One connection: PREPARE, EXECUTE and the plan cache setting must share a session.
-      const { db, recording, recorded, destroy } = oneConnection(database.url)
-      try {
-        const report = await run(db, recording, recorded, started)
-        console.log(formatSummary(report))
-        console.log(`\nwrote ${await writeMarkdown(report)}`)
-        const failures = seqScanFailures(report)
-        if (failures.length > 0) {
-          console.error(`\n[bench:plans] ${String(failures.length)} plan(s) read a temporal table with a Seq Scan:\n  ${failures.join('\n  ')}`)
-          process.exitCode = 1
-        }
-      } finally {
-        await destroy()
-      }
-    } finally {
-      await database.drop()
+  // One connection: PREPARE, EXECUTE and the plan cache setting must share a session.
+  await withBenchConnection('bitemporal_plans', async ({ db, recording, recorded }) => {
+    const report = await run(db, recording, recorded, started)
+    console.log(formatSummary(report))
+    console.log(`\nwrote ${await writeMarkdown(report)}`)
+    const failures = seqScanFailures(report)
+    if (failures.length > 0) {
+      console.error(`\n[bench:plans] ${String(failures.length)} plan(s) read a temporal table with a Seq Scan:\n  ${failures.join('\n  ')}`)
+      process.exitCode = 1
     }
-  } finally {
-    await server.stop()
-  }
+  })
 }
 
 async function run(db: AnyKysely, recording: AnyKysely, recorded: CompiledQuery[], started: bigint): Promise<PlansReport> {

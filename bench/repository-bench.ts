@@ -10,8 +10,8 @@ import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { sql } from 'kysely'
 import type { AnyKysely } from '../src/index.js'
-import { oneConnection } from './one-connection.js'
-import { createTestDatabase, startTestServer, type TestServer } from '../src/testing/index.js'
+import type { TestServer } from '../src/testing/index.js'
+import { withBenchConnection } from './bench-connection.js'
 import { maskPassword } from '../src/testing/mask-password.js'
 import { type BenchPlan, PLANS } from './bench-plan.js'
 import { bulkLoad } from './bulk-load.js'
@@ -44,27 +44,14 @@ async function main(args: readonly string[]): Promise<void> {
     return
   }
   const plans = PLANS[args.includes('--quick') ? 'quick' : 'full']
-  const server = await startTestServer()
-  try {
-    const database = await createTestDatabase({ url: server.url, prefix: 'bitemporal_bench' })
-    try {
-      // Everything runs on this one connection: a pool of one, shared by a
-      // second Kysely instance that records the statements the repository sends.
-      const { db, recording, recorded, destroy } = oneConnection(database.url)
-      try {
-        const report = await run(db, { db: recording, recorded }, server, database.url, plans)
-        console.log(formatConsole(report))
-        const written = await writeReport(report)
-        console.log(`\nwrote ${written.markdown} and ${written.json}`)
-      } finally {
-        await destroy()
-      }
-    } finally {
-      await database.drop()
-    }
-  } finally {
-    await server.stop()
-  }
+  // Everything runs on this one connection: a pool of one, shared by a
+  // second Kysely instance that records the statements the repository sends.
+  await withBenchConnection('bitemporal_bench', async ({ db, recording, recorded, server, url }) => {
+    const report = await run(db, { db: recording, recorded }, server, url, plans)
+    console.log(formatConsole(report))
+    const written = await writeReport(report)
+    console.log(`\nwrote ${written.markdown} and ${written.json}`)
+  })
 }
 
 async function run(db: AnyKysely, recorder: Recorder, server: TestServer, url: string, plans: BenchPlan): Promise<BenchReport> {

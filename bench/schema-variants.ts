@@ -13,11 +13,10 @@ import { sql } from 'kysely'
 import { bitemporal, createTable, defineTable, install, type AnyKysely } from '../src/index.js'
 import { NamedStatement } from '../src/repository/named-statement.js'
 import { runStatement } from '../src/repository/database.js'
-import { createTestDatabase, startTestServer } from '../src/testing/index.js'
 import { EntityQueue, FLOOR_PORTION, PLAIN_UPDATE, UPDATE_PORTION } from './contenders.js'
 import { ENTITIES } from './fixture.js'
 import { type Contender, measureAlternating, type RoundPlan } from './measure.js'
-import { oneConnection } from './one-connection.js'
+import { withBenchConnection } from './bench-connection.js'
 import { pick, type Random, seededRandom } from './random.js'
 
 /** What each variant drops from the library's table, cumulatively. */
@@ -103,32 +102,19 @@ function contenders(db: AnyKysely, random: Random): Contender[] {
 }
 
 async function main(): Promise<void> {
-  const server = await startTestServer()
-  try {
-    const database = await createTestDatabase({ url: server.url, prefix: 'bitemporal_variants' })
-    try {
-      const { db, destroy } = oneConnection(database.url)
-      try {
-        console.error('[bench:variants] building the tables')
-        await build(db)
-        const racing = contenders(db, seededRandom(20_261_205))
-        for (const flush of ['on', 'off'] as const) {
-          if (flush === 'off') await sql`set synchronous_commit = off`.execute(db)
-          console.error(`[bench:variants] timing with synchronous_commit = ${flush}`)
-          const timings = await measureAlternating(racing, PLAN)
-          const plain = timings[0]?.medianUs ?? Number.NaN
-          console.log(`\nsynchronous_commit = ${flush}: median µs, and ÷ plain UPDATE (${PLAN.rounds} rounds × ${PLAN.operations}, alternating)`)
-          for (const t of timings) console.log(`  ${t.medianUs.toFixed(0).padStart(5)}  ${(t.medianUs / plain).toFixed(2).padStart(5)}×  ${t.name}`)
-        }
-      } finally {
-        await destroy()
-      }
-    } finally {
-      await database.drop()
+  await withBenchConnection('bitemporal_variants', async ({ db }) => {
+    console.error('[bench:variants] building the tables')
+    await build(db)
+    const racing = contenders(db, seededRandom(20_261_205))
+    for (const flush of ['on', 'off'] as const) {
+      if (flush === 'off') await sql`set synchronous_commit = off`.execute(db)
+      console.error(`[bench:variants] timing with synchronous_commit = ${flush}`)
+      const timings = await measureAlternating(racing, PLAN)
+      const plain = timings[0]?.medianUs ?? Number.NaN
+      console.log(`\nsynchronous_commit = ${flush}: median µs, and ÷ plain UPDATE (${String(PLAN.rounds)} rounds × ${String(PLAN.operations)}, alternating)`)
+      for (const t of timings) console.log(`  ${t.medianUs.toFixed(0).padStart(5)}  ${(t.medianUs / plain).toFixed(2).padStart(5)}×  ${t.name}`)
     }
-  } finally {
-    await server.stop()
-  }
+  })
 }
 
 await main()
