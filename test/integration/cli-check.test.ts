@@ -8,6 +8,7 @@ import { createTable, dropTable, upgradeTable } from '../../src/schema/create-ta
 import { defineTable, type TableDefinition } from '../../src/schema/define-table.js'
 import { capturedCli, type CliRun } from '../support/captured-cli.js'
 import { useTestDatabase } from '../support/database.js'
+import { earlierObjectsSql } from '../support/earlier-objects.js'
 
 const database = useTestDatabase()
 
@@ -140,19 +141,7 @@ describe('bitemporal check', () => {
   test('a table made by an earlier version of the library, until upgradeTable brings it up to date', async () => {
     const definition = await brokenTable('earlier_objects')
     const { db } = database()
-    // As the library made them before decisions 73 and 74.
-    await sql.raw(`
-      drop function earlier_objects_changed_after(integer, timestamp, daterange, bigint, tid[]);
-      create function earlier_objects_changed_after(integer, timestamp, daterange, bigint) returns boolean
-        language sql as 'select false';
-      drop trigger earlier_objects_check_inserted_system on earlier_objects;
-      create trigger earlier_objects_check_inserted_system before insert on earlier_objects
-        for each row when (NEW.system is distinct from tsrange(bitemporal.system_time(), null, '[)'))
-        execute function bitemporal.check_inserted_system('system');
-      drop trigger earlier_objects_guard_history on earlier_objects;
-      create trigger earlier_objects_guard_history before update on earlier_objects
-        for each row when (not (upper_inf(OLD.system) and NEW.system = tsrange(lower(OLD.system), bitemporal.system_time(), '[)')))
-        execute function bitemporal.guard_history('system');`).execute(db)
+    await sql.raw(earlierObjectsSql(definition)).execute(db)
     const upgrade = 'run upgradeTable(db, definition) in a migration (docs/schema.md)'
     await expectProblems('earlier_objects', [
       `function "public"."earlier_objects_changed_after"(integer, timestamp, daterange, bigint, tid[]) is missing (a table made by an earlier version of the library has one without tid[]): every write to "public"."earlier_objects" fails; ${upgrade}`,

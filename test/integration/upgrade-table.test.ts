@@ -6,6 +6,7 @@ import { bitemporal } from '../../src/repository/bitemporal.js'
 import { createTable, upgradeTable } from '../../src/schema/create-table.js'
 import { defineTable } from '../../src/schema/define-table.js'
 import { useTestDatabase } from '../support/database.js'
+import { earlierObjectsSql } from '../support/earlier-objects.js'
 import { rejection } from '../support/rejection.js'
 
 // A table created before decisions 73 and 74 has the 5-argument
@@ -20,28 +21,6 @@ const db = (): Kysely<any> => database().db
 const prices = defineTable({ name: 'old_prices', key: { sku: 'text' }, values: { net: 'numeric not null' } })
 const repo = () => bitemporal(db(), prices)
 
-/** The table's objects as the library before decisions 73 and 74 created them. */
-const EARLIER_OBJECTS = `
-  drop function old_prices_changed_after(text, timestamp, daterange, bigint, tid[]);
-  create function old_prices_changed_after(text, timestamp, daterange, bigint) returns boolean
-  language plpgsql volatile as $$
-  begin
-    return exists (select 1 from old_prices as h where h.sku = $1 and h.system && tsrange($2, null, '()')
-        and (lower(h.system) > $2 or (not upper_inf(h.system) and upper(h.system) > $2)))
-      or (select count(*) from old_prices as h where h.sku = $1 and upper_inf(h.system) and h.effective && $3) <> $4;
-  end $$;
-  drop trigger old_prices_check_inserted_system on old_prices;
-  create trigger old_prices_check_inserted_system before insert on old_prices
-    for each row when (NEW.system is distinct from tsrange(bitemporal.system_time(), null, '[)'))
-    execute function bitemporal.check_inserted_system('system');
-  drop trigger old_prices_guard_history on old_prices;
-  create trigger old_prices_guard_history before update on old_prices
-    for each row when (not (upper_inf(OLD.system) and lower(OLD.system) < bitemporal.system_time()
-      and NEW.system = tsrange(lower(OLD.system), bitemporal.system_time(), '[)')
-      and row(OLD.sku, OLD.net, OLD.effective, NEW.system)::old_prices *= NEW
-      and row(NEW.sku, NEW.net, NEW.effective, OLD.system)::old_prices *= OLD))
-    execute function bitemporal.guard_history('system');`
-
 async function objects(): Promise<{ functions: string[]; triggers: string[] }> {
   const functions = await sql<{ f: string }>`
     select p.oid::regprocedure::text as f from pg_proc p where p.proname = 'old_prices_changed_after' order by 1`.execute(db())
@@ -55,7 +34,7 @@ beforeAll(async () => {
   await install(db())
   await createTable(db(), prices)
   await repo().set({ sku: 'A' }, { from: '2024-01-01' }, { net: '10.00' })
-  await sql.raw(EARLIER_OBJECTS).execute(db())
+  await sql.raw(earlierObjectsSql(prices)).execute(db())
 })
 
 it('a table with the earlier objects refuses writes, and upgradeTable makes them work, keeping its history', async () => {
