@@ -10,10 +10,11 @@ import { tableSqlNames } from './table-sql-names.js'
  * write statements call `<table>_changed_after` with the row versions they
  * found (decision 73), which locks the key's current versions under
  * REPEATABLE READ and SERIALIZABLE (decision 77), and the two row triggers
- * spell out the system time in their WHEN clauses (decision 74). Safe to run on a table that is already
- * current. Run it in a migration, as the table's owner; the triggers are
- * dropped and created in the same transaction, so no write gets past the
- * guard meanwhile (DROP TRIGGER takes an exclusive lock on the table).
+ * spell out the system time in their WHEN clauses (decision 74). Safe to
+ * run on a table that is already current. Run it in a migration, as the
+ * table's owner; the triggers are dropped and created in the same
+ * transaction, so no write gets past the guard meanwhile (DROP TRIGGER takes
+ * an exclusive lock on the table).
  *
  * @example
  * ```ts
