@@ -1,4 +1,4 @@
-import { quoteIdentifier } from '../schema/identifier.js'
+import { quoteIdentifier, quoteLiteral } from '../schema/identifier.js'
 import { type ConvertPlan, TIME_TYPES } from './convert-plan.js'
 
 /**
@@ -70,7 +70,7 @@ from (
   order by ${keys.join(', ')}, lower(${effective}) > ${today},
     case when lower(${effective}) <= ${today} then lower(${effective}) end desc, lower(${effective})
 ) as v;
-comment on view ${viewName} is 'bitemporal: compatibility view of ${context.table.replaceAll("'", "''")} (current knowledge, valid today); write through the repository'`
+comment on view ${viewName} is ${quoteLiteral(`bitemporal: compatibility view of ${context.table} (current knowledge, valid today); write through the repository`)}`
 }
 
 /** A point of valid time (`date` or `timestamptz`) as the plain table's column type, independent of the session `TimeZone`. */

@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { AnyKysely } from '../any-kysely.js'
 import { DatabaseError, InvalidInputError } from '../errors/errors.js'
 import { runStatement, withoutCallerPlugins } from '../repository/database.js'
-import { quoteQualifiedName } from '../schema/identifier.js'
+import { quoteLiteral, quoteQualifiedName } from '../schema/identifier.js'
 import { beginConversion } from './begin-conversion.js'
 import { checkConvertOptions } from './check-convert-options.js'
 import { compatibilityViewSql } from './compatibility-view-sql.js'
@@ -15,9 +15,6 @@ import { pageRange, planPages } from './page-ranges.js'
 
 /** The trigger that refuses writes to the plain table while a conversion is pending. */
 const PENDING_TRIGGER = 'bitemporal_conversion_pending'
-
-/** `'text'` as an SQL string literal. */
-const literal = (text: string): string => `'${text.replaceAll("'", "''")}'`
 
 /**
  * `convertToBitemporal(db, { …, resumable: true })`: the conversion in
@@ -110,7 +107,7 @@ async function start(trx: AnyKysely, options: ConvertOptions, fingerprint: Reado
   await runStatement(
     trx,
     `create trigger ${PENDING_TRIGGER} before insert or update or delete or truncate on ${begun.source}
-     for each statement execute function bitemporal.refuse_pending_conversion(${literal(id)}, ${literal(plan.context.table)})`,
+     for each statement execute function bitemporal.refuse_pending_conversion(${quoteLiteral(id)}, ${quoteLiteral(plan.context.table)})`,
     [],
   )
   return lockConversion(trx, id)

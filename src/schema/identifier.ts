@@ -40,6 +40,16 @@ export function quoteIdentifier(name: string): string {
   return `"${name}"`
 }
 
+/**
+ * `'text'`, an SQL string literal: for DDL, where a value cannot travel as
+ * a parameter (trigger arguments, comments). Doubling quotes is all it
+ * takes with `standard_conforming_strings` on, the default since
+ * PostgreSQL 9.1.
+ */
+export function quoteLiteral(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`
+}
+
 /** Parses `table` or `schema.table`. */
 export function parseQualifiedName(text: unknown, what: string): QualifiedName {
   if (typeof text !== 'string') {

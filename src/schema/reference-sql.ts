@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../errors/errors.js'
 import { AUDIT_COLUMNS, type TableDefinition } from './define-table.js'
-import { quoteIdentifier, quoteQualifiedName } from './identifier.js'
+import { quoteIdentifier, quoteLiteral, quoteQualifiedName } from './identifier.js'
 import type { ReferenceDefinition } from './table-reference.js'
 
 /** The names `createTableSql` gives the parts of the child's reference number `index`. */
@@ -71,7 +71,6 @@ export function referencesSql(child: TableDefinition): string[] {
   const parentTiming = { restrict: 'constraint trigger', cascade: 'trigger' } as const
   const parentTimingClause = { restrict: 'deferrable initially deferred ', cascade: '' } as const
   const childTable = quoteQualifiedName(child.table)
-  const literal = (value: string): string => `'${value.replaceAll("'", "''")}'`
   return child.references.flatMap((reference, index) => {
     const names = referenceSqlNames(child, reference, index)
     const columns = reference.childColumns.map(quoteIdentifier)
@@ -87,8 +86,8 @@ export function referencesSql(child: TableDefinition): string[] {
       reference.table.systemColumn,
     ]
     const audit = child.audit ? [AUDIT_COLUMNS.recordedBy, AUDIT_COLUMNS.recordedReason, AUDIT_COLUMNS.closedBy, AUDIT_COLUMNS.closedReason] : []
-    const childArguments = [literal(names.parentTable), ...common.map(literal)].join(', ')
-    const parentArguments = [literal(childTable), ...[...common, reference.onParentDelete, ...audit].map(literal)].join(', ')
+    const childArguments = [quoteLiteral(names.parentTable), ...common.map(quoteLiteral)].join(', ')
+    const parentArguments = [quoteLiteral(childTable), ...[...common, reference.onParentDelete, ...audit].map(quoteLiteral)].join(', ')
     return [
       ...(indexed
         ? []
