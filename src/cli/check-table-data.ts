@@ -4,6 +4,7 @@ import { AUDIT_COLUMNS, type TableDefinition } from '../schema/define-table.js'
 import { quoteIdentifier } from '../schema/identifier.js'
 import { tableSqlNames } from '../schema/table-sql-names.js'
 import type { CheckProgress } from './check-progress.js'
+import { pageRanges } from '../convert/page-ranges.js'
 
 /** Heap pages per statement of the row checks: about 8 MB, a progress step of a second or less. */
 export const CHUNK_PAGES = 1024
@@ -115,11 +116,9 @@ export async function checkTableData(
 
   const totals = new Map<string, number>()
   const found = new Map<string, string>()
-  const chunks = Math.max(1, Math.ceil(pages / chunkPages))
-  for (let chunk = 0; chunk < chunks; chunk++) {
-    // The last chunk is open-ended: rows on pages added since the size was read are checked too.
-    const upper = chunk === chunks - 1 ? null : `(${(chunk + 1) * chunkPages},0)`
-    const result = await trx.executeQuery<ChunkRow>(CompiledQuery.raw(chunkSql, [now, `(${chunk * chunkPages},0)`, upper]))
+  // The last chunk is open-ended: rows on pages added since the size was read are checked too.
+  for (const [low, high] of pageRanges({ pages: Math.max(1, pages), step: chunkPages })) {
+    const result = await trx.executeQuery<ChunkRow>(CompiledQuery.raw(chunkSql, [now, low, high ?? null]))
     const row = result.rows[0]
     const chunkExamples = JSON.parse(row?.examples ?? '{}') as Record<string, string | null>
     totals.set('rows', (totals.get('rows') ?? 0) + Number(row?.rows ?? 0))

@@ -1,7 +1,12 @@
 import type { AnyKysely } from '../any-kysely.js'
 import { runStatement } from '../repository/database.js'
 
-/** How a conversion cuts the plain table into batches: its pages when the conversion began, and pages per batch. */
+/**
+ * How a table is read in batches of heap pages by `ctid` range (a TID range
+ * scan from PostgreSQL 14): its pages when the reading began, and pages per
+ * batch. A conversion cuts the plain table so; `bitemporal check` reads a
+ * versions table so.
+ */
 export interface PagePlan {
   readonly pages: number
   readonly step: number
