@@ -122,19 +122,23 @@ export const UPDATE_PORTION = { from: day(1, 10), to: day(1, 20) }
  * status row: what is left is the cost of the rows, the indexes and the
  * triggers, so the gap between this and the update is the statement's own
  * cost. On May's version (unbounded), which no other contender touches.
+ * `table` is shaped like `rates`; `$1` is the key, `$2` the portion, `$3`
+ * the new rate.
  */
-const FLOOR_UPDATE = `with closed as (
-  update rates as t set system = tsrange(lower(t.system), bitemporal.system_time(), '[)')
+export function floorSql(table: string): string {
+  return `with closed as (
+  update ${table} as t set system = tsrange(lower(t.system), bitemporal.system_time(), '[)')
   where t.id = $1::integer and upper_inf(t.system) and t.effective && $2::daterange
   returning t.*
 )
-insert into rates (id, rate, note, effective)
+insert into ${table} (id, rate, note, effective)
 select id, rate, note, effective * daterange(null, lower($2::daterange), '[)') from closed where lower(effective) < lower($2::daterange)
 union all
 select id, rate, note, effective * daterange(upper($2::daterange), null, '[)') from closed where upper_inf(effective) or upper(effective) > upper($2::daterange)
 union all
 select id, $3::numeric, note, effective * $2::daterange from closed`
-const FLOOR_STATEMENT = new NamedStatement(FLOOR_UPDATE, 'bench_floor_update')
+}
+const FLOOR_STATEMENT = new NamedStatement(floorSql('rates'), 'bench_floor_update')
 export const FLOOR_PORTION = `[${day(4, 10)},${day(4, 20)})`
 
 /**

@@ -36,21 +36,35 @@ export function builtRate(id: number, version: number): string {
 export async function buildTables(db: AnyKysely): Promise<{ recordedAt: string }> {
   await install(db)
   await createTable(db, rates)
-  await sql`
-    insert into rates (id, rate, note, effective)
-    select i, round((i % 1000) / 100.0 + v, 2), 'entity ' || i || ' version ' || v,
-      daterange((date '2024-01-01' + make_interval(months => v))::date,
-                case when v < ${sql.lit(VERSIONS - 1)} then (date '2024-01-01' + make_interval(months => v + 1))::date end, '[)')
-    from generate_series(1, ${sql.lit(ENTITIES)}) as i, generate_series(0, ${sql.lit(VERSIONS - 1)}) as v`.execute(db)
-  await sql`create table plain (id integer primary key, rate numeric not null, note text)`.execute(db)
-  await sql`
-    insert into plain (id, rate, note)
-    select i, round((i % 1000) / 100.0, 2), 'entity ' || i from generate_series(1, ${sql.lit(ENTITIES)}) as i`.execute(db)
-  await sql`vacuum analyze rates`.execute(db)
-  await sql`vacuum analyze plain`.execute(db)
+  await fillVersions(db, rates.name)
+  await createPlainTable(db)
   const { rows } = await sql<{ recorded_at: string }>`
     select bitemporal.format_system_time(max(lower(system))) as recorded_at from rates`.execute(db)
   const recordedAt = rows[0]?.recorded_at
   if (recordedAt === undefined) throw new Error('bench: the rates table is empty after loading')
   return { recordedAt }
+}
+
+/**
+ * Fills a table shaped like `rates` (created empty by `createTable`) with
+ * `ENTITIES` × `VERSIONS` current versions, in one transaction, and
+ * vacuums and analyzes it.
+ */
+export async function fillVersions(db: AnyKysely, table: string): Promise<void> {
+  await sql`
+    insert into ${sql.table(table)} (id, rate, note, effective)
+    select i, round((i % 1000) / 100.0 + v, 2), 'entity ' || i || ' version ' || v,
+      daterange((date '2024-01-01' + make_interval(months => v))::date,
+                case when v < ${sql.lit(VERSIONS - 1)} then (date '2024-01-01' + make_interval(months => v + 1))::date end, '[)')
+    from generate_series(1, ${sql.lit(ENTITIES)}) as i, generate_series(0, ${sql.lit(VERSIONS - 1)}) as v`.execute(db)
+  await sql`vacuum analyze ${sql.table(table)}`.execute(db)
+}
+
+/** The baseline: `plain`, one row per entity, vacuumed and analyzed. */
+export async function createPlainTable(db: AnyKysely): Promise<void> {
+  await sql`create table plain (id integer primary key, rate numeric not null, note text)`.execute(db)
+  await sql`
+    insert into plain (id, rate, note)
+    select i, round((i % 1000) / 100.0, 2), 'entity ' || i from generate_series(1, ${sql.lit(ENTITIES)}) as i`.execute(db)
+  await sql`vacuum analyze plain`.execute(db)
 }

@@ -13,8 +13,8 @@ import { sql } from 'kysely'
 import { bitemporal, createTable, defineTable, install, type AnyKysely } from '../src/index.js'
 import { NamedStatement } from '../src/repository/named-statement.js'
 import { runStatement } from '../src/repository/database.js'
-import { EntityQueue, FLOOR_PORTION, PLAIN_UPDATE, UPDATE_PORTION } from './contenders.js'
-import { ENTITIES } from './fixture.js'
+import { EntityQueue, FLOOR_PORTION, floorSql, PLAIN_UPDATE, UPDATE_PORTION } from './contenders.js'
+import { createPlainTable, ENTITIES, fillVersions } from './fixture.js'
 import { type Contender, measureAlternating, type RoundPlan } from './measure.js'
 import { withBenchConnection } from './bench-connection.js'
 import { pick, type Random, seededRandom } from './random.js'
@@ -43,39 +43,13 @@ const variantTable = (name: string) => defineTable({ name: `v_${name}`, key: { i
 
 async function build(db: AnyKysely): Promise<void> {
   await install(db)
-  await sql`create table plain (id integer primary key, rate numeric not null, note text)`.execute(db)
-  await sql`insert into plain select i, round((i % 1000) / 100.0, 2), 'entity ' || i from generate_series(1, ${ENTITIES}) as i`.execute(db)
+  await createPlainTable(db)
   for (const variant of VARIANTS) {
     const table = variantTable(variant.name)
     await createTable(db, table)
     for (const statement of variant.drop(table.name)) await sql.raw(statement).execute(db)
-    await sql`
-      insert into ${sql.table(table.name)} (id, rate, note, effective)
-      select i, round((i % 1000) / 100.0 + v, 2), 'entity ' || i || ' version ' || v,
-        daterange((date '2024-01-01' + make_interval(months => v))::date,
-                  case when v < 4 then (date '2024-01-01' + make_interval(months => v + 1))::date end, '[)')
-      from generate_series(1, ${ENTITIES}) as i, generate_series(0, 4) as v`.execute(db)
-    await sql`vacuum analyze ${sql.table(table.name)}`.execute(db)
+    await fillVersions(db, table.name)
   }
-  await sql`vacuum analyze plain`.execute(db)
-}
-
-/** The bare split of bench/contenders.ts's floor, on a variant's table. */
-function floorStatement(table: string): NamedStatement {
-  return new NamedStatement(
-    `with closed as (
-  update ${table} as t set system = tsrange(lower(t.system), bitemporal.system_time(), '[)')
-  where t.id = $1::integer and upper_inf(t.system) and t.effective && $2::daterange
-  returning t.*
-)
-insert into ${table} (id, rate, note, effective)
-select id, rate, note, effective * daterange(null, lower($2::daterange), '[)') from closed where lower(effective) < lower($2::daterange)
-union all
-select id, rate, note, effective * daterange(upper($2::daterange), null, '[)') from closed where upper_inf(effective) or upper(effective) > upper($2::daterange)
-union all
-select id, $3::numeric, note, effective * $2::daterange from closed`,
-    `variants_floor_${table}`,
-  )
 }
 
 function contenders(db: AnyKysely, random: Random): Contender[] {
@@ -88,7 +62,7 @@ function contenders(db: AnyKysely, random: Random): Contender[] {
     const repository = bitemporal(db, table)
     const updated = new EntityQueue(random)
     const floored = new EntityQueue(random)
-    const floor = floorStatement(table.name)
+    const floor = new NamedStatement(floorSql(table.name), `variants_floor_${table.name}`)
     list.push(
       { name: `update, ${variant.what}`, run: async () => {
           await repository.update({ id: updated.take() }, UPDATE_PORTION, { rate: rate() })
