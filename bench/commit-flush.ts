@@ -53,16 +53,3 @@ export async function measureWithoutFlush(db: AnyKysely, comparison: Comparison,
     breakEven: BREAK_EVEN.map((name) => ({ name, flushUs: median(result, name) - 2 * plain })),
   }
 }
-
-/** What the numbers say about the 2× target, in one paragraph. */
-export function commitFlushSummary(result: CommitFlushResult): string {
-  const us = (value: number): string => value.toFixed(0)
-  const [update, floor] = result.breakEven
-  const parts = [
-    `A commit's WAL flush took about ${us(result.flushUs)} µs in this run (the plain UPDATE with its flush minus without).`,
-    'Every write pays that wait once, so the ratio to the plain UPDATE depends on it as much as on the write:',
-  ]
-  if (update !== undefined) parts.push(`the update is within 2× whenever the flush takes at least ${us(update.flushUs)} µs`)
-  if (floor !== undefined) parts.push(`and the bare rows (the floor) whenever it takes at least ${us(floor.flushUs)} µs.`)
-  return parts.join(' ')
-}

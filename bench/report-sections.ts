@@ -1,6 +1,7 @@
 import { PLANS } from './bench-plan.js'
 import { COPY_NAME, LOAD_NAME } from './bulk-load.js'
 import { NAMES } from './contenders.js'
+import type { CommitFlushResult } from './commit-flush.js'
 import type { BenchReport, GroupResult, ResultRow, Versus } from './report.js'
 
 export const us = (value: number): string => value.toFixed(0)
@@ -167,4 +168,16 @@ export function extraConsole(report: BenchReport): string[] {
   if (report.bulkLoad.skipped !== undefined) lines.push(`  COPY skipped: ${report.bulkLoad.skipped}`)
   lines.push('', 'Targets:', ...targetRows(report).map((r) => `  ${metText(r.met).padEnd(12)} ${r.target}: ${r.measured}`))
   return lines
+}
+
+/** What the numbers say about the 2× target, in one paragraph. */
+export function commitFlushSummary(result: CommitFlushResult): string {
+  const [update, floor] = result.breakEven
+  const parts = [
+    `A commit's WAL flush took about ${us(result.flushUs)} µs in this run (the plain UPDATE with its flush minus without).`,
+    'Every write pays that wait once, so the ratio to the plain UPDATE depends on it as much as on the write:',
+  ]
+  if (update !== undefined) parts.push(`the update is within 2× whenever the flush takes at least ${us(update.flushUs)} µs`)
+  if (floor !== undefined) parts.push(`and the bare rows (the floor) whenever it takes at least ${us(floor.flushUs)} µs.`)
+  return parts.join(' ')
 }
