@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { install } from '../../src/install/install.js'
 import { bitemporal } from '../../src/repository/bitemporal.js'
+import type { WriteResult } from '../../src/repository/repository.js'
 import { createTable } from '../../src/schema/create-table.js'
 import { defineTable } from '../../src/schema/define-table.js'
 import { useTestDatabase } from '../support/database.js'
@@ -31,12 +32,12 @@ let lastKey = 0
 async function keyWithTwoVersions(): Promise<{ id: number; t: string }> {
   const id = ++lastKey
   await repo().set({ id }, { from: '2023-01-01', to: '2023-03-01' }, { rate: '1' })
-  const { systemTime } = await repo().set({ id }, { from: '2023-04-01', to: '2023-05-01' }, { rate: '1' })
-  return { id, t: await instant(systemTime) }
+  return { id, t: await timeOf(repo().set({ id }, { from: '2023-04-01', to: '2023-05-01' }, { rate: '1' })) }
 }
 
-/** A write's `systemTime` as the `timestamp` the function takes. */
-async function instant(systemTime: string | null): Promise<string> {
+/** The `systemTime` of `write` as the `timestamp` the function takes. */
+async function timeOf(write: Promise<WriteResult>): Promise<string> {
+  const { systemTime } = await write
   const { rows } = await sql<{ t: string }>`select (${systemTime}::timestamptz at time zone 'UTC')::text as t`.execute(db())
   return rows[0]?.t ?? ''
 }
@@ -67,8 +68,7 @@ describe('<table>_changed_after', () => {
     const found = await currentRows(id, reach)
     // The new version starts at the write's own time, not after it: at that
     // time only the row set can tell that something changed.
-    const { systemTime } = await repo().set({ id }, { from: '2023-03-01', to: '2023-04-01' }, { rate: '2' })
-    const at = await instant(systemTime)
+    const at = await timeOf(repo().set({ id }, { from: '2023-03-01', to: '2023-04-01' }, { rate: '2' }))
     expect(await changedAfter(id, at, reach, found)).toBe(true)
     expect(await changedAfter(id, at, reach, await currentRows(id, reach))).toBe(false)
   })
@@ -77,8 +77,7 @@ describe('<table>_changed_after', () => {
     const { id } = await keyWithTwoVersions()
     const reach = '[2023-01-01,2023-06-01)'
     const found = await currentRows(id, reach)
-    const { systemTime } = await repo().correct({ id }, { at: '2023-01-15' }, { rate: '3' })
-    const at = await instant(systemTime)
+    const at = await timeOf(repo().correct({ id }, { at: '2023-01-15' }, { rate: '3' }))
     const now = await currentRows(id, reach)
     expect(now).toHaveLength(found.length)
     expect(await changedAfter(id, at, reach, found)).toBe(true)
@@ -89,8 +88,7 @@ describe('<table>_changed_after', () => {
     const { id } = await keyWithTwoVersions()
     const reach = '[2023-01-01,2023-02-01)'
     const found = await currentRows(id, reach)
-    const { systemTime } = await repo().set({ id }, { from: '2023-06-01' }, { rate: '4' })
-    const at = await instant(systemTime)
+    const at = await timeOf(repo().set({ id }, { from: '2023-06-01' }, { rate: '4' }))
     expect(await changedAfter(id, at, reach, found)).toBe(false)
   })
 
