@@ -7,6 +7,8 @@ import { createTable } from '../../src/schema/create-table.js'
 import { defineTable } from '../../src/schema/define-table.js'
 import { transaction } from '../../src/transaction/transaction.js'
 import { useTestDatabase } from '../support/database.js'
+import { blockedOrSettled, track } from '../support/lock-wait.js'
+import { ownConnections } from '../support/own-connections.js'
 import { rejection } from '../support/rejection.js'
 
 // Writes inside REPEATABLE READ and SERIALIZABLE transactions (decision 77).
@@ -31,6 +33,7 @@ beforeAll(async () => {
   await createTable(db(), notes)
 })
 
+const { connect } = ownConnections(() => database().url)
 const open: ControlledTransaction<unknown>[] = []
 afterEach(async () => {
   for (const trx of open.splice(0)) if (!trx.isCommitted && !trx.isRolledBack) await trx.rollback().execute()
@@ -88,6 +91,22 @@ describe.each(['repeatable read', 'serializable'] as const)('in a %s transaction
     expect(typeof later).toBe('string')
     expect(filled.systemTime !== null && later != null && filled.systemTime > later).toBe(true)
     expect(await notesOf(key)).toEqual(['a 2024-01-01', 'late 2024-01-15', 'b 2024-02-01'])
+  })
+
+  it('the locks it takes on its key (the advisory lock, FOR SHARE on the current versions) do not make a writer of another key wait', async () => {
+    const [mine, other] = [await keyWithGap(), await keyWithGap()]
+    const a = await connect()
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely<any> transactions
+    const holder: ControlledTransaction<any> = await a.db.startTransaction().setIsolationLevel(isolation).execute()
+    open.push(holder)
+    await fillGap(holder, mine)
+
+    const b = await connect()
+    const pending = track(transaction(b.db, (trx) => fillGap(trx, other), { isolationLevel: isolation }))
+    expect(await blockedOrSettled(db(), b.pid, pending)).toEqual({ state: 'settled' })
+    expect((await pending.promise).systemTime).not.toBeNull()
+    await holder.commit().execute()
+    expect(await notesOf(mine)).toEqual(await notesOf(other))
   })
 
   it('with no other writer, several writes to one key and to another share the transaction system time', async () => {
