@@ -14,7 +14,7 @@ import { allKeys, applyWrite, type RandomWrite } from './support/random-write.js
 import { reliabilityConfig } from './support/reliability-config.js'
 import { report } from './support/report.js'
 import { ackedWrite, opsPerSecond, runLoad } from './support/run-load.js'
-import { WRITER_APPLICATION, writerPool } from './support/writer-pool.js'
+import { untilOnlyLiveClients, WRITER_APPLICATION, writerPool } from './support/writer-pool.js'
 
 // Issue 8, Faults: a backend terminated mid-write, statement_timeout and
 // lock_timeout hit while a write waits, a connection lost before COMMIT, and
@@ -169,6 +169,7 @@ it(`${String(config.workers)} workers under random faults for ${String(config.fa
     const injector = injectFaults(database().db, random, { min: 50, max: 400 })
     const stats = await runLoad(writers.db, { ...config, seed: config.seed + 2, durationMs: config.faultsMs, lockTimeoutChance: 0.05, statementTimeoutChance: 0.03 })
     const faults = await injector.stop()
+    await untilOnlyLiveClients(writers, database().db)
 
     // After the storm: the pool works again.
     for (let n = 0; n < 3; n++) expect((await ackedWrite(writers.db, aWrite(freshKey()))).systemTime).not.toBeNull()

@@ -17,12 +17,14 @@ export interface InjectedFaults {
  * From a connection of its own (`observer`), strikes the writers' backends
  * at random moments until `stop()` is called. Four strikes in five end one
  * writer, chosen among those running a statement or inside a transaction;
- * the fifth ends every writer of the database at once.
+ * the fifth ends every writer of the database at once. `stop()` returns
+ * once every backend it struck has exited.
  */
 export function injectFaults(observer: Db, random: Random, pauseMs: { readonly min: number; readonly max: number }): {
   stop(): Promise<InjectedFaults>
 } {
   const faults = { killedOne: 0, killedAll: 0, backends: 0 }
+  const struck = new Set<number>()
   let stopped = false
   // A call, not the variable: stop() may flip it during any await of the loop.
   const isStopped = (): boolean => stopped
@@ -38,6 +40,7 @@ export function injectFaults(observer: Db, random: Random, pauseMs: { readonly m
       const candidates = busy.length > 0 ? busy : rows
       const victims = all ? rows : candidates.slice(Math.floor(random() * candidates.length)).slice(0, 1)
       if (victims.length === 0) continue
+      for (const victim of victims) struck.add(victim.pid)
       const { rows: ended } = await sql<{ n: number }>`
         select count(*) filter (where pg_terminate_backend(pid))::int as n from unnest(${victims.map((row) => row.pid)}::integer[]) as pid`.execute(observer)
       faults.backends += ended[0]?.n ?? 0
@@ -49,6 +52,9 @@ export function injectFaults(observer: Db, random: Random, pauseMs: { readonly m
     async stop() {
       stopped = true
       await loop
+      // A strike sent just before stop() may still be on its way: the storm is
+      // over only when every backend it struck has exited.
+      await waitUntilGone(observer, [...struck])
       return faults
     },
   }

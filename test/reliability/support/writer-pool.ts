@@ -1,4 +1,5 @@
-import { Kysely, PostgresDialect } from 'kysely'
+import { setTimeout as delay } from 'node:timers/promises'
+import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { Db } from './load-table.js'
 
@@ -29,4 +30,20 @@ export function writerPool(url: string, workers: number): WriterPool {
   const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) })
   let ending: Promise<void> | undefined
   return { pool, db, end: () => (ending ??= db.destroy()) }
+}
+
+/**
+ * Waits until the pool holds no client whose backend has exited. A backend's
+ * FATAL message can still sit unread on an idle client's socket after the
+ * backend has left pg_stat_activity; the pool drops that client only when it
+ * reads the message, and a write handed that client first fails with 57P01.
+ * Call it when the writers are idle (no client lent out).
+ */
+export async function untilOnlyLiveClients(writers: WriterPool, observer: Db): Promise<void> {
+  for (;;) {
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name = ${WRITER_APPLICATION}`.execute(observer)
+    if (writers.pool.totalCount <= (rows[0]?.n ?? 0)) return
+    await delay(5)
+  }
 }
