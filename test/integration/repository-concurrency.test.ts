@@ -207,6 +207,36 @@ describe('the lost update of spec section 6: two updates on disjoint portions of
     await expectTableConsistent(rates)
   })
 
+  it.each(['repeatable read', 'serializable'] as const)(
+    'B inside repo.transaction at %s is run again without first waiting for the key lock, and both updates survive',
+    async (isolationLevel) => {
+      const key = newKey()
+      const { a, trxA, resultA } = await startA(key)
+      const b = await connect()
+
+      const pendingB = track(
+        b.count(() => repo(b.db).transaction((r) => r.update(key, { from: '2023-06-01', to: '2023-07-01' }, { rate: '3' }), { isolationLevel })),
+      )
+      expect(await waitUntilBlocked(database().db, b.pid, pendingB)).toContain(a.pid)
+      await trxA.commit().execute()
+
+      const { sent, result: resultB } = await pendingB.promise
+      // At these levels the lock statement would take the attempt's snapshot
+      // before the wait, so the write after it could not see what the lock's
+      // holder wrote (decision 78): the helper does not queue there.
+      expect(sent.map(statementKind)).toEqual(['start', 'with', 'rollback', 'start', 'with', 'commit'])
+      expect(sent.some((text) => /pg_advisory_xact_lock\(\$1::bigint\)/.test(text))).toBe(false)
+      expect(String(resultB.systemTime) > String(resultA.systemTime)).toBe(true)
+      expect(await content(key)).toEqual([
+        ...afterA.slice(0, 2),
+        ['2023-04-01', '2023-06-01', '1'],
+        ['2023-06-01', '2023-07-01', '3'],
+        ['2023-07-01', null, '1'],
+      ])
+      await expectTableConsistent(rates)
+    },
+  )
+
   it('B inside a raw db.transaction() gets a retryable ConcurrentWriteError, and nothing of B is written', async () => {
     const key = newKey()
     const { a, trxA } = await startA(key)
