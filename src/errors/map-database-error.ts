@@ -21,6 +21,7 @@ export const LIBRARY_SQLSTATE = Object.freeze({
 
 interface PgErrorFields {
   readonly code?: unknown
+  readonly syscall?: unknown
   readonly message?: unknown
   readonly detail?: unknown
   readonly hint?: unknown
@@ -53,8 +54,10 @@ export function mapDatabaseError(error: unknown): BitemporalError {
     return new DatabaseError(`bitemporal: unexpected non-error thrown: ${String(error)}`, { cause: error })
   }
   const pgError = error as PgErrorFields
-  const sqlState = field(pgError, 'code')
   const base = field(pgError, 'message') ?? 'unknown database error'
+  const lostOrRefused = connectionFailureState(pgError, base)
+  if (lostOrRefused !== undefined) return connectionFailure(lostOrRefused, base, error)
+  const sqlState = field(pgError, 'code')
   const detail = field(pgError, 'detail')
   const hint = field(pgError, 'hint')
   const message = [base, detail, hint && `Hint: ${hint}`].filter(Boolean).join(' ')
@@ -89,6 +92,36 @@ export function mapDatabaseError(error: unknown): BitemporalError {
         options,
       )
   }
+}
+
+// SQLSTATE class 08, connection exception: what the client itself reports
+// when it cannot reach the server or loses its socket (decision 79).
+const SQLSTATE_UNABLE_TO_CONNECT = '08001'
+const SQLSTATE_CONNECTION_FAILURE = '08006'
+
+/**
+ * The class-08 SQLSTATE for a connection failure that the client detected
+ * rather than the server reported, as PgJDBC assigns them; `undefined` for
+ * anything else. pg reports these as Node system errors (`syscall` set, and a
+ * `code` such as ECONNRESET that is not a SQLSTATE) or as its own errors with
+ * no code at all ("Connection terminated unexpectedly").
+ */
+function connectionFailureState(error: PgErrorFields, message: string): string | undefined {
+  if (typeof error.syscall === 'string') {
+    return error.syscall === 'connect' || error.syscall === 'getaddrinfo' ? SQLSTATE_UNABLE_TO_CONNECT : SQLSTATE_CONNECTION_FAILURE
+  }
+  if (error.code !== undefined) return undefined
+  if (/^Connection terminated due to connection timeout/.test(message)) return SQLSTATE_UNABLE_TO_CONNECT
+  if (/^Connection terminated|is not queryable/.test(message)) return SQLSTATE_CONNECTION_FAILURE
+  return undefined
+}
+
+function connectionFailure(sqlState: string, message: string, cause: unknown): DatabaseError {
+  const what =
+    sqlState === SQLSTATE_UNABLE_TO_CONNECT
+      ? 'could not connect to the server; check the host, the port and that the server is up'
+      : 'the connection to the server was lost; a COMMIT in flight may have taken effect, so read the rows back before writing again'
+  return new DatabaseError(`bitemporal: ${what} (SQLSTATE ${sqlState}): ${message}`, { cause, sqlState })
 }
 
 /** The key lock `bitemporal.raise_concurrent_write` names at the end of its detail (library SQL 0008). */

@@ -133,14 +133,44 @@ describe('mapDatabaseError: SQLSTATE to error class', () => {
     },
   )
 
-  it('maps an error without a code (e.g. a connection error) to DatabaseError without sqlState', () => {
-    const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { errno: -111, code: undefined })
+  it('maps an error with neither a code nor a connection message to DatabaseError without sqlState', () => {
+    const cause = new Error('something odd in the driver')
     const error = mapDatabaseError(cause)
     expect(error).toBeInstanceOf(DatabaseError)
     expect(error.sqlState).toBeUndefined()
     expect(error.retryable).toBe(false)
-    expect(error.message).toContain('ECONNREFUSED')
+    expect(error.message).toContain('something odd in the driver')
     expect(error.cause).toBe(cause)
+  })
+
+  // Decision 79: what the client detects itself gets SQLSTATE class 08, as PgJDBC does.
+  it.each([
+    { syscall: 'connect', code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:1', sqlState: '08001' },
+    { syscall: 'getaddrinfo', code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND db.invalid', sqlState: '08001' },
+    { syscall: 'read', code: 'ECONNRESET', message: 'read ECONNRESET', sqlState: '08006' },
+    { syscall: 'write', code: 'EPIPE', message: 'write EPIPE', sqlState: '08006' },
+  ])('maps a socket error ($code in $syscall) to DatabaseError with SQLSTATE $sqlState, not the errno name', ({ syscall, code, message, sqlState }) => {
+    const cause = Object.assign(new Error(message), { syscall, code, errno: -1 })
+    const error = mapDatabaseError(cause)
+    expect(error.constructor).toBe(DatabaseError)
+    expect(error).toMatchObject({ code: 'DATABASE_ERROR', sqlState, retryable: false })
+    expect(error.message).toContain(message)
+    expect(error.message).toContain(sqlState === '08001' ? 'could not connect' : 'read the rows back')
+    expect(error.cause).toBe(cause)
+  })
+
+  it.each(['Connection terminated unexpectedly', 'Connection terminated', 'Client has encountered a connection error and is not queryable'])(
+    "maps pg's own connection-loss error (%s) to SQLSTATE 08006",
+    (message) => {
+      const error = mapDatabaseError(new Error(message))
+      expect(error).toMatchObject({ code: 'DATABASE_ERROR', sqlState: '08006', retryable: false })
+      expect(error.message).toContain('a COMMIT in flight may have taken effect')
+    },
+  )
+
+  it('keeps a server-sent SQLSTATE even when the message looks like a lost connection', () => {
+    const error = mapDatabaseError(pgError({ code: '57P01', message: 'Connection terminated by administrator' }))
+    expect(error.sqlState).toBe('57P01')
   })
 
   it('does not take a non-string code as a SQLSTATE', () => {
