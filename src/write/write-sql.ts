@@ -2,6 +2,7 @@ import { AUDIT, type TableSqlContext } from '../repository/table-sql-context.js'
 import { keyChangedSql } from '../schema/changed-after-sql.js'
 import { entityTableNames } from '../schema/entity-table-sql.js'
 import { quoteIdentifier } from '../schema/identifier.js'
+import { tableSqlNames } from '../schema/table-sql-names.js'
 import type { WriteOperation } from './write-operation.js'
 
 /**
@@ -20,6 +21,35 @@ export interface WriteParameterLayout {
   readonly reason: number | undefined
   /** For each value column: `$present` (boolean) then `$value`. */
   readonly firstValue: number
+}
+
+/**
+ * The number of a key's transaction-level advisory lock. A write that finds
+ * it taken retries once its holder has finished, so two writes to one key
+ * never both rely on a snapshot taken while the other was in progress.
+ *
+ * Equal keys must get equal numbers however they are spelled and whatever
+ * the session's settings (decision 80): the key is hashed with its types'
+ * own hash functions, which agree with `=` (`1.0` and `1.00`, one instant in
+ * two time zones), together with the table's oid, which the statement
+ * resolves as it resolves the table it writes.
+ *
+ * ```sql
+ * hash_record_extended(row('"public"."tax_rates"'::regclass::oid, $1::integer, $2::text), 0)
+ * ```
+ */
+export function keyLockSql(context: TableSqlContext): string {
+  const keys = context.keys.map((k, i) => hashableParameter(`$${String(i + 1)}`, k.parameterType))
+  return `hash_record_extended(row(${tableSqlNames(context.definition).tableLiteral}::regclass::oid, ${keys.join(', ')}), 0)`
+}
+
+// Types that can key a table (btree_gist covers them) but have no hash
+// function, given as a value of one that does and is equal exactly when they
+// are: a bit string's text is canonical; money compares as its amount.
+function hashableParameter(parameter: string, type: string): string {
+  if (type === 'varbit') return `${parameter}::varbit::text`
+  if (type === 'money') return `${parameter}::money::numeric`
+  return `${parameter}::${type}`
 }
 
 export function writeParameterLayout(context: TableSqlContext): WriteParameterLayout {
@@ -156,11 +186,7 @@ export function writeSql(context: TableSqlContext, operation: WriteOperation, va
   const newValues = (alias: string): string[] => context.values.map((_, i) => newValue(i, alias))
 
   const current = `${context.keyMatches('t')} and upper_inf(t.${S})`
-  // One transaction-level advisory lock per key: a write that finds it taken
-  // retries once its holder has finished, so two writes to one key never
-  // both rely on a snapshot taken while the other was in progress. The key
-  // is hashed from its JSON text, which is the same in every session.
-  const keyLock = `hashtextextended('${table}' || jsonb_build_array(${context.keys.map((k, i) => `$${String(i + 1)}::${k.parameterType}`).join(', ')})::text, 0)`
+  const keyLock = keyLockSql(context)
   // The current versions the write may touch, spelled with bounds rather
   // than range operators so that the partial btree index of current rows by
   // (key, lower(effective)) serves them (effective is always [from, to)).
