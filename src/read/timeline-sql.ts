@@ -35,7 +35,7 @@ export interface TimelineStatements {
  *
  * **Coalesced**: the same versions, then gaps and islands: a version starts
  * a new island unless it begins where the previous one ends and has the
- * same values (`is distinct from`, the comparison writes use); each island
+ * same values (compared as stored, the comparison writes use); each island
  * becomes one version whose range is `range_merge(range_agg(…))`.
  *
  * ```sql
@@ -45,7 +45,7 @@ export interface TimelineStatements {
  *   from known as k window w as (order by lower(k.clamped))),
  * islands as (
  *   select n.v, n.clamped, count(*) filter (where n.previous_end is distinct from lower(n.clamped)
- *            or ((n.v)."rate") is distinct from ((n.previous)."rate")) over (order by lower(n.clamped)) as island
+ *            or ((n.v)."rate"::text is distinct from ((n.previous)."rate")::text)) over (order by lower(n.clamped)) as island
  *   from neighbours as n),
  * merged as (
  *   select (array_agg(i.v order by lower(i.clamped)))[1] as v, range_merge(range_agg(i.clamped)) as clamped,
@@ -121,9 +121,10 @@ function windowStatement(context: TableSqlContext, known: boolean): string {
 function coalescedStatement(context: TableSqlContext, known: boolean): string {
   const { table, effective: E, system: S } = context
   const { window, where } = parts(context, known)
-  const values = (row: string): string => `(${context.values.map((v) => `${row}.${quoteIdentifier(v.column.name)}`).join(', ')})`
+  const field = (row: string, v: (typeof context.values)[number]): string => `${row}.${quoteIdentifier(v.column.name)}`
   // A table without value columns has one value, "present": adjacent versions always merge.
-  const differentValues = context.values.length === 0 ? 'false' : `${values('(n.v)')} is distinct from ${values('(n.previous)')}`
+  const differentValues =
+    context.values.length === 0 ? 'false' : `(${context.values.map((v) => v.differs(field('(n.v)', v), field('(n.previous)', v))).join(' or ')})`
   const row = '(m.v)'
   const columns = [
     ...context.keys.map((k, i) => `${k.output(row)} as k${String(i)}`),

@@ -16,6 +16,16 @@ export interface ColumnCodec {
   readonly parameterType: string
   /** A SQL expression that reads the column of `alias` as text. */
   output(alias: string): string
+  /**
+   * A SQL condition, true when `stored` (the column of a row) and `other` (a
+   * stored value or a parameter of {@link parameterType}) are stored
+   * differently: compared as text, not with the type's `=`, so that a change
+   * the type's equality ignores (`1.5` to `1.50`, `Bob` to `bob` in `citext`)
+   * is still a change, and types without `=` (`json`, `xml`, `point`) can be
+   * compared at all (decision 81). Both sides are formatted in the same
+   * statement, so the session's TimeZone and DateStyle cancel out.
+   */
+  differs(stored: string, other: string): string
   decode(text: string | null): unknown
   /** Checks and converts a JavaScript value into a query parameter. */
   encode(value: unknown, table: string): unknown
@@ -149,10 +159,16 @@ export function parameterTypeOf(type: string): string {
 export function columnCodec(column: ColumnDefinition): ColumnCodec {
   const isArray = column.type.endsWith(']')
   const kind = kindOf(column.type)
+  const isBlankPadded = parameterTypeOf(column.type).startsWith('bpchar')
   const quoted = quoteIdentifier(column.name)
   return Object.freeze({
     column,
     parameterType: parameterTypeOf(column.type),
+    differs: (stored: string, other: string) =>
+      // A char(n)[] parameter is cast to bpchar[], whose elements lack the
+      // padding the column's text shows; bpchar's = ignores trailing blanks,
+      // as storing does.
+      isBlankPadded ? `${stored} is distinct from ${other}` : `${stored}::text is distinct from (${other})::text`,
     output: (alias: string) => (isArray ? `${alias}.${quoted}::text` : outputSql(kind, `${alias}.${quoted}`)),
     decode: (text: string | null) => {
       if (text === null) return null

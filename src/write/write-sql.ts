@@ -135,7 +135,7 @@ export interface WriteVariant {
  * found as materialized (            -- the current versions in reach, with the values they would get
  *   select t.ctid as bt$row, <own> as bt$own, t."state_id", t."tax_type", t."rate", t."effective", t."system",
  *     case when $6::boolean then $7::numeric else t."rate" end as bt$new_0,
- *     (t."rate") is distinct from (…bt$new_0…) as bt$changes
+ *     t."rate"::text is distinct from (…bt$new_0…)::text as bt$changes
  *   from "tax_rates" as t
  *   where t."state_id" = $1::integer and t."tax_type" = $2::text
  *     and upper_inf(t."system") and lower(t."effective") < … and …),
@@ -223,7 +223,7 @@ export function writeSql(context: TableSqlContext, operation: WriteOperation, va
       ? 'true'
       : operation === 'insert' || valueColumns.length === 0
         ? 'false'
-        : `(${valueColumns.map((c) => `t.${c}`).join(', ')}) is distinct from (${newValues('t').join(', ')})`
+        : context.values.map((v, i) => v.differs(`t.${valueColumns[i] ?? ''}`, newValue(i, 't'))).join(' or ')
 
   const keyParameters = context.keys.map((k, i) => `${p(i + 1)}::${k.parameterType}`)
   // The versions replaced: those closed and, inside a transaction, those of its own it deleted.
