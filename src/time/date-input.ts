@@ -86,6 +86,31 @@ export function toInstant(input: unknown, what: string): string {
   return input as string
 }
 
+const LOCAL_TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?$/i
+
+/**
+ * Validates a `timestamp without time zone` value and returns it as
+ * `'YYYY-MM-DDTHH:MM:SS[.ffffff]'`, which PostgreSQL reads the same way
+ * under every DateStyle. A `Date` gives its UTC wall-clock time. A string
+ * with `Z` or an offset is refused: the type would drop the offset without a
+ * word.
+ *
+ * @throws {InvalidInputError} for anything else, including `'infinity'`,
+ *   BC years, days that do not exist and years outside 0001–9999.
+ */
+export function toLocalTimestamp(input: unknown, what: string): string {
+  if (input instanceof Date) return toInstant(input, what).slice(0, -1)
+  const match = typeof input === 'string' ? LOCAL_TIMESTAMP.exec(input) : null
+  const [, day = '', hours = '', minutes = '', seconds = ''] = match ?? []
+  if (match === null || !dayExists(day) || Number(hours) > 23 || Number(minutes) > 59 || Number(seconds) > 59) {
+    const offset = typeof input === 'string' && INSTANT.test(input) ? ' (without Z or an offset: a timestamp without time zone would drop it; use a timestamptz column for instants)' : ''
+    throw new InvalidInputError(
+      `bitemporal: ${what} must be a timestamp 'YYYY-MM-DDTHH:MM:SS[.ffffff]' that exists${offset} (or a Date), got ${describe(input)}`,
+    )
+  }
+  return input as string
+}
+
 /**
  * Microseconds since the epoch of a string {@link toInstant} accepted, for
  * comparing bounds without losing the digits a `Date` drops.

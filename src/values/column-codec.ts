@@ -2,7 +2,7 @@ import { parse as parseArray } from 'postgres-array'
 import { InvalidInputError } from '../errors/errors.js'
 import type { ColumnDefinition } from '../schema/define-table.js'
 import { quoteIdentifier } from '../schema/identifier.js'
-import { toDay, toInstant } from '../time/date-input.js'
+import { toDay, toInstant, toLocalTimestamp } from '../time/date-input.js'
 
 /**
  * How one column's values cross between JavaScript and PostgreSQL, decided
@@ -110,9 +110,7 @@ function encodeScalar(kind: Kind, value: unknown, where: string): unknown {
     case 'timestamptz':
       return toInstant(value, where)
     case 'timestamp':
-      if (value instanceof Date) return toInstant(value, where).slice(0, -1)
-      if (typeof value !== 'string') throw wrong('a timestamp string')
-      return value
+      return toLocalTimestamp(value, where)
     case 'json': {
       let json: string | undefined
       try {

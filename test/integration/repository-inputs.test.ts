@@ -22,6 +22,7 @@ const items = defineTable({
     note: 'text',
     tags: 'text[]',
     price: 'numeric',
+    arrived: 'timestamp',
   },
 })
 
@@ -39,6 +40,7 @@ const kinds = defineTable({
     active: 'boolean',
     seen_at: 'timestamptz',
     opened: 'date',
+    local: 'timestamp',
   },
 })
 
@@ -168,6 +170,11 @@ describe('values of the wrong shape are rejected before anything is sent', () =>
     expect(await rejectedBeforeSending(() => write({ name: 'x', qty: 'many' }))).toContain('"qty"')
     expect(await rejectedBeforeSending(() => write({ name: 'x', tags: 'a' }))).toContain('"tags"')
     expect(await rejectedBeforeSending(() => write({ name: 'x', price: 'cheap' }))).toContain('"price"')
+    // A timestamp without time zone: 'infinity' would read back as null, a BC year as AD, and
+    // '01/02/2023' depends on DateStyle; an offset would be dropped without a word.
+    for (const arrived of ['infinity', '0044-03-15 12:00:00 BC', '01/02/2023 00:00', '2023-01-02T03:04:05+09:00']) {
+      expect(await rejectedBeforeSending(() => write({ name: 'x', arrived }))).toContain('"arrived"')
+    }
     await rejectedBeforeSending(() => write(null))
     await rejectedBeforeSending(() => write(['x']))
     await rejectedBeforeSending(() => write('name=x'))
@@ -352,7 +359,7 @@ describe('values travel as parameters', () => {
       await repo.set(key, { from: '2023-01-01' }, { name: text, note: text, tags: [text, 'NULL', null] as string[] })
       const version = await repo.asOf(key, { validAt: '2023-01-01' })
       expect(version?.key).toEqual(key)
-      expect(version?.values).toEqual({ name: text, qty: 0, note: text, tags: [text, 'NULL', null], price: null })
+      expect(version?.values).toEqual({ name: text, qty: 0, note: text, tags: [text, 'NULL', null], price: null, arrived: null })
     }
     const stored = await sql<{ name: string }>`select name from items where id >= 100 order by id`.execute(database().db)
     expect(stored.rows.map((r) => r.name)).toEqual(hostile)
@@ -374,11 +381,12 @@ describe('values travel as parameters', () => {
       active: false,
       seen_at: '2023-01-01T05:30:00.123456+05:30',
       opened: '2024-02-29',
+      local: '2024-02-29 23:59:59.5',
     }
     await kindsRepo.set(key, { from: '2023-01-01' }, values)
     const version = await kindsRepo.asOf(key, { validAt: '2023-06-01' })
     expect(version?.key).toEqual(key)
-    expect(version?.values).toEqual({ ...values, seen_at: '2023-01-01T00:00:00.123456Z' })
+    expect(version?.values).toEqual({ ...values, seen_at: '2023-01-01T00:00:00.123456Z', local: '2024-02-29T23:59:59.500000' })
     const stored = await sql<{ kind: string; length: number }>`select jsonb_typeof(list) as kind, jsonb_array_length(list) as length from kinds`.execute(
       database().db,
     )

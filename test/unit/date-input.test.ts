@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { instantMicros, toDay, toInstant } from '../../src/time/date-input.js'
+import { instantMicros, toDay, toInstant, toLocalTimestamp } from '../../src/time/date-input.js'
 import { invalidInput } from '../support/invalid-input.js'
 
 /** A Date at 00:00 UTC of the given UTC year, month (1-12) and day; works for years 0-99 too. */
@@ -254,5 +254,36 @@ describe('instantMicros: ordering instants without losing microseconds', () => {
       }),
       { numRuns: 500 },
     )
+  })
+})
+
+describe('toLocalTimestamp: timestamp without time zone values', () => {
+  it.each(['2023-01-02T03:04:05', '2023-01-02 03:04:05', '2023-01-02T03:04:05.123456', '0001-01-01T00:00:00', '9999-12-31T23:59:59.999999', '2024-02-29T12:00:00'])(
+    'keeps %s as given',
+    (value) => {
+      expect(toLocalTimestamp(value, 'seen')).toBe(value)
+    },
+  )
+
+  it('takes a Date by its UTC wall-clock time, whatever TZ says', () => {
+    expect(toLocalTimestamp(new Date(Date.UTC(2023, 0, 2, 3, 4, 5, 6)), 'seen')).toBe('2023-01-02T03:04:05.006')
+  })
+
+  it.each([
+    ['infinity', 'that exists'],
+    ['0044-03-15 12:00:00 BC', 'that exists'],
+    ['01/02/2023 00:00', 'that exists'],
+    ['2023-02-30T00:00:00', 'that exists'],
+    ['2023-01-02T24:00:00', 'that exists'],
+    ['2023-01-02', 'that exists'],
+    ['0000-01-01T00:00:00', 'that exists'],
+    ['2023-01-02T03:04:05Z', 'would drop it'],
+    ['2023-01-02T03:04:05+09:00', 'would drop it'],
+  ])('refuses %s, saying what to give', (value, hint) => {
+    expect(invalidInput(() => toLocalTimestamp(value, 'seen')).message).toContain(hint)
+  })
+
+  it.each([42, null, undefined, new Date(Number.NaN)])('refuses %s', (value) => {
+    invalidInput(() => toLocalTimestamp(value, 'seen'))
   })
 })
