@@ -52,12 +52,24 @@ export function toDay(input: unknown, what: string): string {
 }
 
 /**
+ * Whether `ms` is an instant whose UTC day is in the years 0001–9999: an
+ * offset can move a string's own day out of them ('0001-01-01T00:00:00+01:00'
+ * is in year 0, which PostgreSQL writes as 0001 BC and reads back as AD).
+ */
+function inSupportedYears(ms: number): boolean {
+  if (Number.isNaN(ms)) return false
+  const year = new Date(ms).getUTCFullYear()
+  return year >= 1 && year <= 9999
+}
+
+/**
  * Validates a point in time and returns it as an ISO string PostgreSQL reads
  * the same way in every session. Microseconds in a string are kept (a `Date`
  * has only milliseconds).
  *
  * @throws {InvalidInputError} for anything else, including a string without
- *   `Z` or an offset, which would be read in the session's time zone.
+ *   `Z` or an offset, which would be read in the session's time zone, and
+ *   one whose offset moves it out of the years 0001–9999 in UTC.
  */
 export function toInstant(input: unknown, what: string): string {
   if (input instanceof Date) {
@@ -77,7 +89,7 @@ export function toInstant(input: unknown, what: string): string {
     // PostgreSQL reads offsets up to 15:59.
     (offset !== 'Z' && offset !== 'z' && Number(offset.slice(1, 3)) > 15) ||
     Number(offset.slice(-2)) > 59 ||
-    Number.isNaN(Date.parse((input as string).replace(/\.\d+/, '')))
+    !inSupportedYears(Date.parse((input as string).replace(/\.\d+/, '')))
   ) {
     throw new InvalidInputError(
       `bitemporal: ${what} must be an ISO 8601 time with Z or an offset, e.g. '2023-10-16T09:30:00.123456Z' (or a Date), got ${describe(input)}`,

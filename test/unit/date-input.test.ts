@@ -152,7 +152,9 @@ describe('toInstant: points in time', () => {
     '2023-06-30T23:59:59.999999+00:00',
     '2024-02-29T12:00:00Z',
     '0001-01-01T00:00:00Z',
+    '0001-01-01T01:00:00+01:00',
     '9999-12-31T23:59:59.999999Z',
+    '9999-12-31T22:30:00-01:00',
   ])('accepts %s and returns it unchanged (microseconds kept)', (instant) => {
     expect(toInstant(instant, 'knownAt')).toBe(instant)
   })
@@ -172,6 +174,8 @@ describe('toInstant: points in time', () => {
     ['a leap day of a common year', '2023-02-29T12:00:00Z'],
     ['month 13', '2023-13-01T00:00:00Z'],
     ['year 0', '0000-01-01T00:00:00Z'],
+    ['year 0 in UTC, by its offset', '0001-01-01T00:00:00+01:00'],
+    ['year 10000 in UTC, by its offset', '9999-12-31T23:30:00-01:00'],
     ['seven fraction digits', '2023-01-01T00:00:00.1234567Z'],
     ['no seconds', '2023-01-01T00:00Z'],
     ['an offset of 25 hours', '2023-01-01T00:00:00+25:00'],
