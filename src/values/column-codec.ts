@@ -65,6 +65,15 @@ function outputSql(kind: Kind, column: string): string {
   }
 }
 
+// An array's text writes dates and times in the session's DateStyle and
+// TimeZone, so their elements are formatted one by one, as scalars are. The
+// array comes back one-dimensional, with lower bound 1.
+function arrayOutputSql(kind: Kind, column: string): string {
+  if (kind !== 'date' && kind !== 'timestamp' && kind !== 'timestamptz') return `${column}::text`
+  const elements = `select coalesce(array_agg(${outputSql(kind, 'bt$element.v')} order by bt$element.i), '{}') from unnest(${column}) with ordinality as bt$element(v, i)`
+  return `case when ${column} is null then null else (${elements})::text end`
+}
+
 function decodeScalar(kind: Kind, text: string): unknown {
   switch (kind) {
     case 'integer':
@@ -167,7 +176,7 @@ export function columnCodec(column: ColumnDefinition): ColumnCodec {
       // padding the column's text shows; bpchar's = ignores trailing blanks,
       // as storing does.
       isBlankPadded ? `${stored} is distinct from ${other}` : `${stored}::text is distinct from (${other})::text`,
-    output: (alias: string) => (isArray ? `${alias}.${quoted}::text` : outputSql(kind, `${alias}.${quoted}`)),
+    output: (alias: string) => (isArray ? arrayOutputSql(kind, `${alias}.${quoted}`) : outputSql(kind, `${alias}.${quoted}`)),
     decode: (text: string | null) => {
       if (text === null) return null
       return isArray ? parseArray(text, (element) => decodeScalar(kind, element)) : decodeScalar(kind, text)

@@ -102,13 +102,15 @@ describe('the scenario in the default session', () => {
       { from: '2023-07-01', to: null },
     ])
     for (const version of timeline) expect(version.key).toEqual(ZONE_KEY)
+    const arrays = { days: ['2023-01-31', null], instants: ['2023-01-01T00:00:00.000001Z'], locals: ['2023-01-01T23:00:00.000000'] }
+    const noArrays = { days: null, instants: null, locals: null }
     expect(timeline.map((v) => v.values)).toEqual([
-      { rate: LONG_NUMERIC, starts: '2023-01-01', at: '2023-01-01T00:00:00.123456Z', local: '2023-01-01T00:00:00.500000', flag: true, count: 1 },
-      { rate: '0.3', starts: '2023-01-01', at: '2023-02-15T06:15:00.000000Z', local: '2023-01-01T00:00:00.500000', flag: true, count: 3 },
-      { rate: '0.3', starts: '2023-03-01', at: '2023-03-01T17:45:00.000000Z', local: '2023-03-01T23:30:00.000000', flag: false, count: 2 },
-      { rate: '0.2', starts: '2023-03-01', at: '2023-03-01T17:45:00.000000Z', local: '2023-03-01T23:30:00.000000', flag: false, count: 2 },
-      { rate: '-12345678901234567890.123456789', starts: '2023-06-01', at: null, local: '2023-06-01T12:34:56.789012', flag: null, count: 4 },
-      { rate: '0.2', starts: '2023-03-01', at: '2023-03-01T17:45:00.000000Z', local: '2023-03-01T23:30:00.000000', flag: false, count: 2 },
+      { rate: LONG_NUMERIC, starts: '2023-01-01', at: '2023-01-01T00:00:00.123456Z', local: '2023-01-01T00:00:00.500000', flag: true, count: 1, ...arrays },
+      { rate: '0.3', starts: '2023-01-01', at: '2023-02-15T06:15:00.000000Z', local: '2023-01-01T00:00:00.500000', flag: true, count: 3, ...arrays },
+      { rate: '0.3', starts: '2023-03-01', at: '2023-03-01T17:45:00.000000Z', local: '2023-03-01T23:30:00.000000', flag: false, count: 2, ...noArrays },
+      { rate: '0.2', starts: '2023-03-01', at: '2023-03-01T17:45:00.000000Z', local: '2023-03-01T23:30:00.000000', flag: false, count: 2, ...noArrays },
+      { rate: '-12345678901234567890.123456789', starts: '2023-06-01', at: null, local: '2023-06-01T12:34:56.789012', flag: null, count: 4, ...noArrays },
+      { rate: '0.2', starts: '2023-03-01', at: '2023-03-01T17:45:00.000000Z', local: '2023-03-01T23:30:00.000000', flag: false, count: 2, ...noArrays },
     ])
     // A date read at a late UTC instant is that UTC day.
     expect((result.reads['asOfJun10LateUtc'] as { effective: unknown }).effective).toEqual({ from: '2023-06-01', to: '2023-06-15' })

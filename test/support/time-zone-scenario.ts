@@ -19,6 +19,10 @@ export function zoneTable(name: string) {
       local: 'timestamp',
       flag: 'boolean',
       count: 'integer not null default 0',
+      // An array's text follows DateStyle and TimeZone: the library formats its elements itself.
+      days: 'date[]',
+      instants: 'timestamptz[]',
+      locals: 'timestamp[]',
     },
   })
 }
@@ -55,6 +59,9 @@ export async function runZoneScenario(repo: Repository<ZoneTable>): Promise<Scen
       local: '2023-01-01 00:00:00.5',
       flag: true,
       count: 1,
+      days: ['2023-01-31', null],
+      instants: ['2023-01-01T05:45:00.000001+05:45'],
+      locals: ['2023-01-01 23:00:00'],
     }),
   )
   // 23:30 UTC on Mar 1 is already Mar 2 at UTC+14 and still Mar 1 at UTC-3:30: the day must be Mar 1.
