@@ -1,6 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { DatabaseError, ImmutableHistoryError, OverlapError } from '../../src/errors/errors.js'
+import { DatabaseError, ImmutableHistoryError, InvalidInputError, OverlapError } from '../../src/errors/errors.js'
 import { mapDatabaseError } from '../../src/errors/map-database-error.js'
 import { install } from '../../src/install/install.js'
 import { createTable, dropTable } from '../../src/schema/create-table.js'
@@ -245,6 +245,22 @@ describe('createTable: what it makes', () => {
     expect(instanceOf(DatabaseError, error).sqlState).toBe('42P07')
     expect(await exists('public.clash')).toBe(false)
     expect((await registry(database().db)).map((r) => r.relation)).not.toContain('clash')
+  })
+
+  it.each([
+    { type: 'text[]', says: 'no default operator class' },
+    { type: 'citext', says: 'operator family' },
+  ])('refuses a key of type $type with an InvalidInputError that names the key and the types that work, leaving nothing', async ({ type, says }) => {
+    await sql`create extension if not exists citext`.execute(database().db)
+    const name = `odd_key_${type.replace(/\W/g, '')}`
+    const odd = defineTable({ name, key: { id: type }, values: {} })
+    const error = await thrown(() => createTable(database().db, odd))
+    expect(error).toBeInstanceOf(InvalidInputError)
+    expect(instanceOf(InvalidInputError, error).message).toContain(`the key (id ${type})`)
+    expect(instanceOf(InvalidInputError, error).message).toContain(says)
+    expect(instanceOf(InvalidInputError, error).message).toMatch(/Key columns need a type btree_gist compares/)
+    expect(await exists(`public.${name}`)).toBe(false)
+    expect((await registry(database().db)).map((r) => r.relation)).not.toContain(name)
   })
 
   it('dropTable removes the table, with its history, and its registry row', async () => {
