@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { ReferenceViolationError } from '../../src/errors/errors.js'
+import { ConcurrentWriteError, ReferenceViolationError } from '../../src/errors/errors.js'
 import { mapDatabaseError } from '../../src/errors/map-database-error.js'
 import { install } from '../../src/install/install.js'
 import { bitemporal } from '../../src/repository/bitemporal.js'
@@ -368,6 +368,42 @@ describe('concurrency: a parent shrink and a child insert into the same portion,
     expect(mapDatabaseError(await rejection(parentTrx.commit().execute()))).toBeInstanceOf(ReferenceViolationError)
     expect(await contractSpans(k)).toEqual([['2023-07-01', null]])
     expect(await customerSpans(c)).toEqual([['2023-01-01', null]])
+  })
+})
+
+describe('concurrency: a cascade meets a child version committed by a transaction that started after it', () => {
+  const { connect, begin } = ownConnections(() => database().url)
+
+  it('the parent write is refused with a retryable ConcurrentWriteError, writing nothing, and transaction() runs it again after the child', async () => {
+    const c = await customerOver(['2023-01-01', null])
+    const [a, b] = [await connect(), await connect()]
+    const parentTrx = await begin(a.db)
+    // The parent's transaction has its system time before the child's exists.
+    await sql`select bitemporal.system_time()`.execute(parentTrx)
+    const childTrx = await begin(b.db)
+    await address(childTrx).set({ customer_id: c, kind: 'home' }, { from: '2023-02-01' }, { city: 'Oslo' }, { actor: 'ann' })
+    await childTrx.commit().execute()
+    // The cascade runs with the parent's write; closing the child at the
+    // parent's earlier time would end it before it began.
+    const refused = await rejection(customer(parentTrx).delete({ customer_id: c }, { from: '2023-06-01' }))
+    expect(refused).toBeInstanceOf(ConcurrentWriteError)
+    expect((refused as ConcurrentWriteError).retryable).toBe(true)
+    await parentTrx.rollback().execute()
+    expect(await customerSpans(c)).toEqual([['2023-01-01', null]])
+    expect((await address().history({ customer_id: c, kind: 'home' })).map((v) => [v.effective.from, v.effective.to, v.system.to])).toEqual([['2023-02-01', null, null]])
+
+    let attempts = 0
+    await transaction(database().db, async (trx) => {
+      attempts++
+      await sql`select bitemporal.system_time()`.execute(trx)
+      if (attempts === 1) await address().set({ customer_id: c, kind: 'work' }, { from: '2023-03-01' }, { city: 'Bergen' }, { actor: 'ann' })
+      await customer(trx).delete({ customer_id: c }, { from: '2023-06-01' })
+    })
+    expect(attempts).toBe(2)
+    expect(await customerSpans(c)).toEqual([['2023-01-01', '2023-06-01']])
+    for (const kind of ['home', 'work']) {
+      expect((await address().timeline({ customer_id: c, kind })).map((v) => v.effective.to)).toEqual(['2023-06-01'])
+    }
   })
 })
 
