@@ -1,9 +1,10 @@
-import type { KyselyPlugin, OperationNode, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely'
+import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely'
 import { InvalidInputError } from '../errors/errors.js'
 import type { TableDefinition } from '../schema/define-table.js'
 import { isPlainObject } from '../values/is-plain-object.js'
 import { assertDefinition, type AsOfInstant, resolveInstant } from './as-of-instant.js'
 import { AsOfTransformer, type TemporalTable } from './as-of-transformer.js'
+import { AsWrittenTransformer, type RestrictedSelects } from './as-written-transformer.js'
 
 /** Options of {@link asOfPlugin}. */
 export interface AsOfPluginOptions extends AsOfInstant {
@@ -64,6 +65,9 @@ export interface AsOfPluginOptions extends AsOfInstant {
  * where ("s"."system" @> ($5::timestamptz at time zone 'UTC') and "s"."effective" @> $6::date)
  * ```
  */
+// Sent as written, down to a subquery built on the plugged-in instance.
+const WRITES: ReadonlySet<string> = new Set(['InsertQueryNode', 'UpdateQueryNode', 'DeleteQueryNode', 'MergeQueryNode'])
+
 export function asOfPlugin(options: AsOfPluginOptions): KyselyPlugin {
   if (!isPlainObject(options)) {
     throw new InvalidInputError('bitemporal: asOfPlugin takes an object { tables, validAt?, knownAt? }')
@@ -86,11 +90,12 @@ export function asOfPlugin(options: AsOfPluginOptions): KyselyPlugin {
   const temporal: readonly TemporalTable[] = Object.freeze(
     [...byName.values()].map((definition) => Object.freeze({ definition, instant: resolveInstant(definition, at, 'asOfPlugin') })),
   )
-  const restricted = new WeakSet<OperationNode>()
+  const restricted: RestrictedSelects = new WeakMap()
   return Object.freeze({
     transformQuery({ node, queryId }: PluginTransformQueryArgs): RootOperationNode {
-      if (node.kind !== 'SelectQueryNode') return node
-      return new AsOfTransformer(temporal, restricted).transformNode(node, queryId)
+      if (node.kind === 'SelectQueryNode') return new AsOfTransformer(temporal, restricted).transformNode(node, queryId)
+      if (WRITES.has(node.kind)) return new AsWrittenTransformer(restricted).transformNode(node, queryId)
+      return node
     },
     transformResult({ result }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
       return Promise.resolve(result)

@@ -20,6 +20,7 @@ import { InvalidInputError } from '../errors/errors.js'
 import type { TableDefinition } from '../schema/define-table.js'
 import { asOfCondition } from './as-of.js'
 import type { ResolvedInstant } from './as-of-instant.js'
+import { AsWrittenTransformer, type RestrictedSelects } from './as-written-transformer.js'
 
 /** A table the plugin restricts, with the instant validated for it. */
 export interface TemporalTable {
@@ -47,28 +48,30 @@ const IN_WHERE: ReadonlySet<string> = new Set(['CrossJoin', 'LateralCrossJoin', 
  */
 export class AsOfTransformer extends OperationNodeTransformer {
   readonly #tables: readonly TemporalTable[]
-  readonly #restricted: WeakSet<OperationNode>
+  readonly #restricted: RestrictedSelects
   /** CTE names visible from the SELECTs being transformed: an unqualified name among them is the CTE, not the table. */
   readonly #cteScopes: (readonly string[])[] = []
 
   /**
-   * @param restricted SELECTs this plugin instance has already restricted.
-   *   Kysely runs a builder's plugins when the builder becomes a subquery, so
-   *   a subquery built on the plugged-in instance arrives restricted; it is
-   *   kept as it is rather than getting every condition twice.
+   * @param restricted SELECTs this plugin instance has restricted, each with
+   *   the SELECT as written. Kysely runs a builder's plugins when the builder
+   *   becomes a subquery, so a subquery built on the plugged-in instance
+   *   arrives restricted, without knowing where it now stands: it is
+   *   restricted again from what was written, in the CTE scope of the query
+   *   around it, and inside a data-modifying statement not at all.
    */
-  constructor(tables: readonly TemporalTable[], restricted: WeakSet<OperationNode>) {
+  constructor(tables: readonly TemporalTable[], restricted: RestrictedSelects) {
     super()
     this.#tables = tables
     this.#restricted = restricted
   }
 
   protected override transformSelectQuery(node: SelectQueryNode, queryId?: QueryId): SelectQueryNode {
-    if (this.#restricted.has(node)) return node
-    this.#cteScopes.push(cteNames(node.with))
+    const written = this.#restricted.get(node) ?? node
+    this.#cteScopes.push(cteNames(written.with))
     try {
-      const restricted = this.#restrict(super.transformSelectQuery(node, queryId))
-      this.#restricted.add(restricted)
+      const restricted = this.#restrict(super.transformSelectQuery(written, queryId))
+      this.#restricted.set(restricted, written)
       return restricted
     } finally {
       this.#cteScopes.pop()
@@ -95,20 +98,20 @@ export class AsOfTransformer extends OperationNodeTransformer {
   // Data-modifying statements are left exactly as written, also inside a
   // SELECT's CTE: restricting an UPDATE's subquery would change which rows
   // it writes, which is not the plugin's call to make.
-  protected override transformUpdateQuery(node: UpdateQueryNode): UpdateQueryNode {
-    return node
+  protected override transformUpdateQuery(node: UpdateQueryNode, queryId?: QueryId): UpdateQueryNode {
+    return new AsWrittenTransformer(this.#restricted).transformNode(node, queryId)
   }
 
-  protected override transformDeleteQuery(node: DeleteQueryNode): DeleteQueryNode {
-    return node
+  protected override transformDeleteQuery(node: DeleteQueryNode, queryId?: QueryId): DeleteQueryNode {
+    return new AsWrittenTransformer(this.#restricted).transformNode(node, queryId)
   }
 
-  protected override transformInsertQuery(node: InsertQueryNode): InsertQueryNode {
-    return node
+  protected override transformInsertQuery(node: InsertQueryNode, queryId?: QueryId): InsertQueryNode {
+    return new AsWrittenTransformer(this.#restricted).transformNode(node, queryId)
   }
 
-  protected override transformMergeQuery(node: MergeQueryNode): MergeQueryNode {
-    return node
+  protected override transformMergeQuery(node: MergeQueryNode, queryId?: QueryId): MergeQueryNode {
+    return new AsWrittenTransformer(this.#restricted).transformNode(node, queryId)
   }
 
   #restrict(node: SelectQueryNode): SelectQueryNode {

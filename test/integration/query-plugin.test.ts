@@ -161,6 +161,41 @@ describe('asOfPlugin: what it leaves alone, and errors', () => {
     expect(Number(copied.n)).toBe(5)
   })
 
+  it('a SELECT built on the plugged-in instance is sent as written inside INSERT and UPDATE too', async () => {
+    const db = plugged(at.C)
+    await sql`create table plan_copy_built (id integer, price integer)`.execute(database().db)
+    // Kysely runs the plugin on the inner builder by itself first; the write takes it back as written.
+    await db.insertInto('plan_copy_built').columns(['id', 'price']).expression(db.selectFrom('plans').select(['id', 'price'])).execute()
+    const copied = await database().db.selectFrom('plan_copy_built').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()
+    expect(Number(copied.n)).toBe(5)
+
+    await sql`create table plan_flags (id integer, flagged boolean not null default false)`.execute(database().db)
+    await sql`insert into plan_flags (id) values (1), (2), (3)`.execute(database().db)
+    // Price 10 is plan 1's in history; as of C it is 11, so a restricted subquery would flag nothing.
+    const updated = await db
+      .updateTable('plan_flags')
+      .set({ flagged: true })
+      .where('id', 'in', db.selectFrom('plans').select('id').where('price', '=', 10))
+      .executeTakeFirstOrThrow()
+    expect(Number(updated.numUpdatedRows)).toBe(1)
+  })
+
+  it('a SELECT built on the plugged-in instance follows the CTE scope of the query it ends up in', async () => {
+    const db = plugged(at.C)
+    // Inside the outer query, "plans" in the subquery is the CTE, which has no system column to restrict.
+    const rows = await db
+      .with('plans', (q) => q.selectFrom('subscriptions').select(['plan_id as id']))
+      .selectFrom('plans')
+      .select('id')
+      .where('id', 'in', db.selectFrom('plans').select('id'))
+      .orderBy('id')
+      .execute()
+    // The plans of the subscriptions as of C (subscription 2 ended on February 15th).
+    expect(rows.map((r) => Number(r.id))).toEqual([1, 3])
+    // On its own, the same builder is restricted: the plans valid on C, plan 1 once rather than its three versions.
+    expect((await db.selectFrom('plans').select('id').orderBy('id').execute()).map((r) => Number(r.id))).toEqual([1, 2])
+  })
+
   it('a temporal table in a right join is an InvalidInputError, and nothing is sent', async () => {
     await rejectsWithCode(() => plugged(at.C).selectFrom('subscriptions as s').rightJoin('plans as p', 'p.id', 's.plan_id').selectAll().execute(), 'INVALID_INPUT')
   })
