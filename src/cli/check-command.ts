@@ -8,6 +8,7 @@ import type { CliIo } from './cli-io.js'
 import { databaseUrl } from './database-url.js'
 import { databaseTarget, openDatabase } from './open-database.js'
 import type { CheckCommand } from './parse-command.js'
+import { pendingLibraryVersions } from './pending-library-versions.js'
 import { type RegisteredTable, registeredTables } from './registered-tables.js'
 import { CHECK_USAGE } from './usage.js'
 
@@ -20,12 +21,13 @@ export interface TableCheck {
 }
 
 /**
- * Runs `bitemporal check`: for every table in the registry, the catalog
- * checks ({@link checkTableStructure}) and the data checks
- * ({@link checkTableData}), printing one line per table and one per problem,
- * then a summary.
+ * Runs `bitemporal check`: first whether every library SQL version of this
+ * package is installed ({@link pendingLibraryVersions}), then for every
+ * table in the registry the catalog checks ({@link checkTableStructure}) and
+ * the data checks ({@link checkTableData}), printing one line per table and
+ * one per problem, then a summary.
  *
- * @returns the exit code: 0 when every table is healthy (or none is registered), 1 on any problem.
+ * @returns the exit code: 0 when the library is up to date and every table is healthy (or none is registered), 1 on any problem.
  * @throws {NotFoundError} when the library is not installed.
  * @throws {ConnectionError} when the database cannot be reached.
  */
@@ -34,9 +36,15 @@ export async function checkCommand(command: CheckCommand, io: CliIo): Promise<nu
   const db = await openDatabase(url, databaseTarget(url, CHECK_USAGE))
   try {
     const tables = await registeredTables(db)
+    const pending = await pendingLibraryVersions(db)
+    if (pending.length > 0) {
+      io.stdout(
+        `bitemporal library: ${String(pending.length)} ${pending.length === 1 ? 'version' : 'versions'} of this package not installed (${pending.join(', ')}); run "bitemporal migrate up", or install(db)\n`,
+      )
+    }
     if (tables.length === 0) {
       io.stdout('no bitemporal tables are registered in this database\n')
-      return 0
+      return pending.length === 0 ? 0 : 1
     }
     let unhealthy = 0
     for (const registered of tables) {
@@ -54,7 +62,7 @@ export async function checkCommand(command: CheckCommand, io: CliIo): Promise<nu
         ? `${String(tables.length)} ${tables.length === 1 ? 'table' : 'tables'} checked, all healthy\n`
         : `${String(tables.length)} ${tables.length === 1 ? 'table' : 'tables'} checked, ${String(unhealthy)} with problems\n`,
     )
-    return unhealthy === 0 ? 0 : 1
+    return unhealthy === 0 && pending.length === 0 ? 0 : 1
   } finally {
     await db.destroy()
   }

@@ -9,6 +9,7 @@ import { defineTable, type TableDefinition } from '../../src/schema/define-table
 import { capturedCli, type CliRun } from '../support/captured-cli.js'
 import { useTestDatabase } from '../support/database.js'
 import { earlierObjectsSql } from '../support/earlier-objects.js'
+import { LIBRARY_VERSIONS } from '../support/library-versions.js'
 
 const database = useTestDatabase()
 
@@ -74,6 +75,20 @@ describe('bitemporal check', () => {
   test('with no table registered: exit 0', async () => {
     await install(database().db)
     expect(await check()).toEqual({ code: 0, stdout: 'no bitemporal tables are registered in this database\n', stderr: '' })
+  })
+
+  test('a library version of this package not installed (upgraded without migrate up): exit 1, naming it', async () => {
+    const { db } = database()
+    const last = LIBRARY_VERSIONS.at(-1) ?? ''
+    // As if the database had been installed by the previous release of the package.
+    const { rows } = await sql<{ row: unknown }>`delete from bitemporal.library_version as v where name = ${last} returning to_jsonb(v) as row`.execute(db)
+    expect(await check()).toEqual({
+      code: 1,
+      stdout: `bitemporal library: 1 version of this package not installed (${last}); run "bitemporal migrate up", or install(db)\nno bitemporal tables are registered in this database\n`,
+      stderr: '',
+    })
+    await sql`insert into bitemporal.library_version select * from jsonb_populate_record(null::bitemporal.library_version, ${JSON.stringify(rows[0]?.row)}::jsonb)`.execute(db)
+    expect((await check()).code).toBe(0)
   })
 
   test('healthy tables (dates and timestamps, audited, in a schema) pass with one line each: exit 0', async () => {
