@@ -168,6 +168,12 @@ describe('mapDatabaseError: SQLSTATE to error class', () => {
     },
   )
 
+  it("maps pg's connection timeout to SQLSTATE 08001: no connection was made", () => {
+    const error = mapDatabaseError(new Error('Connection terminated due to connection timeout'))
+    expect(error).toMatchObject({ code: 'DATABASE_ERROR', sqlState: '08001', retryable: false })
+    expect(error.message).toContain('could not connect to the server')
+  })
+
   it('keeps a server-sent SQLSTATE even when the message looks like a lost connection', () => {
     const error = mapDatabaseError(pgError({ code: '57P01', message: 'Connection terminated by administrator' }))
     expect(error.sqlState).toBe('57P01')
