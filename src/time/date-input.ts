@@ -8,8 +8,12 @@ export type DateInput = string | Date
 export type InstantInput = string | Date
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/
+// Day, hours, minutes, seconds and up to six fraction digits: the part instants and timestamps share.
+const WALL_CLOCK = String.raw`(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?`
 // An offset is required: without one PostgreSQL would read the time in the session's TimeZone.
-const INSTANT = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}:?\d{2})$/i
+const INSTANT = new RegExp(`^${WALL_CLOCK}(Z|[+-]\\d{2}:?\\d{2})$`, 'i')
+// None is allowed: a timestamp without time zone would drop it without a word.
+const LOCAL_TIMESTAMP = new RegExp(`^${WALL_CLOCK}$`, 'i')
 
 /**
  * Whether `'YYYY-MM-DD'` names a day that exists (not `'2023-02-30'`), in the
@@ -51,6 +55,12 @@ export function toDay(input: unknown, what: string): string {
   return input
 }
 
+/** Whether a {@link WALL_CLOCK} match names a day that exists and a time of day (no hour 24, no leap second). */
+function wallClockExists(match: RegExpExecArray): boolean {
+  const [, day = '', hours = '', minutes = '', seconds = ''] = match
+  return dayExists(day) && Number(hours) <= 23 && Number(minutes) <= 59 && Number(seconds) <= 59
+}
+
 /**
  * Whether `ms` is an instant whose UTC day is in the years 0001–9999: an
  * offset can move a string's own day out of them ('0001-01-01T00:00:00+01:00'
@@ -74,18 +84,14 @@ function inSupportedYears(ms: number): boolean {
 export function toInstant(input: unknown, what: string): string {
   if (input instanceof Date) {
     if (!isValid(input)) throw new InvalidInputError(`bitemporal: ${what} is an invalid Date`)
-    const year = input.getUTCFullYear()
-    if (year < 1 || year > 9999) throw new InvalidInputError(`bitemporal: ${what} (${input.toISOString()}) is outside the years 0001–9999`)
+    if (!inSupportedYears(input.getTime())) throw new InvalidInputError(`bitemporal: ${what} (${input.toISOString()}) is outside the years 0001–9999`)
     return input.toISOString()
   }
   const match = typeof input === 'string' ? INSTANT.exec(input) : null
-  const [, day = '', hours = '', minutes = '', seconds = '', , offset = 'Z'] = match ?? []
+  const offset = match?.[6] ?? 'Z'
   if (
     match === null ||
-    !dayExists(day) ||
-    Number(hours) > 23 ||
-    Number(minutes) > 59 ||
-    Number(seconds) > 59 ||
+    !wallClockExists(match) ||
     // PostgreSQL reads offsets up to 15:59.
     (offset !== 'Z' && offset !== 'z' && Number(offset.slice(1, 3)) > 15) ||
     Number(offset.slice(-2)) > 59 ||
@@ -97,8 +103,6 @@ export function toInstant(input: unknown, what: string): string {
   }
   return input as string
 }
-
-const LOCAL_TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?$/i
 
 /**
  * Validates a `timestamp without time zone` value and returns it as
@@ -113,8 +117,7 @@ const LOCAL_TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.\d{
 export function toLocalTimestamp(input: unknown, what: string): string {
   if (input instanceof Date) return toInstant(input, what).slice(0, -1)
   const match = typeof input === 'string' ? LOCAL_TIMESTAMP.exec(input) : null
-  const [, day = '', hours = '', minutes = '', seconds = ''] = match ?? []
-  if (match === null || !dayExists(day) || Number(hours) > 23 || Number(minutes) > 59 || Number(seconds) > 59) {
+  if (match === null || !wallClockExists(match)) {
     const offset = typeof input === 'string' && INSTANT.test(input) ? ' (without Z or an offset: a timestamp without time zone would drop it; use a timestamptz column for instants)' : ''
     throw new InvalidInputError(
       `bitemporal: ${what} must be a timestamp 'YYYY-MM-DDTHH:MM:SS[.ffffff]' that exists${offset} (or a Date), got ${describe(input)}`,
