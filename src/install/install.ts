@@ -32,7 +32,11 @@ export interface InstallResult {
  */
 export async function install(db: AnyKysely): Promise<InstallResult> {
   assertDatabase(db, 'install')
-  const runner = new MigrationRunner({ db, folder: LIBRARY_SQL_FOLDER, schema: 'bitemporal', table: 'library_version' })
-  const { migrations } = await runner.up()
+  const { migrations } = await libraryMigrationRunner(db).up()
   return Object.freeze({ applied: migrations })
+}
+
+/** The runner of the library's own SQL versions, recorded in `bitemporal.library_version`. */
+export function libraryMigrationRunner(db: AnyKysely): MigrationRunner {
+  return new MigrationRunner({ db, folder: LIBRARY_SQL_FOLDER, schema: 'bitemporal', table: 'library_version' })
 }

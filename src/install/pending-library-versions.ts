@@ -1,6 +1,5 @@
 import type { AnyKysely } from '../any-kysely.js'
-import { LIBRARY_SQL_FOLDER } from '../install/install.js'
-import { MigrationRunner } from '../migrate/migration-runner.js'
+import { libraryMigrationRunner } from './install.js'
 
 /**
  * The library SQL versions this package ships that the database has not
@@ -10,6 +9,5 @@ import { MigrationRunner } from '../migrate/migration-runner.js'
  * missing although the package has them. Reads the record only.
  */
 export async function pendingLibraryVersions(db: AnyKysely): Promise<readonly string[]> {
-  const runner = new MigrationRunner({ db, folder: LIBRARY_SQL_FOLDER, schema: 'bitemporal', table: 'library_version' })
-  return (await runner.status()).filter((migration) => migration.state === 'pending').map((migration) => migration.name)
+  return (await libraryMigrationRunner(db).status()).filter((migration) => migration.state === 'pending').map((migration) => migration.name)
 }
