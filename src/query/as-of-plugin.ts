@@ -4,7 +4,7 @@ import type { TableDefinition } from '../schema/define-table.js'
 import { isPlainObject } from '../values/is-plain-object.js'
 import { assertDefinition, type AsOfInstant, resolveInstant } from './as-of-instant.js'
 import { AsOfTransformer, type TemporalTable } from './as-of-transformer.js'
-import { AsWrittenTransformer, type RestrictedSelects } from './as-written-transformer.js'
+import type { RestrictedSelects } from './as-written-transformer.js'
 
 /** Options of {@link asOfPlugin}. */
 export interface AsOfPluginOptions extends AsOfInstant {
@@ -65,8 +65,10 @@ export interface AsOfPluginOptions extends AsOfInstant {
  * where ("s"."system" @> ($5::timestamptz at time zone 'UTC') and "s"."effective" @> $6::date)
  * ```
  */
-// Sent as written, down to a subquery built on the plugged-in instance.
-const WRITES: ReadonlySet<string> = new Set(['InsertQueryNode', 'UpdateQueryNode', 'DeleteQueryNode', 'MergeQueryNode'])
+// The statements the transformer sees: SELECTs it restricts, and writes it
+// gives back as written, down to a subquery built on the plugged-in instance.
+// Raw SQL and DDL are never touched.
+const QUERIES: ReadonlySet<string> = new Set(['SelectQueryNode', 'InsertQueryNode', 'UpdateQueryNode', 'DeleteQueryNode', 'MergeQueryNode'])
 
 export function asOfPlugin(options: AsOfPluginOptions): KyselyPlugin {
   if (!isPlainObject(options)) {
@@ -93,9 +95,7 @@ export function asOfPlugin(options: AsOfPluginOptions): KyselyPlugin {
   const restricted: RestrictedSelects = new WeakMap()
   return Object.freeze({
     transformQuery({ node, queryId }: PluginTransformQueryArgs): RootOperationNode {
-      if (node.kind === 'SelectQueryNode') return new AsOfTransformer(temporal, restricted).transformNode(node, queryId)
-      if (WRITES.has(node.kind)) return new AsWrittenTransformer(restricted).transformNode(node, queryId)
-      return node
+      return QUERIES.has(node.kind) ? new AsOfTransformer(temporal, restricted).transformNode(node, queryId) : node
     },
     transformResult({ result }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
       return Promise.resolve(result)
