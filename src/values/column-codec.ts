@@ -166,11 +166,12 @@ export function parameterTypeOf(type: string): string {
 export function columnCodec(column: ColumnDefinition): ColumnCodec {
   const isArray = column.type.endsWith(']')
   const kind = kindOf(column.type)
-  const isBlankPadded = parameterTypeOf(column.type).startsWith('bpchar')
+  const parameterType = parameterTypeOf(column.type)
+  const isBlankPadded = parameterType.startsWith('bpchar')
   const quoted = quoteIdentifier(column.name)
   return Object.freeze({
     column,
-    parameterType: parameterTypeOf(column.type),
+    parameterType,
     differs: (stored: string, other: string) =>
       // A char(n)[] parameter is cast to bpchar[], whose elements lack the
       // padding the column's text shows; bpchar's = ignores trailing blanks,

@@ -223,7 +223,7 @@ export function writeSql(context: TableSqlContext, operation: WriteOperation, va
       ? 'true'
       : operation === 'insert' || valueColumns.length === 0
         ? 'false'
-        : context.values.map((v, i) => v.differs(`t.${valueColumns[i] ?? ''}`, newValue(i, 't'))).join(' or ')
+        : context.values.map((v, i) => v.differs(`t.${quoteIdentifier(v.column.name)}`, newValue(i, 't'))).join(' or ')
 
   const keyParameters = context.keys.map((k, i) => `${p(i + 1)}::${k.parameterType}`)
   // The versions replaced: those closed and, inside a transaction, those of its own it deleted.
