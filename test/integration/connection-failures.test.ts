@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises'
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -9,7 +8,7 @@ import { createTable } from '../../src/schema/create-table.js'
 import { defineTable } from '../../src/schema/define-table.js'
 import { statementKind } from '../support/counting-pool.js'
 import { useTestDatabase } from '../support/database.js'
-import { track, waitUntilBlocked } from '../support/lock-wait.js'
+import { track, waitUntilBlocked, waitUntilGone } from '../support/lock-wait.js'
 import { ownConnections } from '../support/own-connections.js'
 import { rejection } from '../support/rejection.js'
 
@@ -67,7 +66,7 @@ it('a write whose connection is cut while it waits fails with DatabaseError 0800
   // lock is free it may still run and commit the write, which is why the
   // message says to read the rows back. What it cannot do is half of it.
   await holder.rollback().execute()
-  await untilBackendExits(writer.pid)
+  await waitUntilGone(database().db, [writer.pid])
   const timeline = (await bitemporal(database().db, accounts).timeline(key)).map((v) => [v.effective.from, v.effective.to, v.values.owner])
   expect([
     [['2024-01-01', null, 'ada']],
@@ -75,11 +74,3 @@ it('a write whose connection is cut while it waits fails with DatabaseError 0800
   ]).toContainEqual(timeline)
   expect((await bitemporal(database().db, accounts).history(key)).filter((v) => v.values.owner === 'grace').length).toBeLessThanOrEqual(1)
 })
-
-async function untilBackendExits(pid: number): Promise<void> {
-  for (;;) {
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where pid = ${pid}`.execute(database().db)
-    if (rows[0]?.n === 0) return
-    await delay(5)
-  }
-}

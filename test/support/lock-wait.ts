@@ -55,3 +55,12 @@ export async function waitUntilBlocked(observer: Db, pid: number, pending: Track
   if (outcome.state === 'settled') throw new Error(`backend ${String(pid)}'s work finished without waiting for a lock`)
   return outcome.blockers
 }
+
+/** Waits until no backend of `pids` is left: the process has exited, whatever it was doing. */
+export async function waitUntilGone(observer: Db, pids: readonly number[]): Promise<void> {
+  for (;;) {
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where pid = any(${[...pids]}::integer[])`.execute(observer)
+    if (rows[0]?.n === 0) return
+    await delay(5)
+  }
+}

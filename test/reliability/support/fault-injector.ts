@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import { sql } from 'kysely'
+import { waitUntilGone } from '../../support/lock-wait.js'
 import type { Random } from '../../support/seeded-random.js'
 import type { Db } from './load-table.js'
 import { WRITER_APPLICATION } from './writer-pool.js'
@@ -57,14 +58,5 @@ export function injectFaults(observer: Db, random: Random, pauseMs: { readonly m
       await waitUntilGone(observer, [...struck])
       return faults
     },
-  }
-}
-
-/** Waits until no backend of `pids` is left, so a test knows the fault has landed. */
-export async function waitUntilGone(observer: Db, pids: readonly number[]): Promise<void> {
-  for (;;) {
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where pid = any(${[...pids]}::integer[])`.execute(observer)
-    if (rows[0]?.n === 0) return
-    await delay(5)
   }
 }
