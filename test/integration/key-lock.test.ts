@@ -1,13 +1,12 @@
 import { type ControlledTransaction, type Kysely, sql } from 'kysely'
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { ConcurrentWriteError } from '../../src/errors/errors.js'
 import { install } from '../../src/install/install.js'
 import { bitemporal } from '../../src/repository/bitemporal.js'
 import { createTable } from '../../src/schema/create-table.js'
 import { defineTable } from '../../src/schema/define-table.js'
-import { countingPool } from '../support/counting-pool.js'
 import { useTestDatabase } from '../support/database.js'
-import { backendPid, blockedOrSettled, track } from '../support/lock-wait.js'
+import { blockedOrSettled, track } from '../support/lock-wait.js'
 import { ownConnections } from '../support/own-connections.js'
 import { rejection } from '../support/rejection.js'
 
@@ -21,11 +20,7 @@ import { rejection } from '../support/rejection.js'
 const database = useTestDatabase()
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tables the test creates
 type Db = Kysely<any>
-const { adopt } = ownConnections(() => database().url)
-const open: ControlledTransaction<unknown>[] = []
-afterEach(async () => {
-  for (const trx of open.splice(0)) if (!trx.isCommitted && !trx.isRolledBack) await trx.rollback().execute()
-})
+const own = ownConnections(() => database().url)
 
 const byAmount = defineTable({ name: 'key_lock_numeric', key: { amount: 'numeric' }, values: { note: 'text' } })
 const byInstant = defineTable({ name: 'key_lock_instant', key: { at: 'timestamptz' }, values: { note: 'text' } })
@@ -38,17 +33,9 @@ beforeAll(async () => {
   for (const table of [byAmount, byInstant, byBits, bare]) await createTable(database().db, table)
 })
 
-/** A connection of its own, with session settings given as `-c name=value` options. */
-async function connection(options?: string): Promise<{ readonly db: Db; readonly pid: number }> {
-  const pool = adopt(countingPool({ connectionString: database().url, max: 1, ...(options === undefined ? {} : { options }) }))
-  return { db: pool.db, pid: await backendPid(pool.db) }
-}
-
+/** A transaction on `on` whose system time is taken now, before the other writer's. */
 async function begin(on: Db): Promise<ControlledTransaction<unknown>> {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely<any> transactions
-  const trx: ControlledTransaction<any> = await on.startTransaction().execute()
-  open.push(trx)
-  // The transaction's system time is taken now, before the other writer's.
+  const trx = await own.begin(on)
   await sql`select bitemporal.system_time()`.execute(trx)
   return trx
 }
@@ -66,9 +53,9 @@ describe.each<(typeof cases)[number] & { readonly settings?: string; readonly ea
     await repo().set(later, { from: '2024-01-01', to: '2024-02-01' }, { note: 'x' })
     await repo().set(later, { from: '2024-03-01', to: '2024-04-01' }, { note: 'y' })
 
-    const b = await connection(settings)
+    const b = await own.connect(settings === undefined ? {} : { options: settings })
     const earlierTrx = await begin(b.db)
-    const a = await connection()
+    const a = await own.connect()
     const laterTrx = await begin(a.db)
     const deleted = await repo(laterTrx).delete(later, { from: '2024-01-01', to: '2024-04-01' })
 

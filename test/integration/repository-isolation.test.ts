@@ -1,5 +1,5 @@
-import { type ControlledTransaction, type Kysely, sql } from 'kysely'
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { type Kysely, sql } from 'kysely'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { ConcurrentWriteError } from '../../src/errors/errors.js'
 import { install } from '../../src/install/install.js'
 import { bitemporal } from '../../src/repository/bitemporal.js'
@@ -33,11 +33,7 @@ beforeAll(async () => {
   await createTable(db(), notes)
 })
 
-const { connect } = ownConnections(() => database().url)
-const open: ControlledTransaction<unknown>[] = []
-afterEach(async () => {
-  for (const trx of open.splice(0)) if (!trx.isCommitted && !trx.isRolledBack) await trx.rollback().execute()
-})
+const { connect, begin } = ownConnections(() => database().url)
 
 let lastKey = 0
 /** A key with versions on [Jan 1, Jan 14) and from Jan 20: a gap between them. */
@@ -58,9 +54,7 @@ const notesOf = async (key: { id: number }) => (await repo().timeline(key)).map(
 describe.each(['repeatable read', 'serializable'] as const)('in a %s transaction', (isolation) => {
   it('a write after a later-started writer of the key committed is refused with ConcurrentWriteError, writing nothing', async () => {
     const key = await keyWithGap()
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely<any> transactions
-    const earlier: ControlledTransaction<any> = await db().startTransaction().setIsolationLevel(isolation).execute()
-    open.push(earlier)
+    const earlier = await begin(db(), isolation)
     await sql`select bitemporal.system_time(), count(*) from isolation_notes`.execute(earlier)
     await laterDelete(key)
     const afterLater = await repo().history(key)
@@ -96,9 +90,7 @@ describe.each(['repeatable read', 'serializable'] as const)('in a %s transaction
   it('the locks it takes on its key (the advisory lock, FOR SHARE on the current versions) do not make a writer of another key wait', async () => {
     const [mine, other] = [await keyWithGap(), await keyWithGap()]
     const a = await connect()
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely<any> transactions
-    const holder: ControlledTransaction<any> = await a.db.startTransaction().setIsolationLevel(isolation).execute()
-    open.push(holder)
+    const holder = await begin(a.db, isolation)
     await fillGap(holder, mine)
 
     const b = await connect()

@@ -1,4 +1,5 @@
-import type { ControlledTransaction, Kysely } from 'kysely'
+import type { ControlledTransaction, IsolationLevel, Kysely } from 'kysely'
+import type pg from 'pg'
 import { afterEach } from 'vitest'
 import { type CountingPool, countingPool } from './counting-pool.js'
 import { backendPid } from './lock-wait.js'
@@ -8,10 +9,10 @@ type Db = Kysely<any>
 
 /** Connections of their own for concurrency tests, each with its server pid. */
 export interface OwnConnections {
-  /** A connection of its own: a pool of one client whose queries are recorded, and its server pid. */
-  readonly connect: () => Promise<CountingPool & { readonly pid: number }>
-  /** A transaction on `db` that is rolled back after the test if the test left it open. */
-  readonly begin: (db: Db) => Promise<ControlledTransaction<unknown>>
+  /** A connection of its own: a pool of one client whose queries are recorded, and its server pid. `config` adds pool settings (session `options`, say). */
+  readonly connect: (config?: pg.PoolConfig) => Promise<CountingPool & { readonly pid: number }>
+  /** A transaction on `db`, at `isolationLevel` if given, that is rolled back after the test if the test left it open. */
+  readonly begin: (db: Db, isolationLevel?: IsolationLevel) => Promise<ControlledTransaction<unknown>>
   /** Ends `pool` after the test, with the connections made here. */
   readonly adopt: <P extends CountingPool>(pool: P) => P
 }
@@ -31,14 +32,15 @@ export function ownConnections(url: () => string): OwnConnections {
     await Promise.all(opened.splice(0).map((pool) => pool.end()))
   })
   return {
-    connect: async () => {
-      const pool = countingPool({ connectionString: url(), max: 1 })
+    connect: async (config = {}) => {
+      const pool = countingPool({ ...config, connectionString: url(), max: 1 })
       opened.push(pool)
       return { ...pool, pid: await backendPid(pool.db) }
     },
-    begin: async (db) => {
+    begin: async (db, isolationLevel) => {
+      const start = db.startTransaction()
       // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely<any> transactions
-      const trx: ControlledTransaction<any> = await db.startTransaction().execute()
+      const trx: ControlledTransaction<any> = await (isolationLevel === undefined ? start : start.setIsolationLevel(isolationLevel)).execute()
       open.push(trx)
       return trx
     },
