@@ -7,6 +7,7 @@ import { bitemporal } from '../../src/repository/bitemporal.js'
 import { createTable, dropTable } from '../../src/schema/create-table.js'
 import { defineTable } from '../../src/schema/define-table.js'
 import { transaction } from '../../src/transaction/transaction.js'
+import { statementKind } from '../support/counting-pool.js'
 import { useTestDatabase } from '../support/database.js'
 import { ownConnections } from '../support/own-connections.js'
 import { blockedOrSettled, track, waitUntilBlocked } from '../support/lock-wait.js'
@@ -404,6 +405,26 @@ describe('concurrency: a cascade meets a child version committed by a transactio
     for (const kind of ['home', 'work']) {
       expect((await address().timeline({ customer_id: c, kind })).map((v) => v.effective.to)).toEqual(['2023-06-01'])
     }
+  })
+
+  it('a single parent write meets it while it waits for a share lock on the parent, and the library runs it again after the child', async () => {
+    const c = await customerOver(['2023-01-01', null])
+    const [a, b, h] = [await connect(), await connect(), await connect()]
+    // Another transaction holds the parent's current version FOR SHARE (as a child's check does), so the parent write waits to close it.
+    const holder = await begin(h.db)
+    await sql`select 1 from customers where customer_id = ${c} and upper_inf(system) for share`.execute(holder)
+    const parentWrite = track(a.count(() => customer(a.db).delete({ customer_id: c }, { from: '2023-06-01' })))
+    expect(await waitUntilBlocked(database().db, a.pid, parentWrite)).toContain(h.pid)
+    // Meanwhile a transaction that started after the parent's statement writes a child and commits.
+    await address(b.db).set({ customer_id: c, kind: 'home' }, { from: '2023-02-01' }, { city: 'Oslo' }, { actor: 'ann' })
+    await holder.commit().execute()
+
+    const { sent, result } = await parentWrite.promise
+    expect(result.systemTime).not.toBeNull()
+    // The first statement's cascade met the later child and raised 40001; the retry ran after the child.
+    expect(sent.map(statementKind)).toEqual(['with', 'with'])
+    expect(await customerSpans(c)).toEqual([['2023-01-01', '2023-06-01']])
+    expect((await address().timeline({ customer_id: c, kind: 'home' })).map((v) => [v.effective.from, v.effective.to])).toEqual([['2023-02-01', '2023-06-01']])
   })
 })
 
