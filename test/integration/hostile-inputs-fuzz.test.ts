@@ -6,6 +6,7 @@ import { BitemporalError, type BitemporalErrorCode } from '../../src/errors/erro
 import { bitemporal, createTable, defineTable, install } from '../../src/index.js'
 import { useTestDatabase } from '../support/database.js'
 import type { Untyped } from '../support/hostile-cases.js'
+import { diagnostic } from '../support/diagnostic.js'
 
 // Issue 8, hostile input fuzzed: random keys, portions, values and options
 // (strings, numbers, dates, objects, JSON with own __proto__ keys, SQL) for
@@ -131,7 +132,7 @@ describe('fuzzed arguments', () => {
       }),
       { numRuns: RUNS, seed: Number(process.env['FUZZ_SEED'] ?? 20260806) },
     )
-    console.info(`hostile fuzz: ${String(RUNS)} runs`, Object.fromEntries(outcomes))
+    diagnostic(`hostile fuzz: ${String(RUNS)} runs ${JSON.stringify(Object.fromEntries(outcomes))}`)
     expect(outcomes.get('success') ?? 0, 'some fuzzed calls must succeed, or the generators test nothing').toBeGreaterThan(0)
     expect(outcomes.get('INVALID_INPUT') ?? 0).toBeGreaterThan(RUNS / 4)
   })

@@ -13,6 +13,7 @@ import { ownConnections } from '../support/own-connections.js'
 import { blockedOrSettled, track, waitUntilBlocked } from '../support/lock-wait.js'
 import { rejection } from '../support/rejection.js'
 import { seededRandom } from '../support/seeded-random.js'
+import { diagnostic } from '../support/diagnostic.js'
 
 // Spec section 6 (and invariants 1, 3, 4 of section 2) against a real server,
 // with real concurrent connections. Orderings between connections are made
@@ -287,7 +288,7 @@ describe('contention: a dozen writers on one key', () => {
   function report(name: string, seed: number, outcome: Outcome, pool: CountingPool): void {
     const writes = outcome.acknowledged.reduce((n, a) => n + a.writes, 0)
     const statements = pool.queries.filter((q) => statementKind(q) === 'with').length
-    console.info(
+    diagnostic(
       `contention (${name}, seed ${String(seed)}): ${String(outcome.acknowledged.length)} units acknowledged (${String(writes)} writes); ` +
         `${String(outcome.concurrentWrite)} gave up with CONCURRENT_WRITE after the retry budget ${JSON.stringify(outcome.sqlStates)}; ` +
         `${String(outcome.answered)} answered NOT_FOUND or OVERLAP; ` +

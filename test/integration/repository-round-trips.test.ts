@@ -14,6 +14,7 @@ import type { WriteOperation } from '../../src/write/write-operation.js'
 import { writeSql } from '../../src/write/write-sql.js'
 import { type CountingPool, countingPool, statementKind } from '../support/counting-pool.js'
 import { useTestDatabase } from '../support/database.js'
+import { diagnostic } from '../support/diagnostic.js'
 
 // "Each one SQL statement (one round trip)": counted where it matters, at
 // the driver. Every pg client of the pool records the queries it sends.
@@ -244,7 +245,7 @@ describe('the write statement on a table of ~20,000 rows uses indexes', () => {
       // Generic: the conditions still name the parameters.
       expect(json).toContain('$1')
       const generic = scans(plan)
-      console.info(`EXPLAIN ${operation} on 20,000 rows: custom plan [${custom.join(', ')}]; generic plan [${generic.join(', ')}]`)
+      diagnostic(`EXPLAIN ${operation} on 20,000 rows: custom plan [${custom.join(', ')}]; generic plan [${generic.join(', ')}]`)
       for (const scan of [...custom, ...generic]) expect(scan).not.toMatch(/^Seq Scan/)
       expect(custom.length).toBeGreaterThan(0)
     } finally {
@@ -267,7 +268,7 @@ describe('the write statement on a table of ~20,000 rows uses indexes', () => {
     try {
       for (const [name, text, parameters] of cases) {
         const shape = scans(await explainCustom(client, text, parameters))
-        console.info(`EXPLAIN ${name} on 20,000 rows: [${shape.join(', ')}]`)
+        diagnostic(`EXPLAIN ${name} on 20,000 rows: [${shape.join(', ')}]`)
         for (const scan of shape) expect(scan, name).not.toMatch(/^Seq Scan/)
       }
     } finally {
