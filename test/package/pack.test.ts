@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process'
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join, posix, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -97,14 +97,18 @@ beforeAll(async () => {
   )
 })
 
+async function tarballFiles(): Promise<string[]> {
+  const { stdout } = await run('tar', ['-tzf', tarball])
+  return stdout.split('\n').filter(Boolean)
+}
+
 afterAll(async () => {
   if (scratch !== '') await rm(scratch, { recursive: true, force: true })
 })
 
 describe('the packed package', () => {
-  it('ships the built code, its types and the library SQL, and nothing of the sources or tests', async () => {
-    const { stdout } = await run('tar', ['-tzf', tarball])
-    const files = stdout.split('\n').filter(Boolean)
+  it('ships the built code, its types, the library SQL and the LICENSE, and nothing of the tests', async () => {
+    const files = await tarballFiles()
     expect(files).toEqual(
       expect.arrayContaining([
         'package/dist/index.js',
@@ -114,9 +118,30 @@ describe('the packed package', () => {
         'package/dist/cli/main.js',
         'package/sql/0001_core.sql',
         'package/README.md',
+        'package/LICENSE',
       ]),
     )
-    expect(files.filter((f) => f.startsWith('package/src/') || f.startsWith('package/test/'))).toEqual([])
+    expect(files.filter((f) => f.startsWith('package/test/'))).toEqual([])
+  })
+
+  it('ships every file that its source maps and declaration maps point at', async () => {
+    // A map whose sources are missing sends a debugger or an editor's
+    // go-to-definition to `../../src/*.ts` that is not there (issue 14, item 7).
+    const files = new Set(await tarballFiles())
+    const maps = [...files].filter((f) => f.endsWith('.js.map') || f.endsWith('.d.ts.map'))
+    expect(maps.length).toBeGreaterThan(50)
+    const extracted = join(scratch, 'extracted')
+    await mkdir(extracted, { recursive: true })
+    await run('tar', ['-xzf', tarball, '-C', extracted])
+    const missing: string[] = []
+    for (const map of maps) {
+      const { sources } = JSON.parse(await readFile(join(extracted, map), 'utf8')) as { sources: string[] }
+      for (const source of sources) {
+        const target = posix.normalize(posix.join(posix.dirname(map), source))
+        if (!files.has(target)) missing.push(`${map} -> ${target}`)
+      }
+    }
+    expect(missing).toEqual([])
   })
 
   it('type-checks in a strict nodenext project, and runs', async () => {
