@@ -2,6 +2,7 @@ import { InvalidInputError } from '../errors/errors.js'
 import type { TableDefinition } from '../schema/define-table.js'
 import { type InstantInput, toDay, toInstant } from '../time/date-input.js'
 import { isPlainObject } from '../values/is-plain-object.js'
+import { unknownKeys, unknownKeysText } from '../values/unknown-keys.js'
 
 /**
  * `validAt: 'any'`: every valid time, i.e. the whole timeline known at
@@ -45,7 +46,7 @@ export interface ResolvedInstant {
 
 const CURRENT_TODAY: ResolvedInstant = Object.freeze({ validAt: 'today', knownAt: null })
 
-const KNOWN_OPTIONS: ReadonlySet<string> = new Set(['validAt', 'knownAt'])
+const KNOWN_OPTIONS: readonly string[] = ['validAt', 'knownAt']
 
 /**
  * Validates `at` for `definition`'s granularity of valid time.
@@ -60,11 +61,9 @@ export function resolveInstant(definition: TableDefinition, at: unknown, what: s
   if (!isPlainObject(at)) {
     throw new InvalidInputError(`bitemporal: ${what}: the instant must be an object { validAt?, knownAt? }`)
   }
-  const unknown = Object.keys(at).filter((name) => !KNOWN_OPTIONS.has(name))
+  const unknown = unknownKeys(at, KNOWN_OPTIONS)
   if (unknown.length > 0) {
-    throw new InvalidInputError(
-      `bitemporal: ${what}: unknown option ${unknown.map((n) => JSON.stringify(n.slice(0, 40))).join(', ')}; the instant is { validAt?, knownAt? }`,
-    )
+    throw new InvalidInputError(`bitemporal: ${what}: ${unknownKeysText(unknown, 'option')}; the instant is { validAt?, knownAt? }`)
   }
   const { validAt, knownAt } = at
   return Object.freeze({

@@ -7,6 +7,7 @@ import { encodeKey } from '../repository/write-input.js'
 import type { KeyOf, TableDefinition, ValuesOf } from '../schema/define-table.js'
 import { type DateInput, type InstantInput, toInstant } from '../time/date-input.js'
 import { isPlainObject } from '../values/is-plain-object.js'
+import { unknownKeys, unknownKeysText } from '../values/unknown-keys.js'
 import { combineTimelinesSql } from './combine-timelines-sql.js'
 import { encodeWindow, readOptions } from './read-input.js'
 
@@ -90,6 +91,11 @@ const contexts = new WeakMap<TableDefinition, TableSqlContext>()
 function side(input: unknown, which: 'left' | 'right'): readonly [TableSqlContext, unknown[]] {
   if (!isPlainObject(input) || !isTableDefinition(input['table'])) {
     throw new InvalidInputError(`bitemporal: combineTimelines: ${which} must be { table, key } with a table from defineTable`)
+  }
+  // A side's own `knownAt` or window would otherwise be dropped without a word.
+  const unknown = unknownKeys(input, ['table', 'key'])
+  if (unknown.length > 0) {
+    throw new InvalidInputError(`bitemporal: combineTimelines: ${unknownKeysText(unknown)} in ${which}; a side is { table, key }`)
   }
   const definition = input['table']
   let context = contexts.get(definition)

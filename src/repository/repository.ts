@@ -21,9 +21,18 @@ import { Statements } from './statements.js'
 import { tableSqlContext } from './table-sql-context.js'
 import { decodeVersion, type Version } from './version.js'
 import type { NewValues, ValuesPatch } from './write-values.js'
-import { encodeAudit, encodeKey, encodePoint, encodePortion, encodeValues } from './write-input.js'
+import { encodeAt, encodeAudit, encodeKey, encodePoint, encodePortion, encodeValues, portionFields } from './write-input.js'
 
-/** A portion `[from, to)` of valid time; `to` omitted or `null` means unbounded. */
+/**
+ * A portion `[from, to)` of valid time; `to` omitted or `null` means
+ * unbounded. No other key is accepted: `{ from, unti }` is an
+ * `InvalidInputError` naming `unti`, not a portion without an end.
+ *
+ * @example
+ * ```ts
+ * const march: Portion = { from: '2024-03-01', to: '2024-04-01' }
+ * ```
+ */
 export interface Portion {
   readonly from: DateInput
   readonly to?: DateInput | null
@@ -153,11 +162,12 @@ export class Repository<D extends TableDefinition> {
    * ends at the next change point after `from`.
    */
   async set(key: KeyOf<D>, portion: Portion, values: NewValues<D>, options: WriteOptions = {}): Promise<WriteResult> {
-    if ((portion as Partial<Portion> | null)?.to === undefined) {
-      const from = encodePoint(this.#statements.context, (portion as Partial<Portion> | null)?.from, 'set: from')
+    const fields = portionFields(portion, 'set')
+    if (fields['to'] === undefined) {
+      const from = encodePoint(this.#statements.context, fields['from'], 'set: from')
       return this.#write('setFrom', key, from, values, true, options)
     }
-    return this.#write('set', key, encodePortion(this.#statements.context, portion, 'set'), values, true, options)
+    return this.#write('set', key, encodePortion(this.#statements.context, fields, 'set'), values, true, options)
   }
 
   /** `UPDATE … FOR PORTION OF`: versions overlapping the portion get `patch` inside it; gaps stay gaps. */
@@ -167,8 +177,7 @@ export class Repository<D extends TableDefinition> {
 
   /** The version valid at `at` gets `patch` over its whole effective range; `NotFoundError` if none is. */
   async correct(key: KeyOf<D>, at: { readonly at: DateInput }, patch: ValuesPatch<D>, options: WriteOptions = {}): Promise<WriteResult> {
-    const point = encodePoint(this.#statements.context, (at as Partial<{ at: DateInput }> | null)?.at, 'correct: at')
-    return this.#write('correct', key, point, patch, false, options)
+    return this.#write('correct', key, encodeAt(this.#statements.context, at, 'correct'), patch, false, options)
   }
 
   /** `DELETE … FOR PORTION OF`: validity is removed over the portion; without `to`, from `from` on. */
