@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../errors/errors.js'
 import type { TableDefinition } from '../schema/define-table.js'
-import { type InstantInput, toDay, toInstant } from '../time/date-input.js'
+import { type InstantInput, toDay, toInstant, toKnownAt } from '../time/date-input.js'
 import { isPlainObject } from '../values/is-plain-object.js'
 import { unknownKeys, unknownKeysText } from '../values/unknown-keys.js'
 
@@ -28,7 +28,9 @@ export interface AsOfInstant {
   readonly validAt?: typeof ANY_VALID_TIME | (string & {}) | Date
   /**
    * The system-time instant: an ISO 8601 instant with `Z` or an offset
-   * (microseconds kept), or a `Date`. A write's `systemTime` sees that write.
+   * (microseconds kept), or a `Date`, which names a whole millisecond and is
+   * read as its last microsecond. A write's `systemTime` sees that write,
+   * and so does `new Date(systemTime)`.
    *
    * Default: current knowledge, the versions whose system range is open
    * (`upper_inf(system)`), not "the timestamp now".
@@ -75,7 +77,7 @@ export function resolveInstant(definition: TableDefinition, at: unknown, what: s
           : Object.freeze({
               at: definition.validTime === 'date' ? toDay(validAt, `${what}: validAt`) : toInstant(validAt, `${what}: validAt`),
             }),
-    knownAt: knownAt === undefined ? null : toInstant(knownAt, `${what}: knownAt`),
+    knownAt: knownAt === undefined ? null : toKnownAt(knownAt, `${what}: knownAt`),
   })
 }
 

@@ -5,7 +5,7 @@ import { type TableSqlContext, tableSqlContext } from '../repository/table-sql-c
 import type { EffectiveRange } from '../repository/version.js'
 import { encodeKey } from '../repository/write-input.js'
 import type { KeyOf, TableDefinition, ValuesOf } from '../schema/define-table.js'
-import { type DateInput, type InstantInput, toInstant } from '../time/date-input.js'
+import { type DateInput, type InstantInput, toKnownAt } from '../time/date-input.js'
 import { isPlainObject } from '../values/is-plain-object.js'
 import { unknownKeys, unknownKeysText } from '../values/unknown-keys.js'
 import { combineTimelinesSql } from './combine-timelines-sql.js'
@@ -21,7 +21,10 @@ export interface TimelineSide<D extends TableDefinition> {
 export interface CombineTimelinesOptions<L extends TableDefinition, R extends TableDefinition> {
   readonly left: TimelineSide<L>
   readonly right: TimelineSide<R>
-  /** The system-time instant both timelines are read at. Default: current knowledge. */
+  /**
+   * The system-time instant both timelines are read at. Default: current
+   * knowledge. A `Date` is read as the last microsecond of its millisecond.
+   */
   readonly knownAt?: InstantInput
   /** Start of the valid-time window, inclusive. Default: unbounded. */
   readonly from?: DateInput | null
@@ -74,7 +77,7 @@ export async function combineTimelines<L extends TableDefinition, R extends Tabl
     )
   }
   const window = encodeWindow(left, checked['from'], checked['to'], 'combineTimelines')
-  const knownAt = checked['knownAt'] === undefined ? [] : [toInstant(checked['knownAt'], 'combineTimelines: knownAt')]
+  const knownAt = checked['knownAt'] === undefined ? [] : [toKnownAt(checked['knownAt'], 'combineTimelines: knownAt')]
   const text = combineTimelinesSql(left, right, knownAt.length > 0)
   let rows: Awaited<ReturnType<typeof runStatement>>
   try {

@@ -9,7 +9,7 @@ import { batchSizeOf, cursorBatches, type StreamOptions } from '../read/cursor-b
 import { readOptions } from '../read/read-input.js'
 import { decodeTimelineVersion, encodeTimelineWindow } from '../read/timeline-window.js'
 import type { KeyOf, TableDefinition } from '../schema/define-table.js'
-import { type DateInput, type InstantInput, toInstant } from '../time/date-input.js'
+import { type DateInput, type InstantInput, toInstant, toKnownAt } from '../time/date-input.js'
 import { backoff, queueForKey, transaction, type TransactionOptions } from '../transaction/transaction.js'
 import type { WriteOperation } from '../write/write-operation.js'
 import { type LoadOptions, type LoadResult, loadVersions } from '../write/load-versions.js'
@@ -84,13 +84,21 @@ export interface RepositoryOptions {
 export interface AsOfOptions {
   /** The valid-time instant. Default: today (UTC day), or now on timestamp tables. */
   readonly validAt?: DateInput
-  /** The system-time instant. Default: current knowledge. */
+  /**
+   * The system-time instant. Default: current knowledge. A `Date` names a
+   * whole millisecond and is read as its last microsecond, so
+   * `new Date(w.systemTime)` sees the write `w`; a string is exact.
+   */
   readonly knownAt?: InstantInput
 }
 
 /** Options of {@link Repository.timeline}. */
 export interface TimelineOptions {
-  /** The system-time instant. Default: current knowledge. */
+  /**
+   * The system-time instant. Default: current knowledge. A `Date` names a
+   * whole millisecond and is read as its last microsecond, so
+   * `new Date(w.systemTime)` sees the write `w`; a string is exact.
+   */
   readonly knownAt?: InstantInput
   /** Start of a valid-time window `[from, to)`; versions are clamped to it. Default: unbounded. */
   readonly from?: DateInput | null
@@ -222,7 +230,7 @@ export class Repository<D extends TableDefinition> {
     const rows =
       options.knownAt === undefined
         ? await this.#read(this.#statements.read.asOfCurrent, parameters)
-        : await this.#read(this.#statements.read.asOfKnown, [...parameters, toInstant(options.knownAt, 'asOf: knownAt')])
+        : await this.#read(this.#statements.read.asOfKnown, [...parameters, toKnownAt(options.knownAt, 'asOf: knownAt')])
     const [row] = rows
     return row === undefined ? undefined : decodeVersion<D>(this.#statements.context, row)
   }
@@ -254,7 +262,7 @@ export class Repository<D extends TableDefinition> {
     const sequenced = encodeTimelineWindow(this.#statements.context, options)
     const parameters = encodeKey(this.#statements.context, key)
     if (sequenced !== null) {
-      const known = options.knownAt === undefined ? [] : [toInstant(options.knownAt, 'timeline: knownAt')]
+      const known = options.knownAt === undefined ? [] : [toKnownAt(options.knownAt, 'timeline: knownAt')]
       const statement = this.#statements.timeline[`${sequenced.coalesce ? 'coalesced' : 'window'}${known.length > 0 ? 'Known' : 'Current'}`]
       const sequencedRows = await this.#read(statement, [...parameters, ...sequenced.window, ...known])
       return sequencedRows.map((row) => decodeTimelineVersion<D>(this.#statements.context, row, sequenced.coalesce))
@@ -262,7 +270,7 @@ export class Repository<D extends TableDefinition> {
     const rows =
       options.knownAt === undefined
         ? await this.#read(this.#statements.read.timelineCurrent, parameters)
-        : await this.#read(this.#statements.read.timelineKnown, [...parameters, toInstant(options.knownAt, 'timeline: knownAt')])
+        : await this.#read(this.#statements.read.timelineKnown, [...parameters, toKnownAt(options.knownAt, 'timeline: knownAt')])
     return rows.map((row) => decodeVersion<D>(this.#statements.context, row))
   }
 
