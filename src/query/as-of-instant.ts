@@ -1,7 +1,8 @@
 import { InvalidInputError } from '../errors/errors.js'
 import type { TableDefinition } from '../schema/define-table.js'
-import { type InstantInput, toDay, toInstant } from '../time/date-input.js'
+import { type InstantInput, toDay, toInstant, toKnownAt } from '../time/date-input.js'
 import { isPlainObject } from '../values/is-plain-object.js'
+import { unknownKeys, unknownKeysText } from '../values/unknown-keys.js'
 
 /**
  * `validAt: 'any'`: every valid time, i.e. the whole timeline known at
@@ -27,7 +28,9 @@ export interface AsOfInstant {
   readonly validAt?: typeof ANY_VALID_TIME | (string & {}) | Date
   /**
    * The system-time instant: an ISO 8601 instant with `Z` or an offset
-   * (microseconds kept), or a `Date`. A write's `systemTime` sees that write.
+   * (microseconds kept), or a `Date`, which names a whole millisecond and is
+   * read as its last microsecond. A write's `systemTime` sees that write,
+   * and so does `new Date(systemTime)`.
    *
    * Default: current knowledge, the versions whose system range is open
    * (`upper_inf(system)`), not "the timestamp now".
@@ -45,7 +48,7 @@ export interface ResolvedInstant {
 
 const CURRENT_TODAY: ResolvedInstant = Object.freeze({ validAt: 'today', knownAt: null })
 
-const KNOWN_OPTIONS: ReadonlySet<string> = new Set(['validAt', 'knownAt'])
+const KNOWN_OPTIONS: readonly string[] = ['validAt', 'knownAt']
 
 /**
  * Validates `at` for `definition`'s granularity of valid time.
@@ -60,11 +63,9 @@ export function resolveInstant(definition: TableDefinition, at: unknown, what: s
   if (!isPlainObject(at)) {
     throw new InvalidInputError(`bitemporal: ${what}: the instant must be an object { validAt?, knownAt? }`)
   }
-  const unknown = Object.keys(at).filter((name) => !KNOWN_OPTIONS.has(name))
+  const unknown = unknownKeys(at, KNOWN_OPTIONS)
   if (unknown.length > 0) {
-    throw new InvalidInputError(
-      `bitemporal: ${what}: unknown option ${unknown.map((n) => JSON.stringify(n.slice(0, 40))).join(', ')}; the instant is { validAt?, knownAt? }`,
-    )
+    throw new InvalidInputError(`bitemporal: ${what}: ${unknownKeysText(unknown, 'option')}; the instant is { validAt?, knownAt? }`)
   }
   const { validAt, knownAt } = at
   return Object.freeze({
@@ -76,7 +77,7 @@ export function resolveInstant(definition: TableDefinition, at: unknown, what: s
           : Object.freeze({
               at: definition.validTime === 'date' ? toDay(validAt, `${what}: validAt`) : toInstant(validAt, `${what}: validAt`),
             }),
-    knownAt: knownAt === undefined ? null : toInstant(knownAt, `${what}: knownAt`),
+    knownAt: knownAt === undefined ? null : toKnownAt(knownAt, `${what}: knownAt`),
   })
 }
 

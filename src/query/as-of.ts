@@ -20,7 +20,8 @@ import { assertDefinition, type AsOfInstant, type ResolvedInstant, resolveInstan
  * - `validAt`: a day `'YYYY-MM-DD'` or `Date` (an ISO instant on
  *   `effective: 'timestamp'` tables), or `'any'` for every valid time.
  *   Default: today, the UTC day of the server's clock.
- * - `knownAt`: an ISO 8601 instant with `Z` or an offset, or a `Date`.
+ * - `knownAt`: an ISO 8601 instant with `Z` or an offset, or a `Date`
+ *   (read as the last microsecond of its millisecond).
  *   Default: current knowledge (`upper_inf(system)`).
  *
  * @example

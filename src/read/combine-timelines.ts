@@ -5,8 +5,9 @@ import { type TableSqlContext, tableSqlContext } from '../repository/table-sql-c
 import type { EffectiveRange } from '../repository/version.js'
 import { encodeKey } from '../repository/write-input.js'
 import type { KeyOf, TableDefinition, ValuesOf } from '../schema/define-table.js'
-import { type DateInput, type InstantInput, toInstant } from '../time/date-input.js'
+import { type DateInput, type InstantInput, toKnownAt } from '../time/date-input.js'
 import { isPlainObject } from '../values/is-plain-object.js'
+import { unknownKeys, unknownKeysText } from '../values/unknown-keys.js'
 import { combineTimelinesSql } from './combine-timelines-sql.js'
 import { encodeWindow, readOptions } from './read-input.js'
 
@@ -20,7 +21,10 @@ export interface TimelineSide<D extends TableDefinition> {
 export interface CombineTimelinesOptions<L extends TableDefinition, R extends TableDefinition> {
   readonly left: TimelineSide<L>
   readonly right: TimelineSide<R>
-  /** The system-time instant both timelines are read at. Default: current knowledge. */
+  /**
+   * The system-time instant both timelines are read at. Default: current
+   * knowledge. A `Date` is read as the last microsecond of its millisecond.
+   */
   readonly knownAt?: InstantInput
   /** Start of the valid-time window, inclusive. Default: unbounded. */
   readonly from?: DateInput | null
@@ -73,7 +77,7 @@ export async function combineTimelines<L extends TableDefinition, R extends Tabl
     )
   }
   const window = encodeWindow(left, checked['from'], checked['to'], 'combineTimelines')
-  const knownAt = checked['knownAt'] === undefined ? [] : [toInstant(checked['knownAt'], 'combineTimelines: knownAt')]
+  const knownAt = checked['knownAt'] === undefined ? [] : [toKnownAt(checked['knownAt'], 'combineTimelines: knownAt')]
   const text = combineTimelinesSql(left, right, knownAt.length > 0)
   let rows: Awaited<ReturnType<typeof runStatement>>
   try {
@@ -90,6 +94,11 @@ const contexts = new WeakMap<TableDefinition, TableSqlContext>()
 function side(input: unknown, which: 'left' | 'right'): readonly [TableSqlContext, unknown[]] {
   if (!isPlainObject(input) || !isTableDefinition(input['table'])) {
     throw new InvalidInputError(`bitemporal: combineTimelines: ${which} must be { table, key } with a table from defineTable`)
+  }
+  // A side's own `knownAt` or window would otherwise be dropped without a word.
+  const unknown = unknownKeys(input, ['table', 'key'])
+  if (unknown.length > 0) {
+    throw new InvalidInputError(`bitemporal: combineTimelines: ${unknownKeysText(unknown)} in ${which}; a side is { table, key }`)
   }
   const definition = input['table']
   let context = contexts.get(definition)

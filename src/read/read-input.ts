@@ -3,6 +3,7 @@ import type { TableSqlContext } from '../repository/table-sql-context.js'
 import { encodePoint } from '../repository/write-input.js'
 import { instantMicros, toInstant } from '../time/date-input.js'
 import { isPlainObject } from '../values/is-plain-object.js'
+import { unknownKeys, unknownKeysText } from '../values/unknown-keys.js'
 
 // The inputs of the sequenced and audit reads, checked before anything is
 // sent, as write-input.ts does for writes.
@@ -21,11 +22,9 @@ export function readOptions(options: unknown, operation: string, known: readonly
   if (!isPlainObject(options)) {
     throw new InvalidInputError(`bitemporal: ${operation}: options must be an object ${shape()}`)
   }
-  const unknown = Object.keys(options).filter((name) => !known.includes(name))
+  const unknown = unknownKeys(options, known)
   if (unknown.length > 0) {
-    throw new InvalidInputError(
-      `bitemporal: ${operation}: unknown option${unknown.length === 1 ? '' : 's'} ${unknown.map((n) => JSON.stringify(n.slice(0, 60))).join(', ')}; the options are ${shape()}`,
-    )
+    throw new InvalidInputError(`bitemporal: ${operation}: ${unknownKeysText(unknown, 'option')}; the options are ${shape()}`)
   }
   return options
 }

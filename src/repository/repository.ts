@@ -9,7 +9,7 @@ import { batchSizeOf, cursorBatches, type StreamOptions } from '../read/cursor-b
 import { readOptions } from '../read/read-input.js'
 import { decodeTimelineVersion, encodeTimelineWindow } from '../read/timeline-window.js'
 import type { KeyOf, TableDefinition } from '../schema/define-table.js'
-import { type DateInput, type InstantInput, toInstant } from '../time/date-input.js'
+import { type DateInput, type InstantInput, toInstant, toKnownAt } from '../time/date-input.js'
 import { backoff, queueForKey, transaction, type TransactionOptions } from '../transaction/transaction.js'
 import type { WriteOperation } from '../write/write-operation.js'
 import { type LoadOptions, type LoadResult, loadVersions } from '../write/load-versions.js'
@@ -21,9 +21,18 @@ import { Statements } from './statements.js'
 import { tableSqlContext } from './table-sql-context.js'
 import { decodeVersion, type Version } from './version.js'
 import type { NewValues, ValuesPatch } from './write-values.js'
-import { encodeAudit, encodeKey, encodePoint, encodePortion, encodeValues } from './write-input.js'
+import { encodeAt, encodeAudit, encodeKey, encodePoint, encodePortion, encodeValues, portionFields } from './write-input.js'
 
-/** A portion `[from, to)` of valid time; `to` omitted or `null` means unbounded. */
+/**
+ * A portion `[from, to)` of valid time; `to` omitted or `null` means
+ * unbounded. No other key is accepted: `{ from, unti }` is an
+ * `InvalidInputError` naming `unti`, not a portion without an end.
+ *
+ * @example
+ * ```ts
+ * const march: Portion = { from: '2024-03-01', to: '2024-04-01' }
+ * ```
+ */
 export interface Portion {
   readonly from: DateInput
   readonly to?: DateInput | null
@@ -75,13 +84,21 @@ export interface RepositoryOptions {
 export interface AsOfOptions {
   /** The valid-time instant. Default: today (UTC day), or now on timestamp tables. */
   readonly validAt?: DateInput
-  /** The system-time instant. Default: current knowledge. */
+  /**
+   * The system-time instant. Default: current knowledge. A `Date` names a
+   * whole millisecond and is read as its last microsecond, so
+   * `new Date(w.systemTime)` sees the write `w`; a string is exact.
+   */
   readonly knownAt?: InstantInput
 }
 
 /** Options of {@link Repository.timeline}. */
 export interface TimelineOptions {
-  /** The system-time instant. Default: current knowledge. */
+  /**
+   * The system-time instant. Default: current knowledge. A `Date` names a
+   * whole millisecond and is read as its last microsecond, so
+   * `new Date(w.systemTime)` sees the write `w`; a string is exact.
+   */
   readonly knownAt?: InstantInput
   /** Start of a valid-time window `[from, to)`; versions are clamped to it. Default: unbounded. */
   readonly from?: DateInput | null
@@ -153,11 +170,12 @@ export class Repository<D extends TableDefinition> {
    * ends at the next change point after `from`.
    */
   async set(key: KeyOf<D>, portion: Portion, values: NewValues<D>, options: WriteOptions = {}): Promise<WriteResult> {
-    if ((portion as Partial<Portion> | null)?.to === undefined) {
-      const from = encodePoint(this.#statements.context, (portion as Partial<Portion> | null)?.from, 'set: from')
+    const fields = portionFields(portion, 'set')
+    if (fields['to'] === undefined) {
+      const from = encodePoint(this.#statements.context, fields['from'], 'set: from')
       return this.#write('setFrom', key, from, values, true, options)
     }
-    return this.#write('set', key, encodePortion(this.#statements.context, portion, 'set'), values, true, options)
+    return this.#write('set', key, encodePortion(this.#statements.context, fields, 'set'), values, true, options)
   }
 
   /** `UPDATE … FOR PORTION OF`: versions overlapping the portion get `patch` inside it; gaps stay gaps. */
@@ -167,8 +185,7 @@ export class Repository<D extends TableDefinition> {
 
   /** The version valid at `at` gets `patch` over its whole effective range; `NotFoundError` if none is. */
   async correct(key: KeyOf<D>, at: { readonly at: DateInput }, patch: ValuesPatch<D>, options: WriteOptions = {}): Promise<WriteResult> {
-    const point = encodePoint(this.#statements.context, (at as Partial<{ at: DateInput }> | null)?.at, 'correct: at')
-    return this.#write('correct', key, point, patch, false, options)
+    return this.#write('correct', key, encodeAt(this.#statements.context, at, 'correct'), patch, false, options)
   }
 
   /** `DELETE … FOR PORTION OF`: validity is removed over the portion; without `to`, from `from` on. */
@@ -213,7 +230,7 @@ export class Repository<D extends TableDefinition> {
     const rows =
       options.knownAt === undefined
         ? await this.#read(this.#statements.read.asOfCurrent, parameters)
-        : await this.#read(this.#statements.read.asOfKnown, [...parameters, toInstant(options.knownAt, 'asOf: knownAt')])
+        : await this.#read(this.#statements.read.asOfKnown, [...parameters, toKnownAt(options.knownAt, 'asOf: knownAt')])
     const [row] = rows
     return row === undefined ? undefined : decodeVersion<D>(this.#statements.context, row)
   }
@@ -245,7 +262,7 @@ export class Repository<D extends TableDefinition> {
     const sequenced = encodeTimelineWindow(this.#statements.context, options)
     const parameters = encodeKey(this.#statements.context, key)
     if (sequenced !== null) {
-      const known = options.knownAt === undefined ? [] : [toInstant(options.knownAt, 'timeline: knownAt')]
+      const known = options.knownAt === undefined ? [] : [toKnownAt(options.knownAt, 'timeline: knownAt')]
       const statement = this.#statements.timeline[`${sequenced.coalesce ? 'coalesced' : 'window'}${known.length > 0 ? 'Known' : 'Current'}`]
       const sequencedRows = await this.#read(statement, [...parameters, ...sequenced.window, ...known])
       return sequencedRows.map((row) => decodeTimelineVersion<D>(this.#statements.context, row, sequenced.coalesce))
@@ -253,7 +270,7 @@ export class Repository<D extends TableDefinition> {
     const rows =
       options.knownAt === undefined
         ? await this.#read(this.#statements.read.timelineCurrent, parameters)
-        : await this.#read(this.#statements.read.timelineKnown, [...parameters, toInstant(options.knownAt, 'timeline: knownAt')])
+        : await this.#read(this.#statements.read.timelineKnown, [...parameters, toKnownAt(options.knownAt, 'timeline: knownAt')])
     return rows.map((row) => decodeVersion<D>(this.#statements.context, row))
   }
 

@@ -2,6 +2,7 @@ import { RANGE_LB_INC, RANGE_UB_INF, Range } from 'postgres-range'
 import { InvalidInputError } from '../errors/errors.js'
 import { instantMicros, toDay, toInstant } from '../time/date-input.js'
 import { isPlainObject } from '../values/is-plain-object.js'
+import { unknownKeys, unknownKeysText } from '../values/unknown-keys.js'
 import type { TableSqlContext } from './table-sql-context.js'
 
 const tableName = (context: TableSqlContext): string => context.definition.name
@@ -12,10 +13,10 @@ export function encodeKey(context: TableSqlContext, key: unknown): unknown[] {
   if (!isPlainObject(key)) {
     throw new InvalidInputError(`bitemporal: the key of "${tableName(context)}" must be an object { ${names.join(', ')} }`)
   }
-  const unknown = Object.keys(key).filter((name) => !names.includes(name))
+  const unknown = unknownKeys(key, names)
   if (unknown.length > 0) {
     throw new InvalidInputError(
-      `bitemporal: ${unknown.map((n) => JSON.stringify(n.slice(0, 60))).join(', ')} ${unknown.length === 1 ? 'is not a key column' : 'are not key columns'} of "${tableName(context)}"; the key is { ${names.join(', ')} }`,
+      `bitemporal: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a key column' : 'are not key columns'} of "${tableName(context)}"; the key is { ${names.join(', ')} }`,
     )
   }
   return context.keys.map((codec) => {
@@ -36,13 +37,39 @@ function before(context: TableSqlContext, a: string, b: string): boolean {
   return context.definition.validTime === 'date' ? a < b : instantMicros(a) < instantMicros(b)
 }
 
-/** `[from, to)` as a range parameter; `to` omitted or null means unbounded. */
-export function encodePortion(context: TableSqlContext, portion: unknown, operation: string): Range<string> {
+const PORTION_KEYS: readonly string[] = ['from', 'to']
+
+/**
+ * The fields of a portion `{ from, to? }`, checked to be an object with no
+ * other key. A misspelt end (`unti`, `To`) would otherwise be left out, and
+ * the portion read as unbounded: the write would reach from `from` on for
+ * good (docs/semantics.md section 3).
+ *
+ * @param name how the message calls the portion: `'the portion'`, or
+ *   `'effective'` for a version of `load`.
+ * @throws {InvalidInputError} naming the unknown keys, before anything is sent.
+ * @example
+ * ```ts
+ * portionFields({ from: '2024-03-01', unti: '2024-04-01' }, 'set')
+ * // InvalidInputError: bitemporal: set: unknown key "unti" in the portion; the portion is { from, to? }
+ * ```
+ */
+export function portionFields(portion: unknown, operation: string, name = 'the portion'): Readonly<Record<string, unknown>> {
   if (!isPlainObject(portion)) {
     throw new InvalidInputError(`bitemporal: ${operation} takes a portion { from, to? } of valid time`)
   }
-  const from = encodePoint(context, portion['from'], `${operation}: from`)
-  const rawTo = portion['to']
+  const unknown = unknownKeys(portion, PORTION_KEYS)
+  if (unknown.length > 0) {
+    throw new InvalidInputError(`bitemporal: ${operation}: ${unknownKeysText(unknown)} in ${name}; ${name} is { from, to? }`)
+  }
+  return portion
+}
+
+/** `[from, to)` as a range parameter; `to` omitted or null means unbounded. See {@link portionFields} for `name`. */
+export function encodePortion(context: TableSqlContext, portion: unknown, operation: string, name?: string): Range<string> {
+  const fields = portionFields(portion, operation, name)
+  const from = encodePoint(context, fields['from'], `${operation}: from`)
+  const rawTo = fields['to']
   if (rawTo === undefined || rawTo === null) return new Range(from, null, RANGE_LB_INC | RANGE_UB_INF)
   const to = encodePoint(context, rawTo, `${operation}: to`)
   if (!before(context, from, to)) {
@@ -51,6 +78,24 @@ export function encodePortion(context: TableSqlContext, portion: unknown, operat
     )
   }
   return new Range(from, to, RANGE_LB_INC)
+}
+
+/**
+ * The point `{ at }` of `correct`, checked to be an object with no other
+ * key: `{ at, to }` would otherwise correct the whole version at `at` and
+ * drop `to` without a word.
+ *
+ * @throws {InvalidInputError} naming an unknown key, or for a bad `at`.
+ */
+export function encodeAt(context: TableSqlContext, point: unknown, operation: string): string {
+  if (!isPlainObject(point)) {
+    throw new InvalidInputError(`bitemporal: ${operation} takes the point { at } of valid time whose version it changes`)
+  }
+  const unknown = unknownKeys(point, ['at'])
+  if (unknown.length > 0) {
+    throw new InvalidInputError(`bitemporal: ${operation}: ${unknownKeysText(unknown)} in the point; the point is { at }`)
+  }
+  return encodePoint(context, point['at'], `${operation}: at`)
 }
 
 /**
@@ -63,10 +108,10 @@ export function encodeValues(context: TableSqlContext, values: unknown, complete
     throw new InvalidInputError(`bitemporal: ${operation} takes the values as an object of column name to value`)
   }
   const names = context.values.map((v) => v.column.name)
-  const unknown = Object.keys(values).filter((name) => !names.includes(name))
+  const unknown = unknownKeys(values, names)
   if (unknown.length > 0) {
     throw new InvalidInputError(
-      `bitemporal: ${operation}: ${unknown.map((n) => JSON.stringify(n.slice(0, 60))).join(', ')} ${unknown.length === 1 ? 'is not a value column' : 'are not value columns'} of "${tableName(context)}"; its values are { ${names.join(', ')} }`,
+      `bitemporal: ${operation}: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a value column' : 'are not value columns'} of "${tableName(context)}"; its values are { ${names.join(', ')} }`,
     )
   }
   return context.values.flatMap((codec) => {

@@ -4,7 +4,11 @@ import { InvalidInputError } from '../errors/errors.js'
 /** A calendar day: `'YYYY-MM-DD'`, or a `Date` taken by its UTC calendar day. */
 export type DateInput = string | Date
 
-/** A point in time: an ISO 8601 string with `Z` or an offset (microseconds kept), or a `Date`. */
+/**
+ * A point in time: an ISO 8601 string with `Z` or an offset (microseconds
+ * kept), or a `Date`. As `knownAt`, a `Date` is read as the last
+ * microsecond of its millisecond ({@link toKnownAt}); elsewhere as its first.
+ */
 export type InstantInput = string | Date
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/
@@ -102,6 +106,34 @@ export function toInstant(input: unknown, what: string): string {
     )
   }
   return input as string
+}
+
+/**
+ * Validates a system-time instant to read at (`knownAt`) and returns it as
+ * {@link toInstant} does, except that a `Date` is read as the **last
+ * microsecond of its millisecond** (`….123999Z`): a `Date` names a whole
+ * millisecond, and everything the database knew by the end of it is what
+ * it saw (docs/semantics.md section 5). A write's `systemTime` has
+ * microseconds a `Date` drops, so `new Date(w.systemTime)` (or a
+ * `timestamptz` column that `pg` parsed) read as its first microsecond
+ * lands before `w` and misses it; read as its last, it sees `w`. A string
+ * keeps its exact microseconds.
+ *
+ * Only for instants read at. The ends of an interval (`changes`' `since`
+ * and `until`), `expect` and a valid-time point keep a `Date` at its first
+ * microsecond, through {@link toInstant}.
+ *
+ * @example
+ * ```ts
+ * toKnownAt(new Date('2026-11-22T04:20:03.077Z'), 'asOf: knownAt') // '2026-11-22T04:20:03.077999Z'
+ * toKnownAt('2026-11-22T04:20:03.077724Z', 'asOf: knownAt')        // '2026-11-22T04:20:03.077724Z'
+ * ```
+ * @throws {InvalidInputError} as {@link toInstant}.
+ */
+export function toKnownAt(input: unknown, what: string): string {
+  const instant = toInstant(input, what)
+  // A valid Date in the years 0001–9999 always gives '…T…:…:….mmmZ'.
+  return input instanceof Date ? `${instant.slice(0, -1)}999Z` : instant
 }
 
 /**

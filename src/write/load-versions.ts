@@ -7,6 +7,7 @@ import { NamedStatement } from '../repository/named-statement.js'
 import type { TableSqlContext } from '../repository/table-sql-context.js'
 import { encodeAudit, encodeKey, encodePortion, encodeValues } from '../repository/write-input.js'
 import { isPlainObject } from '../values/is-plain-object.js'
+import { unknownKeys, unknownKeysText } from '../values/unknown-keys.js'
 import { loadParametersPerVersion, loadSql, maxLoadBatch } from './load-sql.js'
 
 /** Options of `repo.load`. */
@@ -29,15 +30,19 @@ export interface LoadResult {
   readonly inserted: number
 }
 
-const VERSION_FIELDS = new Set(['key', 'effective', 'values'])
+const VERSION_FIELDS: readonly string[] = ['key', 'effective', 'values']
 
 /** One version's parameters, checked: key, `$present, $value` per value column, effective from and to. */
 function encodeVersion(context: TableSqlContext, version: unknown, index: number): unknown[] {
   const where = `load: version ${String(index)}`
-  if (!isPlainObject(version) || Object.keys(version).some((field) => !VERSION_FIELDS.has(field))) {
+  if (!isPlainObject(version)) {
     throw new InvalidInputError(`bitemporal: ${where} must be an object { key, effective: { from, to? }, values }`)
   }
-  const effective = encodePortion(context, version['effective'], where)
+  const unknown = unknownKeys(version, VERSION_FIELDS)
+  if (unknown.length > 0) {
+    throw new InvalidInputError(`bitemporal: ${where}: ${unknownKeysText(unknown)}; a version is { key, effective: { from, to? }, values }`)
+  }
+  const effective = encodePortion(context, version['effective'], where, 'effective')
   return [
     ...encodeKey(context, version['key']),
     ...encodeValues(context, version['values'], true, where),

@@ -187,6 +187,7 @@ describe('bad input is rejected before anything is sent', () => {
     ['a side whose table is not a definition', { ...good, right: { table: 'tax_rates', key: RATE } }],
     ['a key of the wrong shape', { ...good, right: { table: taxRates, key: PERSON } }],
     ['a misspelt option', { ...good, knownat: '2023-01-01T00:00:00Z' }],
+    ['a side with a key other than table and key', { ...good, right: { ...good.right, knownAt: '2023-01-01T00:00:00Z' } }],
     ['a knownAt without an offset', { ...good, knownAt: '2023-01-01T00:00:00' }],
     ['a day that does not exist', { ...good, from: '2023-02-29' }],
     ['from after to', { ...good, from: '2023-03-01', to: '2023-01-01' }],
@@ -194,6 +195,12 @@ describe('bad input is rejected before anything is sent', () => {
     ['a date table with a timestamp table', { ...good, right: { table: shifts, key: { id: 1 } } }],
   ])('%s', async (_, options) => {
     await rejectsWithCode(() => untyped(logged.db, options), 'INVALID_INPUT')
+    expect(logged.sent).toEqual([])
+  })
+
+  it('names the unknown key of a side', async () => {
+    const error = await rejectsWithCode(() => untyped(logged.db, { ...good, left: { ...good.left, from: '2023-01-01' } }), 'INVALID_INPUT')
+    expect(error.message).toBe('bitemporal: combineTimelines: unknown key "from" in left; a side is { table, key }')
     expect(logged.sent).toEqual([])
   })
 })

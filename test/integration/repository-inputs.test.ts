@@ -272,6 +272,42 @@ describe('portions and points of valid time are checked before anything is sent'
     }
   })
 
+  it('a misspelt end of a portion is refused, not read as an open end, and nothing is written (docs/semantics.md section 3)', async () => {
+    const before = await repo.history(KEY)
+    // Variables, not inline literals: TypeScript's excess-property check does not apply to them.
+    const portion = { from: '2024-03-01', unti: '2024-04-01' }
+    const setMessage = await rejectedBeforeSending(() => repo.set(KEY, portion, { name: 'gadget' }))
+    expect(setMessage).toBe('bitemporal: set: unknown key "unti" in the portion; the portion is { from, to? }')
+    const ending = { from: '2025-01-01', To: '2025-02-01' }
+    expect(await rejectedBeforeSending(() => repo.delete(KEY, ending))).toBe(
+      'bitemporal: delete: unknown key "To" in the portion; the portion is { from, to? }',
+    )
+    expect(await repo.history(KEY)).toEqual(before)
+  })
+
+  it.each(portionWrites)('%s: a key other than from and to in the portion is named and refused', async (_, write) => {
+    expect(await rejectedBeforeSending(() => write({ form: '2023-01-01' }))).toContain('unknown key "form" in the portion; the portion is { from, to? }')
+    expect(await rejectedBeforeSending(() => write({ from: '2023-01-01', unti: '2023-02-01' }))).toContain('"unti"')
+    expect(await rejectedBeforeSending(() => write({ from: '2023-01-01', To: '2023-02-01' }))).toContain('"To"')
+    expect(await rejectedBeforeSending(() => write({ from: '2023-01-01', to: '2023-02-01', at: '2023-01-15' }))).toContain('"at"')
+    expect(await rejectedBeforeSending(() => write({ from: '2023-01-01', until: '2023-02-01', unti: '2023-02-01' }))).toContain(
+      'unknown keys "until", "unti" in the portion',
+    )
+    // Present but undefined (spread from a wider object) is still a misspelt name, as for options.
+    expect(await rejectedBeforeSending(() => write({ from: '2023-01-01', until: undefined }))).toContain('"until"')
+  })
+
+  it('correct: a key other than at in the point is named and refused, and nothing is written', async () => {
+    const before = await repo.history(KEY)
+    // Today { at, to } corrects the version at `at` and drops `to` without a word.
+    expect(await rejectedBeforeSending(() => untyped().correct(KEY, { at: '2023-01-15', to: '2023-02-01' }, { note: 'x' }))).toBe(
+      'bitemporal: correct: unknown key "to" in the point; the point is { at }',
+    )
+    expect(await rejectedBeforeSending(() => untyped().correct(KEY, { At: '2023-01-15' }, { note: 'x' }))).toContain('"At"')
+    expect(await rejectedBeforeSending(() => untyped().correct(KEY, { from: '2023-01-15' }, { note: 'x' }))).toContain('"from"')
+    expect(await repo.history(KEY)).toEqual(before)
+  })
+
   it('reads: validAt must be a day and knownAt an instant with an offset', async () => {
     for (const validAt of ['2023-02-30', 'infinity', 20230115, null, '2023-01-15T00:00:00Z']) {
       await rejectedBeforeSending(() => untyped().asOf(KEY, { validAt }))

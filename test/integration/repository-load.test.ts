@@ -125,9 +125,22 @@ describe('load', () => {
     ['a wrong key', { key: { sku: 'a' }, effective: { from: '2024-01-01' }, values: { price: '1' } }],
     ['an unknown column', { key: { sku: 'a', store: 6 }, effective: { from: '2024-01-01' }, values: { price: '1', cost: '2' } }],
     ['not an object', 'sku-a'],
+    ['a misspelt end of effective', { key: { sku: 'a', store: 6 }, effective: { from: '2024-01-01', unti: '2024-02-01' }, values: { price: '1' } }],
+    ['a misspelt start of effective', { key: { sku: 'a', store: 6 }, effective: { form: '2024-01-01' }, values: { price: '1' } }],
   ])('%s is an InvalidInputError and nothing is sent', async (_, version) => {
     const { sent } = await counting.count(() => rejectsWithCode(() => bitemporal(counting.db, prices).load([version] as LoadVersion<Prices>[]), 'INVALID_INPUT'))
     expect(sent.map(statementKind)).toEqual(['begin', 'rollback'])
+    expect(await countRows(6)).toBe(0)
+  })
+
+  it('names a misspelt key of a version or of its effective portion (docs/semantics.md section 3)', async () => {
+    const repository = bitemporal(database().db, prices)
+    const good = { key: { sku: 'named', store: 6 }, effective: { from: '2024-01-01' }, values: { price: '1' } }
+    const misspelt = { ...good, effective: { from: '2024-01-01', unti: '2024-02-01' } }
+    const error = await rejectsWithCode(() => repository.load([good, misspelt]), 'INVALID_INPUT')
+    expect(error.message).toBe('bitemporal: load: version 1: unknown key "unti" in effective; effective is { from, to? }')
+    const extra = await rejectsWithCode(() => repository.load([{ ...good, efective: { from: '2024-01-01' } }] as never), 'INVALID_INPUT')
+    expect(extra.message).toContain('unknown key "efective"')
     expect(await countRows(6)).toBe(0)
   })
 

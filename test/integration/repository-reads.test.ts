@@ -1,10 +1,14 @@
 import { sql } from 'kysely'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { install } from '../../src/install/install.js'
+import { asOf } from '../../src/query/as-of.js'
+import { asOfPlugin } from '../../src/query/as-of-plugin.js'
+import { combineTimelines } from '../../src/read/combine-timelines.js'
 import { bitemporal } from '../../src/repository/bitemporal.js'
 import { createTable } from '../../src/schema/create-table.js'
 import { defineTable } from '../../src/schema/define-table.js'
 import { useTestDatabase } from '../support/database.js'
+import { instantToMicros, microsecondBefore } from '../support/timeline-model.js'
 
 // Spec section 4: "validAt omitted means today (the UTC calendar day)" and
 // "knownAt omitted means current knowledge, not the timestamp now".
@@ -51,5 +55,74 @@ describe('reads with their defaults', () => {
       ['premium', { from: second.systemTime, to: null }],
     ])
     expect((await repo.asOf({ id: 5 }, { validAt: '2021-01-01', knownAt: first.systemTime ?? '' }))?.values.tier).toBe('basic')
+  })
+})
+
+describe('a Date as knownAt names a whole millisecond: its last microsecond (docs/semantics.md section 5)', () => {
+  const VALID_AT = '2021-01-01'
+  /** A write on a fresh key whose system time is not on a whole millisecond, so a `Date` made from it drops microseconds. */
+  let written: { readonly key: { readonly id: number }; readonly tier: string; readonly systemTime: string }
+
+  beforeAll(async () => {
+    const repo = bitemporal(database().db, plans)
+    // One write in a thousand lands on a whole millisecond; the next key is tried then.
+    for (let id = 100; id < 110; id++) {
+      const tier = `written as ${String(id)}`
+      const systemTime = (await repo.set({ id }, { from: '2020-01-01' }, { tier })).systemTime ?? ''
+      if (instantToMicros(systemTime) % 1000n !== 0n) {
+        written = { key: { id }, tier, systemTime }
+        return
+      }
+    }
+    throw new Error('ten writes in a row on a whole millisecond')
+  })
+
+  it('asOf: new Date(w.systemTime) returns the version w wrote; a string a microsecond before w, and the millisecond before, return nothing', async () => {
+    const repo = bitemporal(database().db, plans)
+    const date = new Date(written.systemTime)
+    const seen = await repo.asOf(written.key, { validAt: VALID_AT, knownAt: date })
+    expect(seen?.values).toEqual({ tier: written.tier })
+    expect(seen?.system).toEqual({ from: written.systemTime, to: null })
+    expect(await repo.asOf(written.key, { validAt: VALID_AT, knownAt: microsecondBefore(written.systemTime) })).toBeUndefined()
+    expect(await repo.asOf(written.key, { validAt: VALID_AT, knownAt: new Date(date.getTime() - 1) })).toBeUndefined()
+  })
+
+  // Each read that takes knownAt, as the number of versions of the key it finds.
+  const reads: readonly (readonly [string, (knownAt: Date | string) => Promise<number>])[] = [
+    ['timeline', async (knownAt) => (await bitemporal(database().db, plans).timeline(written.key, { knownAt })).length],
+    ['timeline over a window', async (knownAt) => (await bitemporal(database().db, plans).timeline(written.key, { knownAt, from: '2020-06-01', to: '2021-06-01' })).length],
+    ['timeline coalesced', async (knownAt) => (await bitemporal(database().db, plans).timeline(written.key, { knownAt, coalesce: true })).length],
+    [
+      'repo.query',
+      async (knownAt) =>
+        (await bitemporal(database().db, plans).query({ validAt: VALID_AT, knownAt }).where('id', '=', written.key.id).selectAll().execute()).length,
+    ],
+    [
+      'the asOf condition',
+      async (knownAt) =>
+        (await database().db.selectFrom('plans').where(asOf(plans, { validAt: VALID_AT, knownAt })).where('id', '=', written.key.id).selectAll().execute()).length,
+    ],
+    [
+      'asOfPlugin',
+      async (knownAt) =>
+        (
+          await database()
+            .db.withPlugin(asOfPlugin({ tables: [plans], validAt: VALID_AT, knownAt }))
+            .selectFrom('plans')
+            .where('id', '=', written.key.id)
+            .selectAll()
+            .execute()
+        ).length,
+    ],
+    [
+      'combineTimelines',
+      async (knownAt) => (await combineTimelines(database().db, { left: { table: plans, key: written.key }, right: { table: plans, key: written.key }, knownAt })).length,
+    ],
+  ]
+
+  it.each(reads)('%s: new Date(w.systemTime) sees w; a string a microsecond before w does not', async (_, read) => {
+    expect(await read(new Date(written.systemTime))).toBe(1)
+    expect(await read(microsecondBefore(written.systemTime))).toBe(0)
+    expect(await read(written.systemTime)).toBe(1)
   })
 })

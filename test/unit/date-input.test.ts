@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { instantMicros, toDay, toInstant, toLocalTimestamp } from '../../src/time/date-input.js'
+import { instantMicros, toDay, toInstant, toKnownAt, toLocalTimestamp } from '../../src/time/date-input.js'
 import { invalidInput } from '../support/invalid-input.js'
 
 /** A Date at 00:00 UTC of the given UTC year, month (1-12) and day; works for years 0-99 too. */
@@ -218,6 +218,31 @@ describe('toInstant: points in time', () => {
   it('keeps the message short for a very long string', () => {
     const error = invalidInput(() => toInstant(`2023-01-01T00:00:00${'0'.repeat(100_000)}Z`, 'knownAt'))
     expect(error.message.length).toBeLessThan(300)
+  })
+})
+
+describe('toKnownAt: a Date names a whole millisecond, read as its last microsecond (docs/semantics.md section 5)', () => {
+  it('reads a Date as the last microsecond of its millisecond, so new Date(systemTime) is not before systemTime', () => {
+    const systemTime = '2026-11-22T04:20:03.077724Z'
+    const knownAt = toKnownAt(new Date(systemTime), 'asOf: knownAt')
+    expect(knownAt).toBe('2026-11-22T04:20:03.077999Z')
+    expect(instantMicros(knownAt) >= instantMicros(systemTime)).toBe(true)
+    expect(toKnownAt(new Date('2023-01-01T05:30:00+05:30'), 'knownAt')).toBe('2023-01-01T00:00:00.000999Z')
+    expect(toKnownAt(new Date('9999-12-31T23:59:59.999Z'), 'knownAt')).toBe('9999-12-31T23:59:59.999999Z')
+    // Only knownAt: toInstant, which valid time, expect and changes use, keeps a Date at its first microsecond.
+    expect(toInstant(new Date(systemTime), 'validAt')).toBe('2026-11-22T04:20:03.077Z')
+  })
+
+  it('keeps a string as it is, microseconds and offset included', () => {
+    for (const instant of ['2026-11-22T04:20:03.077724Z', '2026-11-22T04:20:03Z', '2026-11-22T09:50:03.077+05:30']) {
+      expect(toKnownAt(instant, 'knownAt')).toBe(instant)
+    }
+  })
+
+  it('rejects what toInstant rejects', () => {
+    for (const input of [new Date(Number.NaN), '2023-01-01T00:00:00', 1_700_000_000_000, null]) {
+      expect(invalidInput(() => toKnownAt(input, 'asOf: knownAt')).message).toContain('asOf: knownAt')
+    }
   })
 })
 
