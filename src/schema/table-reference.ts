@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../errors/errors.js'
 import { isPlainObject } from '../values/is-plain-object.js'
+import { unknownKeys, unknownKeysText } from '../values/unknown-keys.js'
 import type { ColumnDefinition, TableDefinition } from './define-table.js'
 import { validateIdentifier } from './identifier.js'
 
@@ -68,6 +69,12 @@ export function parseReferences(
     references.map((reference: unknown, index) => {
       const where = `references[${String(index)}] of "${child}"`
       if (!isPlainObject(reference)) throw new InvalidInputError(`bitemporal: ${where} must be an object { table, columns, onParentDelete? }`)
+      // A misspelt `onParentDelet: 'cascade'` would otherwise leave the
+      // default 'restrict' in place without a word.
+      const unknown = unknownKeys(reference, ['table', 'columns', 'onParentDelete'])
+      if (unknown.length > 0) {
+        throw new InvalidInputError(`bitemporal: ${where}: ${unknownKeysText(unknown)}; a reference is { table, columns, onParentDelete? }`)
+      }
       const parent: unknown = reference['table']
       if (!isDefinition(parent)) throw new InvalidInputError(`bitemporal: ${where}: table must be a definition from defineTable`)
       const definition = parent

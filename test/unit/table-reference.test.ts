@@ -36,6 +36,10 @@ describe('references: validation', () => {
     expect(invalidInput(() => child([{ table: customers, columns: { customer_id: 'customer_id' }, onParentDelete: 'set null' }])).message).toMatch(
       /'restrict' or 'cascade'/,
     )
+    // A misspelt onParentDelete must not fall back to 'restrict' without a word.
+    expect(invalidInput(() => child([{ table: customers, columns: { customer_id: 'customer_id' }, onParentDelet: 'cascade' }])).message).toBe(
+      'bitemporal: references[0] of "contracts": unknown key "onParentDelet"; a reference is { table, columns, onParentDelete? }',
+    )
     const composite = defineTable({ name: 'rates', key: { state_id: 'integer', tax_type: 'text' }, values: {} })
     expect(invalidInput(() => child([{ table: composite, columns: { customer_id: 'state_id' } }])).message).toMatch(/map the parent key column\(s\) tax_type/)
     const timed = defineTable({ name: 'timed', key: { id: 'integer' }, values: {}, effective: 'timestamp' })
