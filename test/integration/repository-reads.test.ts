@@ -6,8 +6,9 @@ import { createTable } from '../../src/schema/create-table.js'
 import { defineTable } from '../../src/schema/define-table.js'
 import { useTestDatabase } from '../support/database.js'
 
-// Spec section 4: "validAt omitted means today (the UTC calendar day)" and
-// "knownAt omitted means current knowledge, not the timestamp now".
+// docs/semantics.md §4: without validAt a read asks about today (the UTC
+// calendar day), and without knownAt about current knowledge, not the clock's
+// present instant.
 
 const database = useTestDatabase()
 const plans = defineTable({ name: 'plans', key: { id: 'integer' }, values: { tier: 'text not null' } })
