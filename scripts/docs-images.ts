@@ -2,8 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { renderHistory } from '../src/render/index.js'
 import { taxRateStory } from './tax-rate-story.js'
 
-// Writes the pictures of docs/concepts.md: the history of the spec's
-// tax-rate story after each step. Run with `npm run docs:images` after a
+// Writes the pictures of docs/concepts.md: the history of the tax-rate
+// story of docs/semantics.md §3 after each step. Run with `npm run docs:images` after a
 // change to the renderer, and commit the result.
 
 const folder = new URL('../docs/images/', import.meta.url)

@@ -1,6 +1,6 @@
 import type { HistoryVersion } from '../src/render/index.js'
 
-// The tax-rate story of the spec (section 3), by hand: history(key) after
+// The tax-rate story of docs/semantics.md §3, by hand: history(key) after
 // each step, with made-up but plausible system times T1 < T2 < T3 < T4.
 
 const key = Object.freeze({ state_id: 1, tax_type: 'income_tax' })
@@ -18,7 +18,7 @@ function version(rate: string, effective: [string, string | null], system: [stri
   })
 }
 
-/** One step of the story: its name in the spec, the call, and the history after it. */
+/** One step of the story: its name in docs/semantics.md §3, the call, and the history after it. */
 export interface StoryStep {
   readonly name: string
   readonly call: string

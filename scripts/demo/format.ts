@@ -1,10 +1,10 @@
 import type { TableDefinition, Version } from '../../src/index.js'
 
-/** `∞` for an unbounded end, as the spec's tables leave it blank. */
+/** `∞` for an unbounded end, as the tables of docs/semantics.md §3 write it. */
 const OPEN = '∞'
 
 /**
- * The versions as the spec's tables show them: rate, effective from/to,
+ * The versions as the tables of docs/semantics.md §3 show them: rate, effective from/to,
  * system from/to, with system times named T1, T2, … by the step that wrote
  * them, and whether the row is still current knowledge.
  */

@@ -1,4 +1,4 @@
-// `npm run demo`: the tax-rate story of the spec on a real PostgreSQL (see docs/getting-started.md).
+// `npm run demo`: the tax-rate story of docs/semantics.md §3 on a real PostgreSQL (see docs/getting-started.md).
 import { runDemo } from './run-demo.js'
 
 process.exitCode = await runDemo({

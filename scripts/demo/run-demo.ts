@@ -11,7 +11,7 @@ export interface DemoIo {
 
 const USAGE = `usage: npm run demo [-- --keep]
 
-Tells the tax-rate story of the spec on a real PostgreSQL:
+Tells the tax-rate story of docs/semantics.md on a real PostgreSQL:
   DATABASE_URL unset  an embedded PostgreSQL, started for this run and deleted at the end
   DATABASE_URL set    that server, in a new database created for this run and dropped at the end
                       (the role must be allowed to CREATE DATABASE)

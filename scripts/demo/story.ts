@@ -1,23 +1,23 @@
 import { type AnyKysely, bitemporal, createTable, defineTable, install, renderHistory, type Version } from '../../src/index.js'
 import { formatTable, formatVersions, microsecondBefore } from './format.js'
 
-/** The table of the spec's story: one entity per state and tax type, one value. */
+/** The table of the story: one entity per state and tax type, one value. */
 export const taxRates = defineTable({
   name: 'tax_rates',
   key: { state_id: 'integer', tax_type: 'text' },
   values: { rate: 'numeric not null' },
 })
 
-/** A spec table row: rate, effective from, effective to, system from, system to (T1…T4; null: unbounded). */
-type SpecRow = readonly [rate: string, from: string, to: string | null, systemFrom: string, systemTo: string | null]
+/** A row of the story's tables: rate, effective from, effective to, system from, system to (T1…T4; null: unbounded). */
+type StoryRow = readonly [rate: string, from: string, to: string | null, systemFrom: string, systemTo: string | null]
 
 interface Step {
   readonly title: string
   readonly narration: readonly string[]
   readonly from: string
   readonly rate: string
-  /** The spec's table after the step, row for row. */
-  readonly expected: readonly SpecRow[]
+  /** The table of docs/semantics.md §3 after the step, row for row. */
+  readonly expected: readonly StoryRow[]
 }
 
 const STEPS: readonly Step[] = [
@@ -86,10 +86,10 @@ export interface StoryOutput {
 }
 
 /**
- * Tells the tax-rate story of the spec (section 3) on `db`, an empty
+ * Tells the tax-rate story of docs/semantics.md §3 on `db`, an empty
  * database: creates the table, runs the four writes, and prints after each
  * the rows and a picture of the history; then the reads, including the
- * shoe-store question. Every result is checked against the spec, and a
+ * shoe-store question. Every result is checked against the story, and a
  * difference is thrown as an error.
  */
 export async function tellStory(db: AnyKysely, out: StoryOutput): Promise<void> {
@@ -114,7 +114,7 @@ export async function tellStory(db: AnyKysely, out: StoryOutput): Promise<void> 
     'System times are the real transaction times of this run, microseconds apart,',
     'not dates like 2023-10-16: the database sets them, a caller cannot backdate',
     'them. Each step below is one transaction; its returned systemTime is named',
-    'T1, T2, T3, T4 as in the spec.',
+    'T1, T2, T3, T4 as in docs/semantics.md.',
   ])
 
   /** T1…T4 in the order the steps returned them. */
@@ -172,7 +172,7 @@ export async function tellStory(db: AnyKysely, out: StoryOutput): Promise<void> 
   for (const read of reads) {
     const version = await rates.asOf(key, read.knownAt === undefined ? { validAt: read.validAt } : { validAt: read.validAt, knownAt: read.knownAt })
     const rate = version?.values.rate
-    if (rate !== read.expected) throw new Error(`asOf(key, ${read.call}) gave ${rate ?? 'none'}, the spec says ${read.expected ?? 'none'}`)
+    if (rate !== read.expected) throw new Error(`asOf(key, ${read.call}) gave ${rate ?? 'none'}, the story says ${read.expected ?? 'none'}`)
     answers.push([`rates.asOf(key, ${read.call})`, rate ?? 'none', read.note])
   }
   indent(formatTable(answers))
@@ -186,7 +186,7 @@ export async function tellStory(db: AnyKysely, out: StoryOutput): Promise<void> 
   const right = (await rates.asOf(key, { validAt: sale }))?.values.rate
   const beforeAnything = (await rates.asOf(key, { validAt: sale, knownAt: microsecondBefore(T(1)) }))?.values.rate
   if (charged !== '0.15' || right !== '0.19' || beforeAnything !== undefined) {
-    throw new Error(`shoe store: charged ${charged ?? 'none'}, right ${right ?? 'none'}, before T1 ${beforeAnything ?? 'none'}; the spec says 0.15, 0.19, none`)
+    throw new Error(`shoe store: charged ${charged ?? 'none'}, right ${right ?? 'none'}, before T1 ${beforeAnything ?? 'none'}; the story says 0.15, 0.19, none`)
   }
   indent([
     `A shoe store sold a pair of shoes on ${sale} and charged the tax rate its system`,
@@ -195,7 +195,7 @@ export async function tellStory(db: AnyKysely, out: StoryOutput): Promise<void> 
     '(which day\'s rate applies), knownAt = when the sale was rung up (what the',
     'database believed then).',
     '',
-    'In the spec the sale is rung up on a real day, say 2023-10-16, between the',
+    'In the story the sale is rung up on a real day, say 2023-10-16, between the',
     'first change and the correction. In this run that moment is "just before',
     'step 2": knownAt = T2 - 1 µs.',
     '',
@@ -213,10 +213,10 @@ export async function tellStory(db: AnyKysely, out: StoryOutput): Promise<void> 
   ])
 }
 
-/** Fails when the history is not the spec's table after the step. */
+/** Fails when the history is not the story's table after the step. */
 function checkRows(step: Step, history: readonly Version<typeof taxRates>[], nameOf: (instant: string) => string): void {
   const actual = history.map((v) => [v.values.rate, v.effective.from, v.effective.to, nameOf(v.system.from), v.system.to === null ? null : nameOf(v.system.to)])
   if (JSON.stringify(actual) !== JSON.stringify(step.expected)) {
-    throw new Error(`${step.title}: the history is ${JSON.stringify(actual)}, the spec's table is ${JSON.stringify(step.expected)}`)
+    throw new Error(`${step.title}: the history is ${JSON.stringify(actual)}, the story's table is ${JSON.stringify(step.expected)}`)
   }
 }

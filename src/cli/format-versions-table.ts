@@ -2,7 +2,7 @@ import type { Version } from '../repository/version.js'
 import type { TableDefinition } from '../schema/define-table.js'
 import { formatTextTable } from './format-text-table.js'
 
-/** Shown for an unbounded end of a range, as in the spec's `[2023-01-01, )`. */
+/** Shown for an unbounded end of a range, which the tables of docs/semantics.md §3 write as `∞`. */
 export const UNBOUNDED = '-'
 
 /**

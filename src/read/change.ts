@@ -3,7 +3,7 @@ import type { TableSqlContext } from '../repository/table-sql-context.js'
 import type { KeyOf, TableDefinition, ValuesOf } from '../schema/define-table.js'
 
 /**
- * What a change did to the table's knowledge, in the spec's words:
+ * What a change did to the table's knowledge, in the words of docs/semantics.md §7:
  * - `asserted`: a version was inserted at `systemTime` (the database began
  *   to believe it);
  * - `retracted`: a version was closed at `systemTime` (the database stopped

@@ -1,7 +1,7 @@
 import { AUDIT, type TableSqlContext } from '../repository/table-sql-context.js'
 
 /**
- * The reads of spec section 4, one statement each. Parameters: `$1 … $k` the
+ * The reads of docs/semantics.md §4, one statement each. Parameters: `$1 … $k` the
  * key, then what the read takes (`validAt`, `knownAt`). Every column comes
  * back as text formatted in SQL (see `ColumnCodec`), so the result does not
  * depend on DateStyle, TimeZone or the caller's `pg` type parsers.

@@ -16,7 +16,7 @@ const OPTIONS = ['knownAt', 'from', 'to', 'coalesce'] as const
 /**
  * Checks the options of `timeline` and says whether the call is sequenced
  * (a window or `coalesce: true`); `null` when it is the plain timeline of
- * spec section 4, which keeps its own statements and index paths.
+ * docs/semantics.md §4, which keeps its own statements and index paths.
  *
  * @throws {InvalidInputError} for an unknown option, a bad `from` or `to`,
  *   an empty or reversed window, or a `coalesce` that is not a boolean.

@@ -48,7 +48,7 @@ export const CURRENT_SYSTEM = 'now'
  * Lays out checked versions of one key on the ordinal grid.
  *
  * @throws {InvalidInputError} when two versions overlap in both valid and
- *   system time: that is never a history (spec invariant 1), and drawing it
+ *   system time: that is never a history (docs/semantics.md invariant 1), and drawing it
  *   would hide one rectangle under the other.
  */
 export function layoutHistory<V extends HistoryVersion>(versions: readonly CheckedVersion<V>[], label: (version: V) => string): HistoryLayout<V> {

@@ -43,7 +43,7 @@ const PORTION_KEYS: readonly string[] = ['from', 'to']
  * The fields of a portion `{ from, to? }`, checked to be an object with no
  * other key. A misspelt end (`unti`, `To`) would otherwise be left out, and
  * the portion read as unbounded: the write would reach from `from` on for
- * good (docs/semantics.md section 3).
+ * good (docs/semantics.md §3).
  *
  * @param name how the message calls the portion: `'the portion'`, or
  *   `'effective'` for a version of `load`.

@@ -6,7 +6,7 @@ import { tableSqlNames } from './table-sql-names.js'
  * A function of each versions table that a write calls once it holds the
  * key's advisory lock, to see the key as the database is NOW, not as the
  * write statement's snapshot saw it. It answers whether anything the write
- * decided from its snapshot no longer holds (spec invariant 5, section 6):
+ * decided from its snapshot no longer holds (docs/semantics.md invariant 5, §6):
  *
  * - a version of the key started or closed after `t` (the write's system
  *   time): a transaction that started later has already written the key, and

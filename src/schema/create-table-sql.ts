@@ -69,7 +69,7 @@ const TRIGGER_SYSTEM_TIME = "(now() at time zone 'UTC')"
  *
  * `effective` must have a finite lower bound (an entity's validity starts
  * somewhere); an unbounded upper bound means "until further notice". The
- * exclusion constraint is invariant 1 of the spec; the GiST index behind it
+ * exclusion constraint is invariant 1 of docs/semantics.md; the GiST index behind it
  * also serves as-of lookups by key at any valid and system instant, and the
  * partial btree index of current rows by key and effective start serves
  * current-knowledge lookups: a descent to the last version starting on or

@@ -113,7 +113,7 @@ export function toInstant(input: unknown, what: string): string {
  * {@link toInstant} does, except that a `Date` is read as the **last
  * microsecond of its millisecond** (`….123999Z`): a `Date` names a whole
  * millisecond, and everything the database knew by the end of it is what
- * it saw (docs/semantics.md section 5). A write's `systemTime` has
+ * it saw (docs/semantics.md §5). A write's `systemTime` has
  * microseconds a `Date` drops, so `new Date(w.systemTime)` (or a
  * `timestamptz` column that `pg` parsed) read as its first microsecond
  * lands before `w` and misses it; read as its last, it sees `w`. A string

@@ -6,7 +6,7 @@ import { toDay, toInstant, toLocalTimestamp } from '../time/date-input.js'
 
 /**
  * How one column's values cross between JavaScript and PostgreSQL, decided
- * by the library and not by the caller's `pg` type parsers (spec section 5):
+ * by the library and not by the caller's `pg` type parsers (docs/semantics.md §5):
  * every column is read as text formatted in SQL independently of DateStyle
  * and TimeZone, and parsed here by its declared type.
  */

@@ -7,7 +7,7 @@
  * portion `{ from, to? }`, the point `{ at }` of `correct`) is checked with
  * it: a misspelt name would otherwise be dropped without a word, and
  * `{ from, unti }` would be read as a portion with no end, widening the
- * write (docs/semantics.md section 3). A key whose value is `undefined` is
+ * write (docs/semantics.md §3). A key whose value is `undefined` is
  * still a key the caller wrote, so it counts.
  *
  * @example

@@ -110,7 +110,7 @@ export interface WriteVariant {
  * parameter; the text depends only on the table and the operation, so it is
  * built once per table.
  *
- * How the statement stays correct under READ COMMITTED (spec section 6):
+ * How the statement stays correct under READ COMMITTED (docs/semantics.md §6):
  * `found` reads the current versions in reach from the statement's
  * snapshot. `verdict` then takes the key's advisory lock; if another
  * transaction holds it, the statement waits for that one to end and raises

@@ -13,7 +13,7 @@ import { type CliRun, capturedCli, outputSections, tableCells } from '../support
 import { useTestDatabase } from '../support/database.js'
 import { microsecondBefore } from '../support/timeline-model.js'
 
-// `bitemporal history` on the tax-rate story of spec section 3, written
+// `bitemporal history` on the tax-rate story of docs/semantics.md §3, written
 // through the repository into a schema-qualified table.
 
 const database = useTestDatabase()
@@ -55,7 +55,7 @@ function history(...args: string[]): Promise<CliRun> {
   return capturedCli(['history', ...args], { DATABASE_URL: database().url }, folder)
 }
 
-/** The spec's rows of one table of the output: rate, effective from/to, system from/to as T1…T4, knowledge. */
+/** The story's rows of one table of the output: rate, effective from/to, system from/to as T1…T4, knowledge. */
 function specRows(lines: readonly string[] | undefined): string[][] {
   if (lines === undefined) throw new Error('the section is missing from the output')
   const [header, ...rows] = tableCells(lines)
@@ -68,7 +68,7 @@ function specRows(lines: readonly string[] | undefined): string[][] {
 }
 
 describe('bitemporal history', () => {
-  test('prints the current timeline, the full history as the spec tabulates it, and the text diagram', async () => {
+  test('prints the current timeline, the full history as docs/semantics.md §3 tabulates it, and the text diagram', async () => {
     const run = await history('billing.tax_rates', '--key', KEY)
     expect(run.stderr).toBe('')
     expect(run.code).toBe(0)
@@ -79,7 +79,7 @@ describe('bitemporal history', () => {
       ['0.19', '2023-01-01', '2023-02-01', 'T4', '-', 'current'],
       ['0.25', '2023-02-01', '-', 'T4', '-', 'current'],
     ])
-    // Step 4 of the spec, row for row (ties in system start ordered by effective start).
+    // Step 4 of the story, row for row (ties in system start ordered by effective start).
     expect(specRows(sections.get('History, every version ever recorded, by system start:'))).toEqual([
       ['0.15', '2023-01-01', '-', 'T1', 'T2', 'superseded'],
       ['0.19', '2023-01-01', '-', 'T2', 'T4', 'superseded'],

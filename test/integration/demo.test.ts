@@ -76,13 +76,13 @@ function diagram(text: string): string {
 }
 
 describe('npm run demo', () => {
-  it('tells the story on DATABASE_URL: the spec table after each step, a diagram, the reads and the shoe store; exits 0 and drops its database', async () => {
+  it('tells the story on DATABASE_URL: the story table after each step, a diagram, the reads and the shoe store; exits 0 and drops its database', async () => {
     const url = testServerUrl()
     const { code, stdout, stderr } = await runDemo({ DATABASE_URL: url })
     expect(stderr).toBe('')
     expect(code).toBe(0)
 
-    // The spec's table after each step (section 3), with T1…T4 as the demo names the returned system times.
+    // The table of docs/semantics.md §3 after each step, with T1…T4 as the demo names the returned system times.
     expect(historyRows(section(stdout, 'Step 1 - first change'))).toEqual([['0.15', '2023-01-01', '∞', 'T1', '∞', 'current']])
     expect(historyRows(section(stdout, 'Step 2 - correction'))).toEqual([
       ['0.15', '2023-01-01', '∞', 'T1', 'T2', 'superseded'],

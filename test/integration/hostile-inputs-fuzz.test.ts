@@ -13,7 +13,7 @@ import { diagnostic } from '../support/diagnostic.js'
 // every repository method and defineTable. Each call either succeeds or
 // fails with a BitemporalError of a stable code, never a TypeError or a raw
 // pg error; a failed write leaves the table exactly as it was; and after all
-// runs the invariants of spec section 2 hold over the whole table.
+// runs the invariants of docs/semantics.md §2 hold over the whole table.
 
 const database = useTestDatabase()
 const items = defineTable({
@@ -137,7 +137,7 @@ describe('fuzzed arguments', () => {
     expect(outcomes.get('INVALID_INPUT') ?? 0).toBeGreaterThan(RUNS / 4)
   })
 
-  it('after the fuzz, the invariants of spec section 2 hold over the whole table', async () => {
+  it('after the fuzz, the invariants of docs/semantics.md §2 hold over the whole table', async () => {
     const checks = await sql<{ overlaps: number; empty: number; open_closed: number }>`
       select
         (select count(*)::int from items a join items b

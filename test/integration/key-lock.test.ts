@@ -15,7 +15,7 @@ import { rejection } from '../support/rejection.js'
 // race the lock exists for would get through: a transaction that began
 // earlier fills a gap at its earlier system time after a later one deleted
 // around it, and history as known at the later write would show a value
-// that write had removed (spec invariant 5).
+// that write had removed (docs/semantics.md invariant 5).
 
 const database = useTestDatabase()
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tables the test creates

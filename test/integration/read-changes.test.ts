@@ -62,7 +62,7 @@ beforeAll(async () => {
   await createTable(database().db, prices)
   logged = loggedKysely(database().url)
   repo = bitemporal(logged.db, taxRates)
-  // The tax-rate story of spec section 3, each step by someone, then a
+  // The tax-rate story of docs/semantics.md §3, each step by someone, then a
   // change to another key, then one transaction over both keys, then a delete.
   T.push(at(await repo.set(KEY, { from: '2023-01-01' }, { rate: '0.15' }, { actor: 'alice', reason: 'new law' })))
   T.push(at(await repo.set(KEY, { from: '2023-01-01' }, { rate: '0.19' }, { actor: 'bob', reason: 'typo in 0.15' })))

@@ -15,7 +15,7 @@ import { rejection } from '../support/rejection.js'
 import { seededRandom } from '../support/seeded-random.js'
 import { diagnostic } from '../support/diagnostic.js'
 
-// Spec section 6 (and invariants 1, 3, 4 of section 2) against a real server,
+// docs/semantics.md §6 (and invariants 1, 3, 4 of §2) against a real server,
 // with real concurrent connections. Orderings between connections are made
 // with explicit synchronisation: a connection is known to wait for a lock
 // when pg_stat_activity says so, seen from a third connection.
@@ -100,7 +100,7 @@ async function systemInstants(key: Key): Promise<Set<string>> {
 
 type Write = (repository: Repository<Rates>, key: Key) => Promise<WriteResult>
 
-describe('the lost update of spec section 6: two updates on disjoint portions of one version', () => {
+describe('the lost update of docs/semantics.md §6: two updates on disjoint portions of one version', () => {
   // A: update [Mar, Apr) on the version [2023-01-01, ); it closes the version
   // and inserts three rows. B works on the same version, so it waits for A's
   // row lock; when A commits, B's statement finds the version closed. In READ
@@ -607,8 +607,8 @@ describe('a transaction whose system time is older than a row it would replace',
     // over [Feb, Mar) finds the version current in its snapshot, gets the
     // key's lock, and waits on A's row in its close. When A commits, the close
     // skips the row; without the count of closed rows B would still insert
-    // [Jan, Feb), [Feb, Mar) and [Mar, Apr) and undo A's change (spec section
-    // 6: never a lost write).
+    // [Jan, Feb), [Feb, Mar) and [Mar, Apr) and undo A's change
+    // (docs/semantics.md §6: never a lost write).
     const key = newKey()
     await repo().set(key, { from: '2023-01-01', to: '2023-04-01' }, { rate: '1' })
     const a = await connect()

@@ -272,7 +272,7 @@ describe('portions and points of valid time are checked before anything is sent'
     }
   })
 
-  it('a misspelt end of a portion is refused, not read as an open end, and nothing is written (docs/semantics.md section 3)', async () => {
+  it('a misspelt end of a portion is refused, not read as an open end, and nothing is written (docs/semantics.md §3)', async () => {
     const before = await repo.history(KEY)
     // Variables, not inline literals: TypeScript's excess-property check does not apply to them.
     const portion = { from: '2024-03-01', unti: '2024-04-01' }

@@ -17,7 +17,7 @@ import { rejection } from '../support/rejection.js'
 // that matters leaves nothing for the exclusion constraint or a row lock to
 // catch: the later writer deletes around a gap, the earlier one fills the
 // gap at its earlier system time, and history as known at the later write
-// would show a value that write had removed (invariant 5). SERIALIZABLE does
+// would show a value that write had removed (docs/semantics.md invariant 5). SERIALIZABLE does
 // not catch it either: the outcome is serializable, in the other order.
 
 const database = useTestDatabase()

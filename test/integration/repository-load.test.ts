@@ -133,7 +133,7 @@ describe('load', () => {
     expect(await countRows(6)).toBe(0)
   })
 
-  it('names a misspelt key of a version or of its effective portion (docs/semantics.md section 3)', async () => {
+  it('names a misspelt key of a version or of its effective portion (docs/semantics.md §3)', async () => {
     const repository = bitemporal(database().db, prices)
     const good = { key: { sku: 'named', store: 6 }, effective: { from: '2024-01-01' }, values: { price: '1' } }
     const misspelt = { ...good, effective: { from: '2024-01-01', unti: '2024-02-01' } }

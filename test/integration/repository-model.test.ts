@@ -25,7 +25,7 @@ import {
 // Random sequences of all six writes (and bad inputs) on a few keys, checked
 // after every step against the reference model of test/support/timeline-model.ts,
 // then, at the end of each run, history against the model's snapshots
-// (invariant 5) and the invariants of spec section 2 by SQL.
+// (invariant 5) and the invariants of docs/semantics.md §2 by SQL.
 
 const definitionFor = (name: string) => defineTable({ name, key: { id: 'integer' }, values: { rate: 'numeric not null', note: 'text' } })
 type Table = ReturnType<typeof definitionFor>

@@ -10,8 +10,9 @@ import { defineTable } from '../../src/schema/define-table.js'
 import { useTestDatabase } from '../support/database.js'
 import { instantToMicros, microsecondBefore } from '../support/timeline-model.js'
 
-// Spec section 4: "validAt omitted means today (the UTC calendar day)" and
-// "knownAt omitted means current knowledge, not the timestamp now".
+// docs/semantics.md §4: without validAt a read asks about today (the UTC
+// calendar day), and without knownAt about current knowledge, not the clock's
+// present instant.
 
 const database = useTestDatabase()
 const plans = defineTable({ name: 'plans', key: { id: 'integer' }, values: { tier: 'text not null' } })
@@ -58,7 +59,7 @@ describe('reads with their defaults', () => {
   })
 })
 
-describe('a Date as knownAt names a whole millisecond: its last microsecond (docs/semantics.md section 5)', () => {
+describe('a Date as knownAt names a whole millisecond: its last microsecond (docs/semantics.md §5)', () => {
   const VALID_AT = '2021-01-01'
   /** A write on a fresh key whose system time is not on a whole millisecond, so a `Date` made from it drops microseconds. */
   let written: { readonly key: { readonly id: number }; readonly tier: string; readonly systemTime: string }

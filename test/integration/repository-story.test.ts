@@ -8,7 +8,7 @@ import { defineTable } from '../../src/schema/define-table.js'
 import { useTestDatabase } from '../support/database.js'
 import { instantToMicros, microsecondBefore, microsToInstant, SYSTEM_TIME_FORMAT } from '../support/timeline-model.js'
 
-// The tax-rate story of spec section 3, row for row.
+// The tax-rate story of docs/semantics.md §3, row for row.
 
 const taxRates = defineTable({
   name: 'tax_rates',
@@ -18,10 +18,10 @@ const taxRates = defineTable({
 
 const key = { state_id: 1, tax_type: 'income_tax' }
 
-/** One row of the spec's tables: rate, effective [from, to), system [from, to) as T1…T4 (null: unbounded). */
-type SpecRow = [rate: string, effectiveFrom: string, effectiveTo: string | null, systemFrom: string, systemTo: string | null]
+/** One row of the story's tables: rate, effective [from, to), system [from, to) as T1…T4 (null: unbounded). */
+type StoryRow = [rate: string, effectiveFrom: string, effectiveTo: string | null, systemFrom: string, systemTo: string | null]
 
-describe('the tax-rate story (spec section 3)', () => {
+describe('the tax-rate story (docs/semantics.md §3)', () => {
   const database = useTestDatabase()
   let repository: Repository<typeof taxRates>
   /** T1…T4: the systemTime each step returned. */
@@ -41,7 +41,7 @@ describe('the tax-rate story (spec section 3)', () => {
     return index < 0 ? `not a write's systemTime: ${instant}` : `T${index + 1}`
   }
 
-  function asSpecRows(versions: readonly Version<typeof taxRates>[]): SpecRow[] {
+  function asStoryRows(versions: readonly Version<typeof taxRates>[]): StoryRow[] {
     return versions.map((v) => [v.values.rate, v.effective.from, v.effective.to, systemName(v.system.from) ?? 'null', systemName(v.system.to)])
   }
 
@@ -58,37 +58,37 @@ describe('the tax-rate story (spec section 3)', () => {
 
   it('step 1, first change: set from 2023-01-01 rate 0.15', async () => {
     recordStep(await repository.set(key, { from: '2023-01-01' }, { rate: '0.15' }), { closed: 0, inserted: 1 })
-    expect(asSpecRows(await repository.history(key))).toEqual([
+    expect(asStoryRows(await repository.history(key))).toEqual([
       ['0.15', '2023-01-01', null, 'T1', null],
-    ] satisfies SpecRow[])
+    ] satisfies StoryRow[])
   })
 
   it('step 2, correction with the same effective start: set from 2023-01-01 rate 0.19', async () => {
     recordStep(await repository.set(key, { from: '2023-01-01' }, { rate: '0.19' }), { closed: 1, inserted: 1 })
-    expect(asSpecRows(await repository.history(key))).toEqual([
+    expect(asStoryRows(await repository.history(key))).toEqual([
       ['0.15', '2023-01-01', null, 'T1', 'T2'],
       ['0.19', '2023-01-01', null, 'T2', null],
-    ] satisfies SpecRow[])
+    ] satisfies StoryRow[])
   })
 
   it('step 3, past change: set from 2022-12-01 rate 0.14 ends where the next change starts', async () => {
     recordStep(await repository.set(key, { from: '2022-12-01' }, { rate: '0.14' }), { closed: 0, inserted: 1 })
-    expect(asSpecRows(await repository.history(key))).toEqual([
+    expect(asStoryRows(await repository.history(key))).toEqual([
       ['0.15', '2023-01-01', null, 'T1', 'T2'],
       ['0.19', '2023-01-01', null, 'T2', null],
       ['0.14', '2022-12-01', '2023-01-01', 'T3', null],
-    ] satisfies SpecRow[])
+    ] satisfies StoryRow[])
   })
 
   it('step 4, future change: set from 2023-02-01 rate 0.25 closes the version that covered Feb 1 and re-inserts it ending Feb 1', async () => {
     recordStep(await repository.set(key, { from: '2023-02-01' }, { rate: '0.25' }), { closed: 1, inserted: 2 })
-    expect(asSpecRows(await repository.history(key))).toEqual([
+    expect(asStoryRows(await repository.history(key))).toEqual([
       ['0.15', '2023-01-01', null, 'T1', 'T2'],
       ['0.19', '2023-01-01', null, 'T2', 'T4'],
       ['0.14', '2022-12-01', '2023-01-01', 'T3', null],
       ['0.19', '2023-01-01', '2023-02-01', 'T4', null],
       ['0.25', '2023-02-01', null, 'T4', null],
-    ] satisfies SpecRow[])
+    ] satisfies StoryRow[])
   })
 
   it('returns T1 < T2 < T3 < T4 as lossless UTC strings with microseconds', () => {

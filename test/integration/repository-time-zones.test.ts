@@ -20,7 +20,7 @@ import {
   zoneTable,
 } from '../support/time-zone-scenario.js'
 
-// Spec section 5: nothing depends on the process TZ, the session TimeZone and
+// docs/semantics.md §5: nothing depends on the process TZ, the session TimeZone and
 // DateStyle, or the caller's pg type parsers. The same scenario
 // (test/support/time-zone-scenario.ts) runs under each and must give the
 // same result, with system times replaced by their rank T0..Tn.

@@ -6,7 +6,7 @@ import { createTable } from '../../src/schema/create-table.js'
 import { defineTable } from '../../src/schema/define-table.js'
 import { useTestDatabase } from '../support/database.js'
 
-// Spec invariant 6 both ways: a write that leaves the stored content as it
+// docs/semantics.md invariant 6 both ways: a write that leaves the stored content as it
 // was writes nothing, and a write that changes what is stored is recorded,
 // even where the type's `=` calls the old and new values equal (decision 81).
 

@@ -56,7 +56,7 @@ it('refuses to fill a gap retroactively: an earlier system time after a later wr
   // A tries to set [Jan 15, Jan 17), in the gap. No row of either would
   // overlap the other in both times, so the exclusion constraint has nothing
   // to catch, but as known at B's time Jan 15 would no longer be empty
-  // (invariant 5): the write statement sees B's rows, started and closed
+  // (docs/semantics.md invariant 5): the write statement sees B's rows, started and closed
   // after A's time, and refuses (40001), so A runs again with a later time.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely<any> transactions
   const a: ControlledTransaction<any> = await database().db.startTransaction().execute()

@@ -10,7 +10,7 @@ import { type WriterPool, writerPool } from './support/writer-pool.js'
 
 // Issue 8, Load: N workers write at random, for a fixed time, on a few hot
 // keys and many cold ones; afterwards the history must be exactly the
-// acknowledged writes, and spec section 2 must hold over the whole table.
+// acknowledged writes, and docs/semantics.md §2 must hold over the whole table.
 
 const config = reliabilityConfig()
 const database = useTestDatabase()

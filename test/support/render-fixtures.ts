@@ -1,7 +1,7 @@
 import type { HistoryVersion } from '../../src/render/index.js'
 
-// Hand-made histories for the render tests: the spec's tax-rate story
-// (section 3) after step 2 and after step 4, system times hours apart.
+// Hand-made histories for the render tests: the tax-rate story of
+// docs/semantics.md §3 after step 2 and after step 4, system times hours apart.
 
 export const taxKey = Object.freeze({ state_id: 1, tax_type: 'income_tax' })
 export const T1 = '2023-10-16T09:30:00.000000Z'

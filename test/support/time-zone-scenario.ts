@@ -2,7 +2,7 @@ import type { Repository, WriteResult } from '../../src/repository/repository.js
 import { defineTable } from '../../src/schema/define-table.js'
 
 /**
- * One fixed sequence of writes and reads (spec section 5), run by
+ * One fixed sequence of writes and reads (docs/semantics.md §5), run by
  * test/integration/repository-time-zones.test.ts under several sessions,
  * type parsers and process time zones, in-process and in a child process
  * (test/support/time-zone-child.ts). Its normalised result must not depend

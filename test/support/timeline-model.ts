@@ -1,5 +1,5 @@
 /**
- * A reference model of the writes of spec section 3 on ONE key's current
+ * A reference model of the writes of docs/semantics.md §3 on ONE key's current
  * timeline, over a small discrete valid-time domain: the days 2023-01-01
  * (index 0) … 2023-03-01 (index 59).
  *
@@ -173,9 +173,9 @@ export class TimelineModel {
     const row = this.#rows.find((r) => covers(r, at))
     if (row === undefined) return { ok: false, code: 'NOT_FOUND' }
     const patched = { ...row.values, ...patch }
-    const spec = (d: number, old: ModelValues | undefined): ModelValues | undefined => (covers(row, d) ? patched : old)
-    if (sameValues(patched, row.values)) return this.#apply([], [], spec)
-    return this.#apply([row], [{ from: row.from, to: row.to, values: patched }], spec)
+    const demanded = (d: number, old: ModelValues | undefined): ModelValues | undefined => (covers(row, d) ? patched : old)
+    if (sameValues(patched, row.values)) return this.#apply([], [], demanded)
+    return this.#apply([row], [{ from: row.from, to: row.to, values: patched }], demanded)
   }
 
   /** `delete(key, {from, to?})`: validity is removed over the portion; leftovers remain. */
@@ -210,22 +210,22 @@ export class TimelineModel {
 
   /**
    * Replaces the `closed` rows with the `inserted` ones, after checking the
-   * result against `spec`, the content the spec demands on each day given
+   * result against `demanded`, the content docs/semantics.md §3 demands on each day given
    * the old content there: the row bookkeeping above must agree with it.
    */
   #apply(
     closed: readonly ModelRow[],
     inserted: readonly ModelRow[],
-    spec: (d: number, old: ModelValues | undefined) => ModelValues | undefined,
+    demanded: (d: number, old: ModelValues | undefined) => ModelValues | undefined,
   ): ModelOutcome {
     const before = this.content()
     this.#rows = [...this.#rows.filter((row) => !closed.includes(row)), ...inserted]
     const after = this.content()
     before.forEach((old, d) => {
-      const wanted = spec(d, old)
+      const wanted = demanded(d, old)
       const got = after[d]
       if (wanted === undefined || got === undefined ? wanted !== got : !sameValues(wanted, got)) {
-        throw new Error(`model bug: day ${day(d)} holds ${JSON.stringify(got)}, the spec says ${JSON.stringify(wanted)}`)
+        throw new Error(`model bug: day ${day(d)} holds ${JSON.stringify(got)}, docs/semantics.md §3 says ${JSON.stringify(wanted)}`)
       }
     })
     for (const row of this.#rows) {

@@ -221,7 +221,7 @@ describe('toInstant: points in time', () => {
   })
 })
 
-describe('toKnownAt: a Date names a whole millisecond, read as its last microsecond (docs/semantics.md section 5)', () => {
+describe('toKnownAt: a Date names a whole millisecond, read as its last microsecond (docs/semantics.md §5)', () => {
   it('reads a Date as the last microsecond of its millisecond, so new Date(systemTime) is not before systemTime', () => {
     const systemTime = '2026-11-22T04:20:03.077724Z'
     const knownAt = toKnownAt(new Date(systemTime), 'asOf: knownAt')

@@ -28,7 +28,7 @@ ${LEGEND}`,
     )
   })
 
-  it('draws the tax-rate story after the future change, every version where the spec puts it', () => {
+  it('draws the tax-rate story after the future change, every version where docs/semantics.md §3 puts it', () => {
     expect(renderHistory(afterFutureChange, { format: 'text' })).toBe(
       `History of state_id=1, tax_type=income_tax
 system time (UTC) ↑

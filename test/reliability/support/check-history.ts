@@ -34,7 +34,7 @@ const READ_BACK = 300
 
 /**
  * Checks, over the whole table, that the history is exactly the acknowledged
- * writes and that spec section 2 holds:
+ * writes and that the invariants of docs/semantics.md §2 hold:
  *
  * - invariants 1 and 4: no two versions of a key overlap in both times; no
  *   empty range, no unbounded system start, no row closed at or before its start;
