@@ -1,3 +1,4 @@
+import { describeValue } from '../errors/describe-value.js'
 import { InvalidInputError } from '../errors/errors.js'
 import { isPlainObject } from '../values/is-plain-object.js'
 import type { ColumnDefinition, TableDefinition } from './define-table.js'
@@ -98,7 +99,7 @@ export function parseReferences(
       }
       const onParentDelete: unknown = reference['onParentDelete'] ?? 'restrict'
       if (onParentDelete !== 'restrict' && onParentDelete !== 'cascade') {
-        throw new InvalidInputError(`bitemporal: ${where}: onParentDelete must be 'restrict' or 'cascade', got ${JSON.stringify(onParentDelete)}`)
+        throw new InvalidInputError(`bitemporal: ${where}: onParentDelete must be 'restrict' or 'cascade', got ${describeValue(onParentDelete)}`)
       }
       const parentColumns = definition.keyColumns.map((c) => c.name)
       return Object.freeze({
