@@ -98,7 +98,7 @@ export function parseCommand(argv: readonly string[]): CliCommand {
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true, tokens: true })
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error), usageFor(lenientPositionals(argv)))
+    throw optionError(argv, error)
   }
   const { values, positionals, tokens } = parsed
   const [command, action, ...rest] = positionals
@@ -106,7 +106,7 @@ export function parseCommand(argv: readonly string[]): CliCommand {
   if (values.help === true) return { kind: 'help', text: usageFor(positionals) }
   if (values.version === true) return { kind: 'version' }
 
-  if (command === undefined) throw new UsageError('missing command', MAIN_USAGE)
+  if (command === undefined) throw new UsageError('missing command: migrate, history or check', MAIN_USAGE)
   if (command === 'history' || command === 'check') return inspectCommand(command, positionals.slice(1), values, tokens)
   if (command !== 'migrate') throw new UsageError(`unknown command "${command}"`, MAIN_USAGE)
   if (action === undefined) throw new UsageError('missing migrate command: up, down, status or create', MIGRATE_USAGE)
@@ -179,12 +179,30 @@ function usageFor(positionals: readonly string[]): string {
   return isAction(action) ? ACTION_USAGE[action] : MIGRATE_USAGE
 }
 
-// Only to pick which help to print after a strict parse failed; a wrong
-// guess costs nothing but a less specific help text.
-function lenientPositionals(argv: readonly string[]): string[] {
-  try {
-    return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: false }).positionals
-  } catch {
-    return []
+/**
+ * The library's own message for what the strict parse refused, naming the
+ * option and the options of the command being typed; Node's text speaks of
+ * its parser ("To specify a positional argument starting with a '-' …")
+ * and quotes unevenly. Values are never echoed: one may be a password.
+ */
+function optionError(argv: readonly string[], error: unknown): UsageError {
+  // A lenient parse of the same line finds the option at fault and the command typed.
+  const { positionals, tokens } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: false, tokens: true })
+  const usage = usageFor(positionals)
+  const [command, action] = positionals
+  const scope = command === 'history' || command === 'check' ? command : command === 'migrate' && isAction(action) ? action : undefined
+  const named = scope === undefined ? '' : ` for "${scope === command ? command : `migrate ${scope}`}"`
+  const accepted = [...(scope === undefined ? ALWAYS : [...ACCEPTED[scope], 'help']).map((name) => `--${name}`)].join(', ')
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue
+    const option = Object.hasOwn(OPTIONS, token.name) ? OPTIONS[token.name as OptionName] : undefined
+    if (option === undefined) return new UsageError(`unknown option ${token.rawName}${named}; the options are ${accepted}`, usage)
+    if (option.type === 'boolean' && token.value !== undefined) return new UsageError(`option ${token.rawName} takes no value`, usage)
+    if (option.type === 'string' && token.value === undefined) return new UsageError(`option ${token.rawName} needs a value: ${token.rawName} <value>`, usage)
+    if (option.type === 'string' && !token.inlineValue && token.value?.startsWith('-') === true) {
+      return new UsageError(`option ${token.rawName} needs a value, and the word after it starts with "-"; for such a value write ${token.rawName}=<value>`, usage)
+    }
   }
+  // Not reached with the options above; kept so that a refusal is never lost.
+  return new UsageError(error instanceof Error ? error.message : String(error), usage)
 }

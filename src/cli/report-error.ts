@@ -3,6 +3,7 @@ import pg from 'pg'
 import { BitemporalError } from '../errors/errors.js'
 import { mapDatabaseError } from '../errors/map-database-error.js'
 import type { CliIo } from './cli-io.js'
+import { helpCommand } from './usage.js'
 import { UsageError } from './usage-error.js'
 
 /** Exit code of a run that failed. */
@@ -12,15 +13,16 @@ export const EXIT_USAGE = 2
 
 /**
  * Prints an error the way the CLI promises: one line (`error [CODE]:
- * message` for library errors), the usage after a usage error, and stack
- * traces only with `BITEMPORAL_DEBUG=1`, since users of a CLI act on the
- * message and a trace buries it.
+ * message` for library errors; `bitemporal: message` for a usage error,
+ * then one line naming the help to read), and stack traces only with
+ * `BITEMPORAL_DEBUG=1`, since users of a CLI act on the message and a
+ * trace, or a page of help, buries it.
  *
  * @returns the exit code for it.
  */
 export function reportError(error: unknown, io: CliIo): number {
   if (error instanceof UsageError) {
-    io.stderr(`error: ${error.message}\n\n${error.usage}`)
+    io.stderr(`bitemporal: ${error.message}\nRun '${helpCommand(error.usage)}' for usage.\n`)
     return EXIT_USAGE
   }
   // A query outside the runner (e.g. in status) throws pg's own error.

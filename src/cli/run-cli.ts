@@ -14,8 +14,8 @@ import { packageVersion } from './version.js'
  *
  * Exit codes: 0 success; 1 failure, `migrate status` found edited or
  * missing migrations, or `check` found a problem; 2 the command line is
- * wrong (or no database URL, or `history` was given a table or key that the
- * database does not have).
+ * wrong (or no database URL, or one that is not a PostgreSQL URL, or
+ * `history` was given a table or key that the database does not have).
  *
  * @example
  * ```ts

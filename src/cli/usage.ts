@@ -128,3 +128,21 @@ Options:
   --url <url>       PostgreSQL URL (default: $DATABASE_URL)
 ${HELP_OPTION}
 `
+
+/**
+ * The command line that prints `usage`: its first line's words up to the
+ * first placeholder, then `--help`. A usage error points to it instead of
+ * printing the help, which would bury the one line that says what is wrong.
+ *
+ * @example
+ * ```ts
+ * helpCommand(ACTION_USAGE.up)  // 'bitemporal migrate up --help'
+ * helpCommand(MAIN_USAGE)       // 'bitemporal --help'
+ * ```
+ */
+export function helpCommand(usage: string): string {
+  const [firstLine = ''] = usage.split('\n')
+  const words = firstLine.replace(/^Usage:\s*/, '').split(/\s+/)
+  const end = words.findIndex((word) => word.startsWith('<') || word.startsWith('['))
+  return [...(end === -1 ? words : words.slice(0, end)), '--help'].join(' ')
+}

@@ -1,3 +1,4 @@
+import { describeValue } from '../errors/describe-value.js'
 import { InvalidInputError } from '../errors/errors.js'
 import { encodeAudit } from '../repository/write-input.js'
 import { tableSqlContext, type TableSqlContext } from '../repository/table-sql-context.js'
@@ -54,7 +55,7 @@ export function checkConvertOptions(options: ConvertOptions): CheckedConvertOpti
   const dated = options.to.validTime === 'date'
   const audit = encodeAudit(context, options)
   const batchSize = options.batchSize ?? 50_000
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new InvalidInputError(`bitemporal: convert: batchSize must be a whole number ≥ 1, got ${String(batchSize)}`)
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new InvalidInputError(`bitemporal: convert: batchSize must be a whole number ≥ 1, got ${describeValue(batchSize)}`)
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new InvalidInputError('bitemporal: convert: onProgress must be a function')
   const emptyValidity: unknown = options.emptyValidity ?? 'error'
   if (emptyValidity !== 'error' && emptyValidity !== 'skip') throw new InvalidInputError(`bitemporal: convert: emptyValidity must be 'error' or 'skip'`)

@@ -17,6 +17,8 @@ export const LIBRARY_SQLSTATE = Object.freeze({
   immutableHistory: 'BT001',
   referenceViolation: 'BT002',
   conversionPending: 'BT003',
+  // createTable's check of its column types (src/schema/column-types-check-sql.ts).
+  unknownType: 'BT004',
 } as const)
 
 interface PgErrorFields {
@@ -81,6 +83,9 @@ export function mapDatabaseError(error: unknown): BitemporalError {
       return new ReferenceViolationError(message, options)
     case LIBRARY_SQLSTATE.conversionPending:
       return new ConversionPendingError(message, options)
+    case LIBRARY_SQLSTATE.unknownType:
+      // A definition's mistake that only the database can see; nothing was created.
+      return new InvalidInputError(message, options)
     default:
       // Class 22, data exception: a value the column's type cannot hold. The
       // library checks inputs before sending them; this catches the rest.

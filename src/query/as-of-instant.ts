@@ -1,3 +1,4 @@
+import { describeValue } from '../errors/describe-value.js'
 import { InvalidInputError } from '../errors/errors.js'
 import type { TableDefinition } from '../schema/define-table.js'
 import { type InstantInput, toDay, toInstant, toKnownAt } from '../time/date-input.js'
@@ -95,12 +96,6 @@ export function assertDefinition(value: unknown, what: string): asserts value is
     typeof candidate.systemColumn !== 'string' ||
     typeof candidate.table?.name !== 'string'
   ) {
-    throw new InvalidInputError(`bitemporal: ${what} takes a table definition (the result of defineTable), got ${describe(value)}`)
+    throw new InvalidInputError(`bitemporal: ${what} takes a table definition (the result of defineTable), got ${describeValue(value)}`)
   }
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.slice(0, 40))
-  if (Array.isArray(value)) return 'an array'
-  return value === null ? 'null' : typeof value
 }

@@ -3,6 +3,7 @@ import type { AnyKysely } from '../any-kysely.js'
 import type { TableDefinition } from '../schema/define-table.js'
 import { asOfCondition } from './as-of.js'
 import { type AsOfInstant, resolveInstant } from './as-of-instant.js'
+import { mapDriverErrors } from './map-driver-errors.js'
 
 /**
  * What `repo.query()` returns: a Kysely select over the table, already
@@ -17,11 +18,13 @@ export type AsOfQuery<DB = any, TB extends keyof DB & string = keyof DB & string
  * `select … from <table> where <as-of condition>` over `db`, for
  * `Repository.query`. The condition is the one {@link asOf} builds, naming
  * the table as the definition does; the instant is validated here, so a bad
- * one throws before the caller adds anything.
+ * one throws before the caller adds anything. Built on
+ * {@link mapDriverErrors}, so running it rejects with the library's typed
+ * errors, like every other read.
  */
 export function queryAsOf<DB, TB extends keyof DB & string>(db: AnyKysely, definition: TableDefinition, at: AsOfInstant | undefined): AsOfQuery<DB, TB> {
   const instant = resolveInstant(definition, at, 'query')
   const reference = definition.table.schema === undefined ? [definition.table.name] : [definition.table.schema, definition.table.name]
   // The library knows the table only by its definition, not by the caller's database type.
-  return db.selectFrom(definition.name).where(asOfCondition(definition, reference, instant)) as AsOfQuery<DB, TB>
+  return mapDriverErrors(db).selectFrom(definition.name).where(asOfCondition(definition, reference, instant)) as AsOfQuery<DB, TB>
 }

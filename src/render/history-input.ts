@@ -1,3 +1,4 @@
+import { describeValue } from '../errors/describe-value.js'
 import { InvalidInputError } from '../errors/errors.js'
 import type { EffectiveRange, SystemRange } from '../repository/version.js'
 import { isPlainObject } from '../values/is-plain-object.js'
@@ -29,7 +30,7 @@ export interface CheckedVersion<V extends HistoryVersion = HistoryVersion> {
  */
 export function checkVersions<V extends HistoryVersion>(versions: unknown): readonly CheckedVersion<V>[] {
   if (!Array.isArray(versions)) {
-    throw new InvalidInputError(`bitemporal: renderHistory: versions must be an array of versions, e.g. await repository.history(key), got ${describe(versions)}`)
+    throw new InvalidInputError(`bitemporal: renderHistory: versions must be an array of versions, e.g. await repository.history(key), got ${describeValue(versions)}`)
   }
   const checked = (versions as readonly unknown[]).map((version, index) => checkVersion<V>(version, index))
   const [first] = checked
@@ -50,11 +51,11 @@ export function checkVersions<V extends HistoryVersion>(versions: unknown): read
 function checkVersion<V extends HistoryVersion>(version: unknown, index: number): CheckedVersion<V> {
   const at = `versions[${index}]`
   if (!isPlainObject(version)) {
-    throw new InvalidInputError(`bitemporal: renderHistory: ${at} must be a version { key, values, effective, system }, got ${describe(version)}`)
+    throw new InvalidInputError(`bitemporal: renderHistory: ${at} must be a version { key, values, effective, system }, got ${describeValue(version)}`)
   }
   for (const part of ['key', 'values', 'effective', 'system'] as const) {
     if (!isPlainObject(version[part])) {
-      throw new InvalidInputError(`bitemporal: renderHistory: ${at}.${part} must be an object, got ${describe(version[part])}`)
+      throw new InvalidInputError(`bitemporal: renderHistory: ${at}.${part} must be an object, got ${describeValue(version[part])}`)
     }
   }
   const effective = checkRange(version['effective'] as Record<string, unknown>, `${at}.effective`)
@@ -86,10 +87,4 @@ export function valueText(value: unknown): string {
   if (typeof value === 'bigint' || typeof value === 'number' || typeof value === 'boolean') return String(value)
   if (value === null || value === undefined) return 'null'
   return JSON.stringify(value, (_, nested: unknown) => (typeof nested === 'bigint' ? nested.toString() : nested))
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  return typeof value === 'string' ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value) : typeof value
 }

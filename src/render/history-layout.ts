@@ -1,3 +1,4 @@
+import { describeValue } from '../errors/describe-value.js'
 import { InvalidInputError } from '../errors/errors.js'
 import { type CheckedVersion, type HistoryVersion, keyText } from './history-input.js'
 import { type TimePoint, tickLabels } from './time-point.js'
@@ -57,7 +58,7 @@ export function layoutHistory<V extends HistoryVersion>(versions: readonly Check
   const boxes = versions.map((v, index) => {
     const text = label(v.version)
     if (typeof text !== 'string') {
-      throw new InvalidInputError(`bitemporal: renderHistory: label must return a string, got ${typeof text} for versions[${index}]`)
+      throw new InvalidInputError(`bitemporal: renderHistory: label must return a string, got ${describeValue(text)} for versions[${index}]`)
     }
     return Object.freeze({
       version: v.version,

@@ -1,3 +1,4 @@
+import { describeValue } from '../errors/describe-value.js'
 import { InvalidInputError } from '../errors/errors.js'
 import { readOptions } from '../read/read-input.js'
 import { checkVersions, type HistoryVersion, valueText } from './history-input.js'
@@ -51,7 +52,7 @@ export function renderHistory<V extends HistoryVersion>(versions: readonly V[], 
   const checked = readOptions(options, 'renderHistory', OPTIONS)
   const { format, label = defaultLabel, title, color } = checked as Partial<RenderHistoryOptions<V>>
   if (format !== 'svg' && format !== 'text') {
-    throw new InvalidInputError(`bitemporal: renderHistory: format must be 'svg' or 'text', got ${typeof format === 'string' ? JSON.stringify(format) : String(format)}`)
+    throw new InvalidInputError(`bitemporal: renderHistory: format must be 'svg' or 'text', got ${describeValue(format)}`)
   }
   if (typeof label !== 'function') throw new InvalidInputError(`bitemporal: renderHistory: label must be a function (version) => string`)
   if (title !== undefined && typeof title !== 'string') throw new InvalidInputError(`bitemporal: renderHistory: title must be a string`)

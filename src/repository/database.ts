@@ -1,6 +1,7 @@
 import { CompiledQuery, Kysely, PostgresDialect } from 'kysely'
 import type pg from 'pg'
 import type { AnyKysely } from '../any-kysely.js'
+import { describeValue } from '../errors/describe-value.js'
 import { InvalidInputError } from '../errors/errors.js'
 import { NamedStatement } from './named-statement.js'
 
@@ -14,7 +15,7 @@ export type DatabaseInput = AnyKysely | pg.Pool
 export function assertDatabase(db: unknown, what: string): asserts db is DatabaseInput {
   const candidate = db as { executeQuery?: unknown; connect?: unknown } | null
   if (typeof db !== 'object' || candidate === null || (typeof candidate.executeQuery !== 'function' && typeof candidate.connect !== 'function')) {
-    throw new InvalidInputError(`bitemporal: ${what} takes a Kysely instance, a Kysely transaction or a pg.Pool, got ${db === null ? 'null' : typeof db}`)
+    throw new InvalidInputError(`bitemporal: ${what} takes a Kysely instance, a Kysely transaction or a pg.Pool, got ${describeValue(db)}`)
   }
 }
 

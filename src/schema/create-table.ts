@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import type { AnyKysely } from '../any-kysely.js'
 import { DatabaseError, InvalidInputError } from '../errors/errors.js'
 import { mapDatabaseError } from '../errors/map-database-error.js'
+import { columnTypesCheckSql } from './column-types-check-sql.js'
 import { createTableSql, dropTableSql } from './create-table-sql.js'
 import type { TableDefinition } from './define-table.js'
 import { upgradeTableSql } from './upgrade-table-sql.js'
@@ -9,7 +10,9 @@ import { upgradeTableSql } from './upgrade-table-sql.js'
 /**
  * Creates one bitemporal table ({@link createTableSql}) in one statement
  * batch, so it is all or nothing. Call it from a migration, after
- * {@link install}.
+ * {@link install}. The batch starts with {@link columnTypesCheckSql}: a
+ * column type PostgreSQL does not know is an `InvalidInputError` naming the
+ * column, and nothing is created.
  *
  * @example
  * ```ts
@@ -22,7 +25,9 @@ import { upgradeTableSql } from './upgrade-table-sql.js'
  */
 export async function createTable(db: AnyKysely, definition: TableDefinition): Promise<void> {
   try {
-    await runDdl(db, createTableSql(definition))
+    // createTableSql checks that `definition` is one before anything reads it.
+    const ddl = createTableSql(definition)
+    await runDdl(db, `${columnTypesCheckSql(definition)}\n${ddl}`)
   } catch (error) {
     throw keyTypeError(definition, error) ?? error
   }

@@ -1,3 +1,4 @@
+import { describeValue } from '../errors/describe-value.js'
 import { InvalidInputError } from '../errors/errors.js'
 import { isPlainObject } from '../values/is-plain-object.js'
 import { type ColumnType, parseColumnType } from './column-type.js'
@@ -148,7 +149,7 @@ export function defineTable<const K extends ColumnTypes, const V extends ColumnT
   }
   const validTime: unknown = options.effective ?? 'date'
   if (validTime !== 'date' && validTime !== 'timestamp') {
-    throw new InvalidInputError(`bitemporal: effective of "${table.name}" must be 'date' or 'timestamp', got ${JSON.stringify(validTime)}`)
+    throw new InvalidInputError(`bitemporal: effective of "${table.name}" must be 'date' or 'timestamp', got ${describeValue(validTime)}`)
   }
   const audit: unknown = options.audit ?? false
   if (typeof audit !== 'boolean') {

@@ -1,3 +1,4 @@
+import { describeValue } from '../errors/describe-value.js'
 import { InvalidInputError } from '../errors/errors.js'
 
 // Letters, digits and underscores only: such names need no escaping inside
@@ -17,7 +18,7 @@ export interface QualifiedName {
  */
 export function validateIdentifier(name: unknown, what: string): string {
   if (typeof name !== 'string') {
-    throw new InvalidInputError(`bitemporal: ${what} must be a string, got ${typeof name}`)
+    throw new InvalidInputError(`bitemporal: ${what} must be a string, got ${describeValue(name)}`)
   }
   if (!IDENTIFIER.test(name)) {
     throw new InvalidInputError(

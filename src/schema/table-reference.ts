@@ -1,3 +1,4 @@
+import { describeValue } from '../errors/describe-value.js'
 import { InvalidInputError } from '../errors/errors.js'
 import { isPlainObject } from '../values/is-plain-object.js'
 import { unknownKeys, unknownKeysText } from '../values/unknown-keys.js'
@@ -105,7 +106,7 @@ export function parseReferences(
       }
       const onParentDelete: unknown = reference['onParentDelete'] ?? 'restrict'
       if (onParentDelete !== 'restrict' && onParentDelete !== 'cascade') {
-        throw new InvalidInputError(`bitemporal: ${where}: onParentDelete must be 'restrict' or 'cascade', got ${JSON.stringify(onParentDelete)}`)
+        throw new InvalidInputError(`bitemporal: ${where}: onParentDelete must be 'restrict' or 'cascade', got ${describeValue(onParentDelete)}`)
       }
       const parentColumns = definition.keyColumns.map((c) => c.name)
       return Object.freeze({

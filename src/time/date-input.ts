@@ -1,4 +1,5 @@
 import { isExists, isValid, parseISO } from 'date-fns'
+import { describeValue } from '../errors/describe-value.js'
 import { InvalidInputError } from '../errors/errors.js'
 
 /** A calendar day: `'YYYY-MM-DD'`, or a `Date` taken by its UTC calendar day. */
@@ -33,12 +34,6 @@ function dayExists(day: string): boolean {
   return year >= 100 ? isExists(year, Number(match[2]) - 1, Number(match[3])) : isValid(parseISO(day))
 }
 
-function describe(input: unknown): string {
-  if (typeof input === 'string') return JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input)
-  if (input instanceof Date) return 'an invalid Date'
-  return typeof input === 'number' ? `the number ${input}` : String(input)
-}
-
 /**
  * Validates a calendar day and returns it as `'YYYY-MM-DD'`. A `Date` gives
  * its UTC day, never the local one, so the result does not depend on `TZ`.
@@ -54,7 +49,7 @@ export function toDay(input: unknown, what: string): string {
     return day
   }
   if (typeof input !== 'string' || !dayExists(input)) {
-    throw new InvalidInputError(`bitemporal: ${what} must be a date 'YYYY-MM-DD' that exists (or a Date), got ${describe(input)}`)
+    throw new InvalidInputError(`bitemporal: ${what} must be a date 'YYYY-MM-DD' that exists (or a Date), got ${describeValue(input)}`)
   }
   return input
 }
@@ -102,7 +97,7 @@ export function toInstant(input: unknown, what: string): string {
     !inSupportedYears(Date.parse((input as string).replace(/\.\d+/, '')))
   ) {
     throw new InvalidInputError(
-      `bitemporal: ${what} must be an ISO 8601 time with Z or an offset, e.g. '2023-10-16T09:30:00.123456Z' (or a Date), got ${describe(input)}`,
+      `bitemporal: ${what} must be an ISO 8601 time with Z or an offset, e.g. '2023-10-16T09:30:00.123456Z' (or a Date), got ${describeValue(input)}`,
     )
   }
   return input as string
@@ -152,7 +147,7 @@ export function toLocalTimestamp(input: unknown, what: string): string {
   if (match === null || !wallClockExists(match)) {
     const offset = typeof input === 'string' && INSTANT.test(input) ? ' (without Z or an offset: a timestamp without time zone would drop it; use a timestamptz column for instants)' : ''
     throw new InvalidInputError(
-      `bitemporal: ${what} must be a timestamp 'YYYY-MM-DDTHH:MM:SS[.ffffff]' that exists${offset} (or a Date), got ${describe(input)}`,
+      `bitemporal: ${what} must be a timestamp 'YYYY-MM-DDTHH:MM:SS[.ffffff]' that exists${offset} (or a Date), got ${describeValue(input)}`,
     )
   }
   return input as string

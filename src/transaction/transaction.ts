@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { AnyKysely } from '../any-kysely.js'
+import { describeValue } from '../errors/describe-value.js'
 import { BitemporalError, ConcurrentWriteError, InvalidInputError } from '../errors/errors.js'
 import { mapDatabaseError } from '../errors/map-database-error.js'
 import { readOptions } from '../read/read-input.js'
@@ -67,7 +68,7 @@ export async function transaction<T>(db: DatabaseInput, fn: (trx: AnyKysely) => 
   const retries = checked['retries'] ?? 3
   // NaN or a string would make `attempt >= retries` never true: endless retries.
   if (typeof retries !== 'number' || !Number.isSafeInteger(retries) || retries < 0) {
-    throw new InvalidInputError(`bitemporal: transaction: retries must be a whole number from 0, got ${typeof retries === 'number' ? String(retries) : typeof retries}`)
+    throw new InvalidInputError(`bitemporal: transaction: retries must be a whole number from 0, got ${describeValue(retries)}`)
   }
   if (options.isolationLevel !== undefined && !ISOLATION_LEVELS.includes(options.isolationLevel)) {
     throw new InvalidInputError(`bitemporal: transaction: isolationLevel must be 'read committed', 'repeatable read' or 'serializable'`)

@@ -1,4 +1,5 @@
 import { parse as parseArray } from 'postgres-array'
+import { describeValue } from '../errors/describe-value.js'
 import { InvalidInputError } from '../errors/errors.js'
 import type { ColumnDefinition } from '../schema/define-table.js'
 import { quoteIdentifier } from '../schema/identifier.js'
@@ -98,7 +99,7 @@ const stringifyJson: (value: unknown) => string | undefined = JSON.stringify
 
 function encodeScalar(kind: Kind, value: unknown, where: string): unknown {
   const wrong = (expected: string): InvalidInputError =>
-    new InvalidInputError(`bitemporal: ${where} must be ${expected}, got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeof value}`)
+    new InvalidInputError(`bitemporal: ${where} must be ${expected}, got ${describeValue(value)}`)
   switch (kind) {
     case 'integer':
       if (typeof value !== 'number' || !Number.isInteger(value) || Math.abs(value) > INTEGER_LIMIT) throw wrong('an integer (32-bit)')

@@ -1,5 +1,6 @@
 import pg from 'pg'
 import type { AnyKysely } from '../any-kysely.js'
+import { describeValue } from '../errors/describe-value.js'
 import { InvalidInputError } from '../errors/errors.js'
 import { mapDatabaseError } from '../errors/map-database-error.js'
 import { runStatement } from '../repository/database.js'
@@ -68,7 +69,7 @@ export async function loadVersions(
   const limit = maxLoadBatch(context)
   const batchSize = options.batchSize ?? Math.min(1000, limit)
   if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > limit) {
-    throw new InvalidInputError(`bitemporal: load: batchSize must be a whole number from 1 to ${String(limit)} for "${context.definition.name}", got ${String(batchSize)}`)
+    throw new InvalidInputError(`bitemporal: load: batchSize must be a whole number from 1 to ${String(limit)} for "${context.definition.name}", got ${describeValue(batchSize)}`)
   }
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
     throw new InvalidInputError('bitemporal: load: onProgress must be a function')

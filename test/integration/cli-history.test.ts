@@ -145,24 +145,25 @@ describe('bitemporal history', () => {
 
 describe('bitemporal history: errors name what to fix and exit 2', () => {
   test.each([
-    ['an unknown table, listing the registered ones', ['tax_rates', '--key', KEY], /^error: table "tax_rates" is not a registered bitemporal table \(there is no such table\); registered: billing\.tax_rates\n/],
-    ['a plain table', ['plain_rates', '--key', KEY], /^error: table "plain_rates" is not a registered bitemporal table \(it exists but is not a bitemporal table\); registered: billing\.tax_rates\n/],
-    ['a malformed table name', ['billing.tax-rates', '--key', KEY], /^error: "billing\.tax-rates" is not a table name \(table "tax-rates" is not a plain identifier: use letters, digits and underscores/],
-    ['a missing --key', ['billing.tax_rates'], /^error: missing --key: give the key as JSON, e\.g\. --key '\{"state_id":1,"tax_type":"income_tax"\}'\n/],
-    ['--key that is not JSON', ['billing.tax_rates', '--key', '{state_id:1}'], /^error: --key is not valid JSON \(.+\); write it like '\{"state_id":1,"tax_type":"income_tax"\}'\n/],
-    ['--key that is not an object', ['billing.tax_rates', '--key', '[1,"income_tax"]'], /^error: --key must be a JSON object of key column to value/],
-    ['--key with a column that is not a key column', ['billing.tax_rates', '--key', '{"state_id":1,"tax":"income_tax"}'], /^error: --key: "tax" is not a key column of "billing\.tax_rates"; the key is \{ state_id, tax_type \}/],
-    ['--key missing a key column', ['billing.tax_rates', '--key', '{"state_id":1}'], /^error: --key: key column "tax_type" of "billing\.tax_rates" is missing \[key columns: state_id \(integer\), tax_type \(text\)\]\n/],
-    ['--key with a value of the wrong type', ['billing.tax_rates', '--key', '{"state_id":"1","tax_type":"income_tax"}'], /^error: --key: value of column "state_id" of "billing\.tax_rates" must be an integer \(32-bit\), got "1"/],
-    ['--valid-at that is not a day', ['billing.tax_rates', '--key', KEY, '--valid-at', '2023-02-30'], /^error: --valid-at must be a date 'YYYY-MM-DD' that exists, got "2023-02-30"\n/],
-    ['--valid-at with a time on a table of days', ['billing.tax_rates', '--key', KEY, '--valid-at', '2023-05-01T00:00:00Z'], /^error: --valid-at: billing\.tax_rates has valid time in days; give a day YYYY-MM-DD/],
-    ['--known-at without a time zone', ['billing.tax_rates', '--key', KEY, '--known-at', '2023-10-17T09:30:00'], /^error: --known-at must be an ISO 8601 time with Z or an offset/],
-    ['--known-at that does not exist', ['billing.tax_rates', '--key', KEY, '--known-at', '2023-02-30'], /^error: --known-at must be a date 'YYYY-MM-DD' that exists, got "2023-02-30"\n/],
-    ['an option of another command', ['billing.tax_rates', '--key', KEY, '--folder', 'x'], /^error: option --folder does not apply to "history"/],
+    ['an unknown table, listing the registered ones', ['tax_rates', '--key', KEY], /^bitemporal: table "tax_rates" is not a registered bitemporal table \(there is no such table\); registered: billing\.tax_rates\n/],
+    ['a plain table', ['plain_rates', '--key', KEY], /^bitemporal: table "plain_rates" is not a registered bitemporal table \(it exists but is not a bitemporal table\); registered: billing\.tax_rates\n/],
+    ['a malformed table name', ['billing.tax-rates', '--key', KEY], /^bitemporal: "billing\.tax-rates" is not a table name \(table "tax-rates" is not a plain identifier: use letters, digits and underscores/],
+    ['a missing --key', ['billing.tax_rates'], /^bitemporal: missing --key: give the key as JSON, e\.g\. --key '\{"state_id":1,"tax_type":"income_tax"\}'\n/],
+    ['--key that is not JSON', ['billing.tax_rates', '--key', '{state_id:1}'], /^bitemporal: --key is not valid JSON \(.+\); write it like '\{"state_id":1,"tax_type":"income_tax"\}'\n/],
+    ['--key that is not an object', ['billing.tax_rates', '--key', '[1,"income_tax"]'], /^bitemporal: --key must be a JSON object of key column to value/],
+    ['--key with a column that is not a key column', ['billing.tax_rates', '--key', '{"state_id":1,"tax":"income_tax"}'], /^bitemporal: --key: "tax" is not a key column of "billing\.tax_rates"; the key is \{ state_id, tax_type \}/],
+    ['--key missing a key column', ['billing.tax_rates', '--key', '{"state_id":1}'], /^bitemporal: --key: key column "tax_type" of "billing\.tax_rates" is missing \[key columns: state_id \(integer\), tax_type \(text\)\]\n/],
+    ['--key with a value of the wrong type', ['billing.tax_rates', '--key', '{"state_id":"1","tax_type":"income_tax"}'], /^bitemporal: --key: value of column "state_id" of "billing\.tax_rates" must be an integer \(32-bit\), got "1"/],
+    ['--valid-at that is not a day', ['billing.tax_rates', '--key', KEY, '--valid-at', '2023-02-30'], /^bitemporal: --valid-at must be a date 'YYYY-MM-DD' that exists, got "2023-02-30"\n/],
+    ['--valid-at with a time on a table of days', ['billing.tax_rates', '--key', KEY, '--valid-at', '2023-05-01T00:00:00Z'], /^bitemporal: --valid-at: billing\.tax_rates has valid time in days; give a day YYYY-MM-DD/],
+    ['--known-at without a time zone', ['billing.tax_rates', '--key', KEY, '--known-at', '2023-10-17T09:30:00'], /^bitemporal: --known-at must be an ISO 8601 time with Z or an offset/],
+    ['--known-at that does not exist', ['billing.tax_rates', '--key', KEY, '--known-at', '2023-02-30'], /^bitemporal: --known-at must be a date 'YYYY-MM-DD' that exists, got "2023-02-30"\n/],
+    ['an option of another command', ['billing.tax_rates', '--key', KEY, '--folder', 'x'], /^bitemporal: option --folder does not apply to "history"/],
   ])('%s', async (_, args, message) => {
     const run = await history(...args)
     expect(run.stderr).toMatch(message)
-    expect(run.stderr).toContain('Usage: bitemporal history <table> --key <json>')
+    expect(run.stderr).toMatch(/\nRun 'bitemporal history --help' for usage\.\n$/)
+    expect(run.stderr).not.toContain('Usage:')
     expect(run.stdout).toBe('')
     expect(run.code).toBe(2)
   })
@@ -178,6 +179,6 @@ describe('bitemporal history: errors name what to fix and exit 2', () => {
   test('no database URL is a usage error', async () => {
     const run = await capturedCli(['history', 'billing.tax_rates', '--key', KEY], {})
     expect(run.code).toBe(2)
-    expect(run.stderr).toMatch(/^error: no database: set DATABASE_URL or pass --url <url>\n/)
+    expect(run.stderr).toMatch(/^bitemporal: no database: set DATABASE_URL or pass --url <url>\n/)
   })
 })

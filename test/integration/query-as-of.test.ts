@@ -1,5 +1,7 @@
-import { sql } from 'kysely'
+import { CamelCasePlugin, sql } from 'kysely'
+import pg from 'pg'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { DatabaseError, InvalidInputError } from '../../src/errors/errors.js'
 import { install } from '../../src/install/install.js'
 import { asOf } from '../../src/query/as-of.js'
 import { bitemporal } from '../../src/repository/bitemporal.js'
@@ -7,6 +9,7 @@ import { createTable } from '../../src/schema/create-table.js'
 import { defineTable } from '../../src/schema/define-table.js'
 import { useTestDatabase } from '../support/database.js'
 import { invalidInput } from '../support/invalid-input.js'
+import { rejectsWithCode } from '../support/rejects-with-code.js'
 
 // asOf() and repo.query(): "how many subscriptions were active on March 1,
 // as we knew it on April 2?", and three temporal tables joined at one instant.
@@ -160,6 +163,43 @@ describe('repo.query(): counts as of past instants after retroactive changes', (
     invalidInput(() => repo.query({ knownAt: '2024-04-02' }))
     invalidInput(() => repo.query({ validAt: '2024-03-01', knowAt: T.t1 } as never))
     invalidInput(() => bitemporal(database().db, meters).query({ validAt: '2024-03-01' }))
+  })
+})
+
+describe('repo.query(): what the database refuses comes back as the library\'s typed errors (docs/errors.md)', () => {
+  it('an unknown column is a DatabaseError with SQLSTATE 42703 and pg\'s error as cause, not pg\'s own error', async () => {
+    const repo = bitemporal(database().db, subscriptions)
+    const error = await rejectsWithCode(() => repo.query().select('no_such_column').execute(), 'DATABASE_ERROR')
+    expect(error).toBeInstanceOf(DatabaseError)
+    expect(error.sqlState).toBe('42703')
+    expect(error.message).toContain('no_such_column')
+    expect(error.cause).toBeInstanceOf(pg.DatabaseError)
+  })
+
+  it('a value the column cannot hold (SQLSTATE 22P02) is an InvalidInputError, on every builder derived from query() and every way to run it', async () => {
+    const repo = bitemporal(database().db, subscriptions)
+    const query = repo.query({ validAt: 'any' }).where('id', '=', 'seven' as never).selectAll()
+    for (const run of [() => query.execute(), () => query.executeTakeFirst(), () => query.limit(1).executeTakeFirstOrThrow(), () => query.explain()]) {
+      const error = await rejectsWithCode(run, 'INVALID_INPUT')
+      expect(error).toBeInstanceOf(InvalidInputError)
+      expect(error.sqlState).toBe('22P02')
+    }
+  })
+
+  it('in a transaction (repo.with(trx)), with the caller\'s plugins still applied', async () => {
+    const camel = database().db.withPlugin(new CamelCasePlugin())
+    const error = await rejectsWithCode(
+      () =>
+        camel.transaction().execute(async (trx) => {
+          const repo = bitemporal(database().db, subscriptions).with(trx)
+          // The plugin still renames: customerId is sent as customer_id, and comes back as customerId.
+          const rows = await repo.query({ validAt: '2024-03-01' }).select(['id', 'customerId' as never]).where('id', '=', 1).execute()
+          expect(rows).toEqual([{ id: 1, customerId: 11 }])
+          await repo.query().select('noSuchColumn' as never).execute()
+        }),
+      'DATABASE_ERROR',
+    )
+    expect([error.sqlState, error.message.includes('no_such_column')]).toEqual(['42703', true])
   })
 })
 

@@ -263,6 +263,56 @@ describe('createTable: what it makes', () => {
     expect((await registry(database().db)).map((r) => r.relation)).not.toContain(name)
   })
 
+  it.each([
+    { where: 'a value column', definition: defineTable({ name: 'tax_rates_typo', key: { id: 'integer' }, values: { rate: 'int4eger not null' } }), column: 'rate', type: 'int4eger' },
+    // With entity: true a composite key's types reach the entity table first, and every key type a function signature.
+    {
+      where: 'a key column of an entity table',
+      definition: defineTable({ name: 'keyed_typo', key: { region: 'txt', number: 'integer' }, values: {}, entity: true }),
+      column: 'region',
+      type: 'txt',
+    },
+    { where: 'an array column', definition: defineTable({ name: 'array_typo', key: { id: 'integer' }, values: { tags: 'test[]' } }), column: 'tags', type: 'test[]' },
+  ])('a type PostgreSQL does not know, in $where, is an InvalidInputError naming the column and the type, and nothing is created', async ({ definition, column, type }) => {
+    const error = instanceOf(InvalidInputError, await thrown(() => createTable(database().db, definition)))
+    expect(error.message).toContain(`column "${column}" of "${definition.name}" has type "${type}", which PostgreSQL does not know`)
+    expect(error.message).toContain('Hint: An enum, a domain or a composite type must be created before the table')
+    expect(error.sqlState).toBe('BT004')
+    expect(await exists(`public.${definition.name}`)).toBe(false)
+    expect(await exists(`public.${definition.name}_entity`)).toBe(false)
+    expect((await registry(database().db)).map((r) => r.relation)).not.toContain(definition.name)
+  })
+
+  it('the type check sees what the migration created before it (an enum, a domain), in the same transaction, and serial shorthands', async () => {
+    const shipments = defineTable({
+      name: 'shipments',
+      key: { id: 'integer' },
+      values: { state: 'shipment_state not null', weight: 'positive_grams', history: 'shipment_state[]', counter: 'serial' },
+    })
+    await database()
+      .db.transaction()
+      .execute(async (trx) => {
+        await sql`create type shipment_state as enum ('packed', 'sent')`.execute(trx)
+        await sql`create domain positive_grams as integer check (value > 0)`.execute(trx)
+        await createTable(trx, shipments)
+      })
+    expect(await exists('public.shipments')).toBe(true)
+  })
+
+  it('an unknown type in a transaction aborts it with the typed error, and rolls back what the transaction did before', async () => {
+    const typo = defineTable({ name: 'in_migration', key: { id: 'integer' }, values: { amount: 'numerc(10,2)' } })
+    const error = await thrown(() =>
+      database()
+        .db.transaction()
+        .execute(async (trx) => {
+          await sql`create table migration_side_effect (id integer)`.execute(trx)
+          await createTable(trx, typo)
+        }),
+    )
+    expect(instanceOf(InvalidInputError, error).message).toContain('column "amount" of "in_migration" has type "numerc(10,2)"')
+    expect([await exists('public.in_migration'), await exists('public.migration_side_effect')]).toEqual([false, false])
+  })
+
   it('dropTable removes the table, with its history, and its registry row', async () => {
     const doomed = defineTable({ name: 'billing.doomed', key: { id: 'integer' }, values: { v: 'text' } })
     await createTable(database().db, doomed)

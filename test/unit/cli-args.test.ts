@@ -5,6 +5,7 @@ import { afterAll, describe, expect, test } from 'vitest'
 import { createMigration } from '../../src/cli/create-migration.js'
 import { parseCommand } from '../../src/cli/parse-command.js'
 import { runCli } from '../../src/cli/run-cli.js'
+import { ACTION_USAGE, CHECK_USAGE, helpCommand, HISTORY_USAGE, MAIN_USAGE, MIGRATE_USAGE } from '../../src/cli/usage.js'
 import { UsageError } from '../../src/cli/usage-error.js'
 import { InvalidInputError } from '../../src/errors/errors.js'
 
@@ -78,13 +79,18 @@ describe('parseCommand', () => {
   })
 
   test.each([
-    [[], 'missing command'],
+    [[], 'missing command: migrate, history or check'],
     [['migrat'], 'unknown command "migrat"'],
     [['migrate'], 'missing migrate command'],
     [['migrate', 'sideways'], 'unknown migrate command "sideways"'],
     [['migrate', 'up', 'extra'], 'unexpected argument "extra"'],
-    [['migrate', 'up', '--bogus'], "Unknown option '--bogus'"],
-    [['migrate', 'up', '--folder'], "Option '--folder <value>' argument missing"],
+    [['migrate', 'up', '--bogus'], 'unknown option --bogus for "migrate up"; the options are --folder, --url, --schema, --table, --allow-edited, --help'],
+    [['--bogus=3', 'history', 'rates'], 'unknown option --bogus for "history"; the options are --url, --key, --valid-at, --known-at, --svg, --help'],
+    [['migrate', 'create', 'x', '-x'], 'unknown option -x for "migrate create"; the options are --folder, --ts, --help'],
+    [['--bogus'], 'unknown option --bogus; the options are --help, --version'],
+    [['migrate', 'up', '--folder'], 'option --folder needs a value: --folder <value>'],
+    [['migrate', 'up', '--folder', '--allow-edited'], 'option --folder needs a value, and the word after it starts with "-"; for such a value write --folder=<value>'],
+    [['migrate', 'create', 'x', '--ts=yes'], 'option --ts takes no value'],
     [['migrate', 'up', '--ts'], 'option --ts does not apply to "migrate up"'],
     [['migrate', 'status', '--allow-edited'], 'option --allow-edited does not apply to "migrate status"'],
     [['migrate', 'create', 'x', '--url', 'postgres://h/d'], 'option --url does not apply to "migrate create"'],
@@ -108,17 +114,73 @@ describe('runCli without a database', () => {
     expect(version.stdout).toMatch(/^bitemporal \d+\.\d+\.\d+/)
   })
 
-  test('an unknown subcommand exits 2 with the usage', async () => {
-    const run = await cli(['migrate', 'sideways'])
-    expect(run.code).toBe(2)
-    expect(run.stdout).toBe('')
-    expect(run.stderr).toMatch(/^error: unknown migrate command "sideways"\n\nUsage: bitemporal migrate/)
+  test('a usage error exits 2 with the one line that says what is wrong and where the help is, not the help itself', async () => {
+    expect(await cli(['migrate', 'sideways'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `bitemporal: unknown migrate command "sideways"\nRun 'bitemporal migrate --help' for usage.\n`,
+    })
+    expect(await cli([])).toEqual({ code: 2, stdout: '', stderr: `bitemporal: missing command: migrate, history or check\nRun 'bitemporal --help' for usage.\n` })
+  })
+
+  test("an unknown option gets the library's message, naming the command's options, not Node's parseArgs text", async () => {
+    const run = await cli(['migrate', 'up', '--allow-edit'])
+    expect(run).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'bitemporal: unknown option --allow-edit for "migrate up"; the options are --folder, --url, --schema, --table, --allow-edited, --help\n' +
+        "Run 'bitemporal migrate up --help' for usage.\n",
+    })
+  })
+
+  test('every help a usage error points to is a command line that prints that help', () => {
+    const usages = [MAIN_USAGE, MIGRATE_USAGE, HISTORY_USAGE, CHECK_USAGE, ...Object.values(ACTION_USAGE)]
+    expect(usages.map(helpCommand)).toEqual([
+      'bitemporal --help',
+      'bitemporal migrate --help',
+      'bitemporal history --help',
+      'bitemporal check --help',
+      'bitemporal migrate up --help',
+      'bitemporal migrate down --help',
+      'bitemporal migrate status --help',
+      'bitemporal migrate create --help',
+    ])
+    for (const usage of usages) {
+      const [program, ...argv] = helpCommand(usage).split(' ')
+      expect(program).toBe('bitemporal')
+      expect(parseCommand(argv)).toEqual({ kind: 'help', text: usage })
+    }
   })
 
   test('no URL exits 2 and says how to give one', async () => {
     const run = await cli(['migrate', 'up'], { env: { DATABASE_URL: '' } })
     expect(run.code).toBe(2)
-    expect(run.stderr).toMatch(/^error: no database: set DATABASE_URL or pass --url/)
+    expect(run.stderr).toBe(`bitemporal: no database: set DATABASE_URL or pass --url <url>\nRun 'bitemporal migrate up --help' for usage.\n`)
+  })
+
+  test.each<[string, { env?: Record<string, string>; args?: string[] }, string]>([
+    ['DATABASE_URL=not-a-url', { env: { DATABASE_URL: 'not-a-url' } }, 'DATABASE_URL is not a PostgreSQL URL: write it as postgres://user:password@host:5432/database'],
+    ['DATABASE_URL=host:5432/app', { env: { DATABASE_URL: 'db.internal:5432/app' } }, 'DATABASE_URL is not a PostgreSQL URL'],
+    ['a mysql:// DATABASE_URL', { env: { DATABASE_URL: 'mysql://app:s3cret-pw@db.internal:3306/app' } }, 'DATABASE_URL is a mysql:// URL, not a PostgreSQL URL: bitemporal works on PostgreSQL only'],
+    ['a mysql:// --url', { args: ['--url', 'mysql://app:s3cret-pw@db.internal:3306/app'] }, '--url is a mysql:// URL, not a PostgreSQL URL'],
+  ])('%s is refused before any connection, exit 2, never echoing the URL', async (_, given, says) => {
+    for (const command of [['migrate', 'status'], ['check'], ['history', 'rates', '--key', '{"id":1}']]) {
+      const run = await cli([...command, ...(given.args ?? [])], { env: given.env ?? {} })
+      expect(run.code).toBe(2)
+      expect(run.stderr).toContain(`bitemporal: ${says}`)
+      expect(run.stderr).toMatch(/\nRun 'bitemporal (migrate status|check|history) --help' for usage\.\n$/)
+      expect(run.stderr).not.toMatch(/s3cret-pw|db\.internal|not-a-url|cannot connect/)
+    }
+  })
+
+  test.each([
+    ['postgresql://', 'postgresql://someone@127.0.0.1:1/nowhere', 'cannot connect to PostgreSQL at 127.0.0.1:1'],
+    ['a Unix socket as the host parameter', 'postgres:///nowhere?host=/nonexistent-socket-dir', 'cannot connect to PostgreSQL at /nonexistent-socket-dir:5432'],
+  ])('a PostgreSQL URL (%s) is taken, and only the connection fails (exit 1)', async (_, url, says) => {
+    const run = await cli(['migrate', 'status'], { env: { DATABASE_URL: url } })
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain(says)
   })
 
   test('a server that refuses exits 1 naming host:port, never the password', async () => {

@@ -117,6 +117,13 @@ describe('mapDatabaseError: SQLSTATE to error class', () => {
     expect(error.cause).toBe(cause)
   })
 
+  it('maps BT004 (createTable found a column type PostgreSQL does not know) to InvalidInputError, keeping message and hint', () => {
+    const cause = pgError({ code: 'BT004', message: 'bitemporal: column "rate" of "tax_rates" has type "int4eger", which PostgreSQL does not know', hint: 'An enum … must be created before the table' })
+    const error = instanceOf(InvalidInputError, mapDatabaseError(cause))
+    expect([error.code, error.sqlState, error.retryable, error.cause]).toEqual(['INVALID_INPUT', 'BT004', false, cause])
+    expect(error.message).toBe('bitemporal: column "rate" of "tax_rates" has type "int4eger", which PostgreSQL does not know Hint: An enum … must be created before the table')
+  })
+
   it.each(['23505', '23514', '42601', '42P01', '57014', '40003', '4000', 'bt001'])(
     'maps any other SQLSTATE (%s) to DatabaseError with that sqlState',
     (code) => {

@@ -47,7 +47,7 @@ describe('renderHistory inputs', () => {
     ['an unknown format', { format: 'png' }, /format must be 'svg' or 'text', got "png"/],
     ['a misspelt option', { format: 'text', colour: true }, /unknown option "colour"/],
     ['a label that is not a function', { format: 'text', label: 'rate' }, /label must be a function/],
-    ['a label that returns no string', { format: 'text', label: () => 15 }, /label must return a string, got number for versions\[0\]/],
+    ['a label that returns no string', { format: 'text', label: () => 15 }, /label must return a string, got the number 15 for versions\[0\]/],
     ['a title that is not a string', { format: 'svg', title: 5 }, /title must be a string/],
     ['a color that is not a boolean', { format: 'text', color: 'yes' }, /color must be true or false/],
   ])('refuses %s', (_, options, message) => {
