@@ -3,6 +3,7 @@ import {
   ConcurrentWriteError,
   ConversionPendingError,
   DatabaseError,
+  HistoryWouldBeLostError,
   ImmutableHistoryError,
   InvalidInputError,
   OverlapError,
@@ -10,13 +11,15 @@ import {
 } from './errors.js'
 
 /**
- * The SQLSTATEs that the library's own SQL raises (`sql/`), in a class of
- * their own ("BT") so they never collide with PostgreSQL's.
+ * The SQLSTATEs that the library's own SQL raises (`sql/`, and the guard
+ * of `dropTableSql`), in a class of their own ("BT") so they never collide
+ * with PostgreSQL's.
  */
 export const LIBRARY_SQLSTATE = Object.freeze({
   immutableHistory: 'BT001',
   referenceViolation: 'BT002',
   conversionPending: 'BT003',
+  historyWouldBeLost: 'BT004',
 } as const)
 
 interface PgErrorFields {
@@ -81,6 +84,8 @@ export function mapDatabaseError(error: unknown): BitemporalError {
       return new ReferenceViolationError(message, options)
     case LIBRARY_SQLSTATE.conversionPending:
       return new ConversionPendingError(message, options)
+    case LIBRARY_SQLSTATE.historyWouldBeLost:
+      return new HistoryWouldBeLostError(message, options)
     default:
       // Class 22, data exception: a value the column's type cannot hold. The
       // library checks inputs before sending them; this catches the rest.
