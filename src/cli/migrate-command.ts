@@ -15,7 +15,9 @@ import { ACTION_USAGE } from './usage.js'
  * @returns the exit code: 0, or 1 when `status` finds edited or missing migrations.
  * @throws {UsageError} when there is no database URL.
  * @throws {ConnectionError} when the database cannot be reached.
- * @throws {BitemporalError} when the runner fails (`MIGRATION_FAILED`, `MIGRATION_EDITED`, ...).
+ * @throws {BitemporalError} when the runner fails (`MIGRATION_FAILED`, `MIGRATION_EDITED`, ...),
+ *   including a `down` that would drop a bitemporal table holding rows
+ *   without `--discard-history` (`MIGRATION_FAILED`, its cause `HISTORY_WOULD_BE_LOST`).
  */
 export async function migrateCommand(command: MigrateCommand, io: CliIo): Promise<number> {
   const usage = ACTION_USAGE[command.action]
@@ -42,7 +44,7 @@ export async function migrateCommand(command: MigrateCommand, io: CliIo): Promis
         return 0
       }
       case 'down': {
-        const { migrations } = await runner.down()
+        const { migrations } = await runner.down({ discardHistory: command.discardHistory })
         for (const name of migrations) io.stdout(`reverted ${name}\n`)
         if (migrations.length === 0) io.stdout('nothing to revert\n')
         return 0

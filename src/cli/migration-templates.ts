@@ -24,6 +24,8 @@ export function tsMigrationTemplate(fileName: string): string {
 import type { Kysely } from 'kysely'
 // import { createTable, defineTable, dropTable } from 'bitemporal'
 
+// Spell the definition out here rather than import the application's: this
+// migration must create the same table however that definition changes later.
 // const taxRates = defineTable({ ... })
 
 export async function up(db: Kysely<any>): Promise<void> {
@@ -31,6 +33,8 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  // Refuses while the table holds rows (its history); \`bitemporal migrate down
+  // --discard-history\` lets it drop them.
   // await dropTable(db, taxRates)
 }
 `

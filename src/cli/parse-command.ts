@@ -15,6 +15,8 @@ export interface MigrateCommand {
   readonly schema: string | undefined
   readonly table: string | undefined
   readonly allowEdited: boolean
+  /** `--discard-history` (down only): let the reverted migration drop bitemporal tables that hold rows. */
+  readonly discardHistory: boolean
 }
 
 /** `bitemporal migrate create <name>`. */
@@ -50,6 +52,7 @@ const OPTIONS = {
   schema: { type: 'string' },
   table: { type: 'string' },
   'allow-edited': { type: 'boolean' },
+  'discard-history': { type: 'boolean' },
   ts: { type: 'boolean' },
   key: { type: 'string' },
   'valid-at': { type: 'string' },
@@ -66,7 +69,7 @@ const CONNECTION: readonly OptionName[] = ['folder', 'url', 'schema', 'table']
 // split of argv is exactly the parser this avoids.
 const ACCEPTED: Readonly<Record<MigrateAction | 'history' | 'check', readonly OptionName[]>> = {
   up: [...CONNECTION, 'allow-edited'],
-  down: [...CONNECTION, 'allow-edited'],
+  down: [...CONNECTION, 'allow-edited', 'discard-history'],
   status: CONNECTION,
   create: ['folder', 'ts'],
   history: ['url', 'key', 'valid-at', 'known-at', 'svg'],
@@ -135,6 +138,7 @@ export function parseCommand(argv: readonly string[]): CliCommand {
     schema: nonEmpty(values.schema, '--schema', usage),
     table: nonEmpty(values.table, '--table', usage),
     allowEdited: values['allow-edited'] === true,
+    discardHistory: values['discard-history'] === true,
   }
 }
 

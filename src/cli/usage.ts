@@ -47,6 +47,7 @@ Commands:
 Options:
 ${CONNECTION_OPTIONS}
   --allow-edited    up/down: run even if applied migrations were edited since
+  --discard-history down: let the migration drop bitemporal tables that hold rows
   --ts              create: write a TypeScript migration instead of SQL
 ${HELP_OPTION}
 `
@@ -67,11 +68,14 @@ ${HELP_OPTION}
   down: `Usage: bitemporal migrate down [options]
 
 Reverts the last applied migration (the "-- migrate:down" part of a .sql file,
-or the down(db) export of a module).
+or the down(db) export of a module). A bitemporal table that holds rows is not
+dropped (its rows are its history): the migration fails and is not reverted,
+unless --discard-history is given.
 
 Options:
 ${CONNECTION_OPTIONS}
   --allow-edited    Run even if applied migrations were edited since
+  --discard-history Let the migration drop bitemporal tables that hold rows, and their history
 ${HELP_OPTION}
 `,
   status: `Usage: bitemporal migrate status [options]

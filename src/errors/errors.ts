@@ -9,6 +9,7 @@ export type BitemporalErrorCode =
   | 'CONCURRENT_WRITE'
   | 'CONFLICT'
   | 'IMMUTABLE_HISTORY'
+  | 'HISTORY_WOULD_BE_LOST'
   | 'REFERENCE_VIOLATION'
   | 'MIGRATION_FAILED'
   | 'MIGRATION_EDITED'
@@ -111,6 +112,32 @@ export class ConflictError extends BitemporalError {
 export class ImmutableHistoryError extends BitemporalError {
   constructor(message: string, options: BitemporalErrorOptions = {}) {
     super('IMMUTABLE_HISTORY', message, options)
+  }
+}
+
+/**
+ * Dropping a bitemporal table that holds rows was refused: it would destroy
+ * the table's whole history (docs/semantics.md section 2: history is never
+ * deleted as a side effect). SQLSTATE BT005, raised by the guard at the top
+ * of `dropTableSql`, so `dropTable`, a migration's `down` and the SQL run by
+ * hand all refuse alike. Nothing was dropped. Pass `{ discardHistory: true }`
+ * (`bitemporal migrate down --discard-history`) to drop it knowingly.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await dropTable(db, taxRates)
+ * } catch (error) {
+ *   if (error instanceof HistoryWouldBeLostError) {
+ *     // copy the rows elsewhere first, or drop them knowingly:
+ *     await dropTable(db, taxRates, { discardHistory: true })
+ *   }
+ * }
+ * ```
+ */
+export class HistoryWouldBeLostError extends BitemporalError {
+  constructor(message: string, options: BitemporalErrorOptions = {}) {
+    super('HISTORY_WOULD_BE_LOST', message, options)
   }
 }
 

@@ -3,6 +3,7 @@ import {
   ConcurrentWriteError,
   ConversionPendingError,
   DatabaseError,
+  HistoryWouldBeLostError,
   ImmutableHistoryError,
   InvalidInputError,
   OverlapError,
@@ -10,8 +11,9 @@ import {
 } from './errors.js'
 
 /**
- * The SQLSTATEs that the library's own SQL raises (`sql/`), in a class of
- * their own ("BT") so they never collide with PostgreSQL's.
+ * The SQLSTATEs that the library's own SQL raises (`sql/`, and the guard
+ * of `dropTableSql`), in a class of their own ("BT") so they never collide
+ * with PostgreSQL's.
  */
 export const LIBRARY_SQLSTATE = Object.freeze({
   immutableHistory: 'BT001',
@@ -19,6 +21,7 @@ export const LIBRARY_SQLSTATE = Object.freeze({
   conversionPending: 'BT003',
   // createTable's check of its column types (src/schema/column-types-check-sql.ts).
   unknownType: 'BT004',
+  historyWouldBeLost: 'BT005',
 } as const)
 
 interface PgErrorFields {
@@ -86,6 +89,8 @@ export function mapDatabaseError(error: unknown): BitemporalError {
     case LIBRARY_SQLSTATE.unknownType:
       // A definition's mistake that only the database can see; nothing was created.
       return new InvalidInputError(message, options)
+    case LIBRARY_SQLSTATE.historyWouldBeLost:
+      return new HistoryWouldBeLostError(message, options)
     default:
       // Class 22, data exception: a value the column's type cannot hold. The
       // library checks inputs before sending them; this catches the rest.

@@ -1,6 +1,7 @@
 export { migrate } from './migrate.js'
 export { type MigrationFile, readMigrationFolder } from './migration-file.js'
 export {
+  type MigrationDownOptions,
   type MigrationRunnerOptions,
   type MigrationRunResult,
   MigrationRunner,

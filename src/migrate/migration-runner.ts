@@ -2,6 +2,7 @@ import { type Migration, type MigrationResultSet, Migrator, sql } from 'kysely'
 import type { AnyKysely } from '../any-kysely.js'
 import { BitemporalError, InvalidInputError, MigrationEditedError, MigrationFailedError } from '../errors/errors.js'
 import { mapDatabaseError } from '../errors/map-database-error.js'
+import { DISCARD_HISTORY_SETTING } from '../schema/drop-guard-sql.js'
 import { validateIdentifier } from '../schema/identifier.js'
 import { readOptions } from '../read/read-input.js'
 import { assertDatabase } from '../repository/database.js'
@@ -38,6 +39,18 @@ export interface MigrationStatus {
   readonly checksum: string | undefined
   /** sha256 recorded when it ran; `undefined` if not run, or run by a runner that kept none. */
   readonly recordedChecksum: string | undefined
+}
+
+/** What {@link MigrationRunner.down} takes. */
+export interface MigrationDownOptions {
+  /**
+   * Let the reverted migration drop bitemporal tables that hold rows,
+   * destroying their history: the migration's transaction runs with
+   * `bitemporal.discard_history` on, which is what the guard of
+   * `dropTable`/`dropTableSql` asks for. Default `false`: such a drop fails
+   * with `HistoryWouldBeLostError` and nothing is reverted.
+   */
+  readonly discardHistory?: boolean
 }
 
 export interface MigrationRunResult {
@@ -87,10 +100,24 @@ export class MigrationRunner {
     return this.#run(files, (migrator) => migrator.migrateToLatest())
   }
 
-  /** Reverts the last applied migration. */
-  async down(): Promise<MigrationRunResult> {
+  /**
+   * Reverts the last applied migration. A `down` that would drop a
+   * bitemporal table holding rows fails (the migration is not reverted)
+   * unless `discardHistory` is `true`.
+   *
+   * @example
+   * ```ts
+   * await runner.down()                            // MigrationFailedError, cause HistoryWouldBeLostError, if it drops rows
+   * await runner.down({ discardHistory: true })    // drops them: the operator said so
+   * ```
+   */
+  async down(options: MigrationDownOptions = {}): Promise<MigrationRunResult> {
+    const checked = readOptions(options, 'MigrationRunner.down', ['discardHistory'])
+    if (checked['discardHistory'] !== undefined && typeof checked['discardHistory'] !== 'boolean') {
+      throw new InvalidInputError('bitemporal: MigrationRunner.down: discardHistory must be true or false')
+    }
     const files = await this.#checkedFiles()
-    return this.#run(files, (migrator) => migrator.migrateDown())
+    return this.#run(files, (migrator) => migrator.migrateDown(), { discardHistory: checked['discardHistory'] === true, reverting: true })
   }
 
   async #checkedFiles(): Promise<MigrationFile[]> {
@@ -107,9 +134,13 @@ export class MigrationRunner {
     return files
   }
 
-  async #run(files: readonly MigrationFile[], step: (migrator: Migrator) => Promise<MigrationResultSet>): Promise<MigrationRunResult> {
+  async #run(
+    files: readonly MigrationFile[],
+    step: (migrator: Migrator) => Promise<MigrationResultSet>,
+    { discardHistory = false, reverting = false }: { discardHistory?: boolean; reverting?: boolean } = {},
+  ): Promise<MigrationRunResult> {
     const migrations: Record<string, Migration> = {}
-    for (const file of files) migrations[file.name] = this.#recording(file)
+    for (const file of files) migrations[file.name] = this.#recording(file, discardHistory)
     const migrator = new Migrator({
       db: this.#options.db,
       provider: { getMigrations: () => Promise.resolve(migrations) },
@@ -121,10 +152,14 @@ export class MigrationRunner {
     if (error !== undefined) {
       const failed = results.find((r) => r.status === 'Error')?.migrationName
       const cause = error instanceof BitemporalError ? error : mapDatabaseError(error)
+      // The cause's own "bitemporal: " prefix would repeat this message's.
+      const reason = cause.message.replace(/^bitemporal: /, '')
       throw new MigrationFailedError(
         failed === undefined
-          ? `bitemporal: the migration run failed before any migration ran: ${cause.message}`
-          : `bitemporal: migration "${failed}" failed, so none of this run's migrations was applied: ${cause.message}`,
+          ? `bitemporal: the migration run failed before any migration ran: ${reason}`
+          : reverting
+            ? `bitemporal: migration "${failed}" failed, so it was not reverted: ${reason}`
+            : `bitemporal: migration "${failed}" failed, so none of this run's migrations was applied: ${reason}`,
         { cause, migration: failed, sqlState: cause.sqlState },
       )
     }
@@ -134,7 +169,12 @@ export class MigrationRunner {
   // The checksum is written by the migration itself, so it commits or rolls
   // back with it; the table is created here because this code runs under
   // the Migrator's lock, where concurrent runners cannot race to create it.
-  #recording(file: MigrationFile): Migration {
+  //
+  // discardHistory reaches the migration's down as a setting of its
+  // transaction (set_config(..., true) ends with it), not as an argument:
+  // a down written as dropTable(db, def), or as the SQL of dropTableSql in
+  // a .sql file, is let through without being edited.
+  #recording(file: MigrationFile, discardHistory: boolean): Migration {
     const checksums = sql.id(this.#schema, `${this.#table}_checksum`)
     return {
       up: async (db) => {
@@ -144,6 +184,7 @@ export class MigrationRunner {
           on conflict (name) do update set checksum = excluded.checksum`.execute(db)
       },
       down: async (db) => {
+        if (discardHistory) await sql`select set_config(${DISCARD_HISTORY_SETTING}, 'on', true)`.execute(db)
         if (file.migration.down) await file.migration.down(db)
         await sql`delete from ${checksums} where name = ${file.name}`.execute(db)
       },

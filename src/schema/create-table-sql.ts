@@ -6,6 +6,7 @@ import { tableSqlNames } from './table-sql-names.js'
 import { changedAfterSql, dropChangedAfterSql } from './changed-after-sql.js'
 import { dropEntityTableSql, entityForeignKeySql, entityTableSql } from './entity-table-sql.js'
 import { dropReferencesSql, referencesSql } from './reference-sql.js'
+import { dropGuardSql, type DropTableOptions, readDropTableOptions } from './drop-guard-sql.js'
 
 /**
  * `bitemporal.system_time()` spelled out, for trigger WHEN clauses only.
@@ -185,13 +186,32 @@ function closeOnly(definition: TableDefinition): string {
 
 /**
  * The DDL that undoes {@link createTableSql}, for a migration's `down`.
- * Dropping a versions table destroys its history: it belongs in migrations
- * only, run by the owner role.
+ *
+ * Dropping a versions table destroys its history, so the DDL begins with a
+ * guard ({@link dropGuardSql}): if the table (or its entity table) holds a
+ * row, it raises SQLSTATE BT005 (`HistoryWouldBeLostError`) and nothing is
+ * dropped, unless the transaction has `bitemporal.discard_history` on
+ * (`bitemporal migrate down --discard-history` sets it). The guard is part
+ * of the SQL, so a `.sql` migration that holds this text, or a psql session
+ * that runs it, refuses too. With `{ discardHistory: true }` the guard is
+ * left out: the DDL drops whatever the table holds.
+ *
+ * @example
+ * ```ts
+ * dropTableSql(taxRates)
+ * // do $guard$ … raise exception using errcode = 'BT005' … $guard$;
+ * // delete from bitemporal.versioned_table where relation = '"tax_rates"'::regclass;
+ * // drop table "tax_rates";
+ * // drop function "tax_rates_changed_after"(…);
+ * dropTableSql(taxRates, { discardHistory: true }) // the same without the guard
+ * ```
  */
-export function dropTableSql(definition: TableDefinition): string {
+export function dropTableSql(definition: TableDefinition, options?: DropTableOptions): string {
   assertDefinition(definition, 'dropTableSql')
+  const { discardHistory = false } = readDropTableOptions(options, 'dropTableSql')
   const names = tableSqlNames(definition)
   return [
+    ...(discardHistory ? [] : [dropGuardSql(definition)]),
     `delete from bitemporal.versioned_table where relation = ${names.tableLiteral}::regclass;`,
     ...dropReferencesSql(definition),
     `drop table ${names.table};`,

@@ -5,6 +5,7 @@ import { mapDatabaseError } from '../errors/map-database-error.js'
 import { columnTypesCheckSql } from './column-types-check-sql.js'
 import { createTableSql, dropTableSql } from './create-table-sql.js'
 import type { TableDefinition } from './define-table.js'
+import type { DropTableOptions } from './drop-guard-sql.js'
 import { upgradeTableSql } from './upgrade-table-sql.js'
 
 /**
@@ -17,8 +18,10 @@ import { upgradeTableSql } from './upgrade-table-sql.js'
  * @example
  * ```ts
  * // migrations/20260101120000_tax_rates.ts
- * import { createTable, dropTable } from 'bitemporal'
- * import { taxRates } from '../src/tables.js'
+ * import { createTable, defineTable, dropTable } from 'bitemporal'
+ * // Spelled out, not imported from the application: this migration must
+ * // create the same table however the application's definition changes later.
+ * const taxRates = defineTable({ name: 'tax_rates', key: { state_id: 'integer', tax_type: 'text' }, values: { rate: 'numeric not null' } })
  * export const up = (db) => createTable(db, taxRates)
  * export const down = (db) => dropTable(db, taxRates)
  * ```
@@ -49,9 +52,25 @@ function keyTypeError(definition: TableDefinition, error: unknown): InvalidInput
   )
 }
 
-/** Drops one bitemporal table ({@link dropTableSql}), history included. */
-export async function dropTable(db: AnyKysely, definition: TableDefinition): Promise<void> {
-  await runDdl(db, dropTableSql(definition))
+/**
+ * Drops one bitemporal table ({@link dropTableSql}), for a migration's
+ * `down`. A table that holds rows is not dropped: its rows are its whole
+ * history, so this throws `HistoryWouldBeLostError` (code
+ * `HISTORY_WOULD_BE_LOST`) and drops nothing, unless told
+ * `{ discardHistory: true }` or run in a transaction with
+ * `bitemporal.discard_history` on (`bitemporal migrate down
+ * --discard-history`). An empty table is dropped either way.
+ *
+ * @example
+ * ```ts
+ * await dropTable(db, taxRates)                            // refuses while tax_rates holds rows
+ * await dropTable(db, taxRates, { discardHistory: true })  // drops it, rows and all
+ * ```
+ *
+ * @throws {HistoryWouldBeLostError} when the table or its entity table holds a row.
+ */
+export async function dropTable(db: AnyKysely, definition: TableDefinition, options?: DropTableOptions): Promise<void> {
+  await runDdl(db, dropTableSql(definition, options))
 }
 
 /** Brings a table created by an earlier version of the library up to date ({@link upgradeTableSql}), in one statement batch. */

@@ -1,5 +1,6 @@
 export { createTable, dropTable, upgradeTable } from './create-table.js'
 export { createTableSql, dropTableSql } from './create-table-sql.js'
+export type { DropTableOptions } from './drop-guard-sql.js'
 export { upgradeTableSql } from './upgrade-table-sql.js'
 export {
   type ColumnDefinition,

@@ -125,7 +125,7 @@ describe('bitemporal check', () => {
       missing,
       '1 current version overlaps the previous current version of their key in effective time (invariant 1), e.g. key {"id": 1}',
     ])
-    await dropTable(db, definition)
+    await dropTable(db, definition, { discardHistory: true })
   })
 
   test('disabled triggers, and one that fires only in replica sessions', async () => {
@@ -137,7 +137,7 @@ describe('bitemporal check', () => {
       'trigger "quiet_guards_guard_history" fires only in replica sessions; alter table "public"."quiet_guards" enable trigger "quiet_guards_guard_history"',
       'trigger "quiet_guards_guard_delete" is disabled; alter table "public"."quiet_guards" enable trigger "quiet_guards_guard_delete"',
     ])
-    await dropTable(db, definition)
+    await dropTable(db, definition, { discardHistory: true })
   })
 
   test('a trigger that is missing, and one replaced by another that does not guard', async () => {
@@ -150,7 +150,7 @@ describe('bitemporal check', () => {
       'trigger "lost_guards_check_inserted_system" does not fire before insert for each row calling bitemporal.check_inserted_system; drop it and recreate it with the DDL of createTableSql(definition)',
       'trigger "lost_guards_guard_truncate" is missing (before truncate, bitemporal.guard_history); recreate it with the DDL of createTableSql(definition)',
     ])
-    await dropTable(db, definition)
+    await dropTable(db, definition, { discardHistory: true })
   })
 
   test('a table made by an earlier version of the library, until upgradeTable brings it up to date', async () => {
@@ -178,7 +178,7 @@ describe('bitemporal check', () => {
     const run = await check()
     expect(run.stdout).toMatch(/^earlier_objects: ok \(\d+ rows\)$/m)
     expect(run.code).toBe(0)
-    await dropTable(db, definition)
+    await dropTable(db, definition, { discardHistory: true })
   })
 
   test('dropped indexes', async () => {
@@ -190,7 +190,7 @@ describe('bitemporal check', () => {
       'index "no_index_current" is missing: reads of "public"."no_index" scan the table; recreate it with the DDL of createTableSql(definition)',
       'index "no_index_retracted" is missing: reads of "public"."no_index" scan the table; recreate it with the DDL of createTableSql(definition)',
     ])
-    await dropTable(db, definition)
+    await dropTable(db, definition, { discardHistory: true })
   })
 
   test('an empty effective range inserted while the CHECK was dropped, the CHECK re-added NOT VALID', async () => {
@@ -203,7 +203,7 @@ describe('bitemporal check', () => {
       'check constraint "empty_effective_effective_valid" is not validated (added NOT VALID); alter table "public"."empty_effective" validate constraint "empty_effective_effective_valid"',
       '1 row with an empty effective range (invariant 4), e.g. key {"id": 7}',
     ])
-    await dropTable(db, definition)
+    await dropTable(db, definition, { discardHistory: true })
   })
 
   test('an empty system range and an effective range without a start, written around the dropped CHECKs and guard', async () => {
@@ -221,7 +221,7 @@ describe('bitemporal check', () => {
       '1 row with an effective range that is not [finite start, end), e.g. key {"id": 3}',
       '1 row with an empty system range: closed by the transaction that inserted them, or upper before lower (invariant 4), e.g. key {"id": 2}',
     ])
-    await dropTable(db, definition)
+    await dropTable(db, definition, { discardHistory: true })
   })
 
   test('a system time after the clock, inserted with the insert check disabled', async () => {
@@ -233,7 +233,7 @@ describe('bitemporal check', () => {
       'trigger "future_rows_check_inserted_system" is disabled; alter table "public"."future_rows" enable trigger "future_rows_check_inserted_system"',
       '1 row with a system time after the database clock (written around the library, or the clock went back; writes on their keys will fail), e.g. key {"id": 9}',
     ])
-    await dropTable(db, definition)
+    await dropTable(db, definition, { discardHistory: true })
   })
 
   test('an audited row closed around the library, without closed_by', async () => {
@@ -247,7 +247,7 @@ describe('bitemporal check', () => {
       'trigger "audited_close_guard_history" is disabled; alter table "public"."audited_close" enable trigger "audited_close_guard_history"',
       '1 row closed without closed_by on an audited table (closed around the library), e.g. key {"id": 4}',
     ])
-    await dropTable(db, definition)
+    await dropTable(db, definition, { discardHistory: true })
   })
 
   test('a registry row whose table was dropped without dropTable', async () => {
@@ -305,7 +305,7 @@ describe('the data checks of a large table', () => {
     expect(result).toEqual({ rows: 3002, problems: ['2 rows with an empty effective range (invariant 4), e.g. key {"id": 0}'] })
     expect(steps).toBe(dataCheckSteps(size.pages, 4))
     expect(steps).toBe(Math.ceil(size.pages / 4) + 1)
-    await dropTable(db, definition)
+    await dropTable(db, definition, { discardHistory: true })
   })
 
   test('the progress bar is drawn only on a terminal, and only for a table estimated above 100k rows', () => {

@@ -5,6 +5,9 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { sql } from 'kysely'
 import { afterAll, describe, expect, test } from 'vitest'
+import { bitemporal } from '../../src/repository/bitemporal.js'
+import { createTableSql, dropTableSql } from '../../src/schema/create-table-sql.js'
+import { defineTable } from '../../src/schema/define-table.js'
 import { capturedCli, type CliRun } from '../support/captured-cli.js'
 import { useTestDatabase } from '../support/database.js'
 
@@ -176,6 +179,33 @@ describe('bitemporal migrate down', () => {
 
     expect(await cli(['migrate', 'down', ...args])).toEqual({ code: 0, stdout: 'reverted 20260101000000_a\n', stderr: '' })
     expect(await cli(['migrate', 'down', ...args])).toEqual({ code: 0, stdout: 'nothing to revert\n', stderr: '' })
+  })
+
+  test('refuses to drop a bitemporal table that holds rows, exit 1, until --discard-history', async () => {
+    // A .sql migration holding the DDL of createTableSql and dropTableSql, as a
+    // team that keeps its migrations in SQL would write it.
+    const rates = defineTable({ name: 'down_rates', key: { id: 'integer' }, values: { rate: 'numeric not null' } })
+    const folder = await folderWith({ '20260101000000_down_rates.sql': `${createTableSql(rates)}\n\n-- migrate:down\n${dropTableSql(rates)}\n` })
+    const args = ['--folder', folder, '--table', 'history_runs']
+    expect((await cli(['migrate', 'up', ...args])).code).toBe(0)
+    await bitemporal(database().db, rates).set({ id: 1 }, { from: '2023-01-01' }, { rate: '0.15' })
+    await bitemporal(database().db, rates).set({ id: 1 }, { from: '2023-01-01' }, { rate: '0.19' })
+
+    const refused = await cli(['migrate', 'down', ...args])
+    expect(refused.code).toBe(1)
+    expect(refused.stdout).toBe('')
+    expect(refused.stderr).toBe(
+      'error [MIGRATION_FAILED]: migration "20260101000000_down_rates" failed, so it was not reverted: ' +
+        'refusing to drop "down_rates": it holds 2 versions: history that dropping the table would destroy. Nothing was dropped. ' +
+        'Hint: Copy the rows elsewhere first if they must be kept. To drop them knowingly, pass { discardHistory: true } to dropTable or dropTableSql, ' +
+        'run "bitemporal migrate down --discard-history" (runner.down({ discardHistory: true })), or set bitemporal.discard_history = on in the transaction.\n',
+    )
+    expect(await tableExists('down_rates')).toBe(true)
+    expect((await bitemporal(database().db, rates).history({ id: 1 })).length).toBe(2)
+    expect(statusRows((await cli(['migrate', 'status', ...args])).stdout).map((row) => row[1])).toEqual(['applied'])
+
+    expect(await cli(['migrate', 'down', ...args, '--discard-history'])).toEqual({ code: 0, stdout: 'reverted 20260101000000_down_rates\n', stderr: '' })
+    expect(await tableExists('down_rates')).toBe(false)
   })
 })
 

@@ -9,21 +9,30 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { type AnyKysely, createTable, install } from '../../src/index.js'
 import { taxRates } from '../support/docs-example-scope.js'
+import { capturedCli } from '../support/captured-cli.js'
 import {
   type DocExample,
   docFiles,
   EXAMPLES_DIR,
   examplesOf,
+  maskSystemTimes,
+  PROJECT_DOCS,
+  projectDir,
+  projectFiles,
   readDoc,
   ROOT,
   runExampleModule,
+  shellCommands,
   tsBlocks,
   writeExample,
+  writeProject,
 } from '../support/docs-examples.js'
 
-// Runs every ```ts block of docs/getting-started.md, docs/api.md and
-// docs/recipes/*.md against a real database, and typechecks them; the
-// convention is in test/support/docs-examples.ts and at the top of docs/api.md.
+// Runs every ```ts block of docs/api.md and docs/recipes/*.md against a real
+// database, and typechecks them; the convention is in
+// test/support/docs-examples.ts and at the top of docs/api.md. The project
+// pages (docs/getting-started.md) run as pasted: their files on an empty
+// database, then the `bitemporal` commands they show.
 
 const adminUrl = (): string => {
   const url = inject('bitemporalTestUrl') as string | undefined
@@ -127,9 +136,55 @@ describe('the docs examples run', () => {
   }
 })
 
+/** A new database with nothing in it: not the template, so a page must make everything it uses. */
+async function emptyDatabase(): Promise<string> {
+  const database = `bitemporal_docs_${randomBytes(6).toString('hex')}`
+  await admin((c) => `create database ${c.escapeIdentifier(database)} template template0`)
+  return database
+}
+
+/**
+ * Runs a project page as pasted: writes its files, imports them in page
+ * order on an empty database, then runs the commands it shows and compares
+ * what they print with the page.
+ */
+async function runProject(path: string, markdown: string, dir: string): Promise<void> {
+  const files = projectFiles(path, markdown)
+  const written = writeProject(files, dir)
+  const database = await emptyDatabase()
+  process.env['DATABASE_URL'] = urlOf(database)
+  try {
+    for (const [index, file] of written.entries()) {
+      try {
+        await import(/* @vite-ignore */ file)
+      } catch (error) {
+        throw new Error(`${files[index]?.where ?? path} (${files[index]?.path ?? file}) failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+      }
+    }
+    for (const command of shellCommands(path, markdown)) {
+      const run = await capturedCli(command.argv, { DATABASE_URL: urlOf(database) })
+      expect(maskSystemTimes(run.stdout + run.stderr), `${command.where}: $ ${command.line}`).toBe(maskSystemTimes(command.output))
+      expect(run.code, `${command.where}: $ ${command.line}`).toBe(0)
+    }
+  } finally {
+    await dropWhenIdle(database)
+  }
+}
+
+describe('the project pages run as pasted', () => {
+  for (const path of PROJECT_DOCS) {
+    it(`${path}: its files run in order on an empty database, and its commands print what it shows`, async () => {
+      const markdown = readDoc(path)
+      expect(projectFiles(path, markdown).length).toBeGreaterThan(0)
+      await runProject(path, markdown, projectDir(path))
+    })
+  }
+})
+
 describe('the docs examples typecheck', () => {
   it('tsc finds no error in any example, and finds the one in a deliberately broken one', async () => {
     for (const { example } of examples) writeExample(example, moduleName(example.where))
+    for (const path of PROJECT_DOCS) writeProject(projectFiles(path, readDoc(path)), projectDir(path))
     // The runner must not let a stale or wrong example through: this one names an export that does not exist.
     writeExample({ where: 'broken', code: "import { noSuchExport } from 'bitemporal'\nawait noSuchExport(db)" }, 'zz_broken_on_purpose')
     writeFileSync(
@@ -138,7 +193,7 @@ describe('the docs examples typecheck', () => {
         extends: relative(EXAMPLES_DIR, join(ROOT, 'tsconfig.json')),
         // Examples read process.env.X as most code does; unused names are fine in a snippet.
         compilerOptions: { noUnusedLocals: false, noUnusedParameters: false, noPropertyAccessFromIndexSignature: false, noEmit: true },
-        include: ['*.ts'],
+        include: ['*.ts', '*/**/*.ts'],
       }),
     )
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
@@ -210,6 +265,42 @@ describe('the examples runner', () => {
   it('fails an example that throws, e.g. on a write the library refuses', async () => {
     const example = { where: 'broken', code: "import { bitemporal } from 'bitemporal'\nawait bitemporal(db, taxRates).set({ state_id: 1 } as never, { from: '2023-02-30' }, { rate: '1' })" }
     await expect(run(example, 'zz_broken_throws')).rejects.toThrow()
+  })
+
+  it('runs a project page with nothing given: a block that uses a schema no block creates fails', async () => {
+    const page = (withSchema: boolean): string =>
+      [
+        '```ts',
+        '// src/db.ts',
+        "import { Kysely, PostgresDialect } from 'kysely'",
+        "import pg from 'pg'",
+        'export const db = new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) }) })',
+        '```',
+        '```ts',
+        '// src/main.ts',
+        "import { createTable, defineTable, install } from 'bitemporal'",
+        "import { db } from './db.js'",
+        'try {',
+        '  await install(db)',
+        ...(withSchema ? ["  await db.schema.createSchema('billing').execute()"] : []),
+        "  await createTable(db, defineTable({ name: 'billing.tax_rates', key: { id: 'integer' }, values: {} }))",
+        '} finally {',
+        '  await db.destroy()',
+        '}',
+        '```',
+        '```text',
+        '$ bitemporal check',
+        'billing.tax_rates: ok (0 rows)',
+        '1 table checked, all healthy',
+        '```',
+      ].join('\n')
+    await expect(runProject('broken.md', page(false), join(EXAMPLES_DIR, 'zz_project_without_schema'))).rejects.toThrow(/broken\.md:7 \(src\/main\.ts\) failed: .*schema "billing" does not exist/)
+    await runProject('whole.md', page(true), join(EXAMPLES_DIR, 'zz_project_with_schema'))
+  })
+
+  it('fails a project page whose command prints something else than it shows', async () => {
+    const page = ['```text', '$ bitemporal check', 'all fine', '```'].join('\n')
+    await expect(runProject('wrong.md', page, join(EXAMPLES_DIR, 'zz_project_wrong_output'))).rejects.toThrow(/wrong\.md:2: \$ bitemporal check/)
   })
 
   it('joins `continues` blocks into one example, skips `no-run`, and rejects unknown flags', () => {

@@ -190,7 +190,7 @@ describe('DDL', () => {
     const scratch = defineTable({ name: 'scratch', key: { a: 'integer', b: 'integer' }, values: {}, entity: true })
     await createTable(database().db, scratch)
     await bitemporal(database().db, scratch).insert({ a: 1, b: 2 }, { from: '2023-01-01' }, {})
-    await dropTable(database().db, scratch)
+    await dropTable(database().db, scratch, { discardHistory: true })
     const { rows } = await sql<{ t: string | null }>`select to_regclass('scratch_entity')::text as t`.execute(database().db)
     expect(rows[0]?.t).toBeNull()
   })

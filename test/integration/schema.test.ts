@@ -313,12 +313,12 @@ describe('createTable: what it makes', () => {
     expect([await exists('public.in_migration'), await exists('public.migration_side_effect')]).toEqual([false, false])
   })
 
-  it('dropTable removes the table, with its history, and its registry row', async () => {
+  it('dropTable with { discardHistory: true } removes the table, with its history, and its registry row', async () => {
     const doomed = defineTable({ name: 'billing.doomed', key: { id: 'integer' }, values: { v: 'text' } })
     await createTable(database().db, doomed)
     await inTransaction(sql`insert into billing.doomed (id, v, effective) values (1, 'x', '[2023-01-01,)')`)
     expect((await registry(database().db)).map((r) => r.relation)).toContain('billing.doomed')
-    await dropTable(database().db, doomed)
+    await dropTable(database().db, doomed, { discardHistory: true })
     expect(await exists('billing.doomed')).toBe(false)
     expect((await registry(database().db)).map((r) => r.relation)).not.toContain('billing.doomed')
     // The other tables are still registered.

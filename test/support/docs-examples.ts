@@ -25,13 +25,13 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 /** Where the examples are written as modules: in the repository (bare imports resolve) and ignored by git. */
 export const EXAMPLES_DIR = join(ROOT, '.bitemporal-test', 'docs-examples')
 
-/** The docs whose ```ts blocks are run, relative to the repository. */
+/** The docs whose ```ts blocks are run as function bodies (above), relative to the repository. */
 export function docFiles(): string[] {
   const recipes = readdirSync(join(ROOT, 'docs', 'recipes'))
     .filter((name) => name.endsWith('.md'))
     .sort()
     .map((name) => `docs/recipes/${name}`)
-  return ['docs/getting-started.md', 'docs/api.md', ...recipes]
+  return ['docs/api.md', ...recipes]
 }
 
 /** One runnable example: one ```ts block, or several joined by `continues`. */
@@ -184,4 +184,138 @@ export async function runExampleModule(file: string, db: AnyKysely): Promise<voi
 /** Reads a doc file relative to the repository. */
 export function readDoc(path: string): string {
   return readFileSync(join(ROOT, path), 'utf8')
+}
+
+// Project pages are run as pasted, with nothing given (see projectFiles):
+//
+// - Every ```ts block that is not `no-run` is a file of a small project: its
+//   first line is a comment naming its path (`// src/db.ts`), and the block
+//   is written there as it is, except that 'bitemporal' and
+//   'bitemporal/testing' point at this repository's source. A `continues`
+//   block is more of the file before it.
+// - The files are imported in page order, each once, on a new, empty
+//   database (nothing installed, no table): DATABASE_URL is its URL and there
+//   is no `db` or `taxRates` but what the files make.
+// - In ```text blocks, a line `$ bitemporal …` (or `$ npx bitemporal …`) is
+//   a command, run after the files against that database; the lines after
+//   it, up to the next `$ ` line or the end of the block, are what it prints,
+//   compared with system times (`2026-…T…Z`) masked. It must exit 0.
+
+/** The docs that are run as a project, relative to the repository. */
+export const PROJECT_DOCS: readonly string[] = ['docs/getting-started.md']
+
+/** One file of a project page. */
+export interface ProjectFile {
+  /** `docs/getting-started.md:40`: the line of its first block's opening fence. */
+  readonly where: string
+  /** Relative to the project: `src/db.ts`. */
+  readonly path: string
+  readonly code: string
+}
+
+const FILE_COMMENT = /^\/\/ ([\w./-]+\.ts)\b/
+
+/** The files of a project page, in page order. */
+export function projectFiles(path: string, markdown: string): ProjectFile[] {
+  const files: { where: string; path: string; code: string[] }[] = []
+  for (const block of tsBlocks(markdown)) {
+    const where = `${path}:${String(block.line)}`
+    const unknown = block.flags.filter((flag) => flag !== 'no-run' && flag !== 'continues')
+    if (unknown.length > 0) throw new Error(`${where}: unknown flag ${unknown.join(' ')} (known: no-run, continues)`)
+    if (block.flags.includes('no-run')) continue
+    if (block.flags.includes('continues')) {
+      const previous = files.at(-1)
+      if (previous === undefined) throw new Error(`${where}: "continues" but no file before it`)
+      previous.code.push(block.code)
+      continue
+    }
+    const file = FILE_COMMENT.exec(block.code)?.[1]
+    if (file === undefined || file.startsWith('/') || file.split('/').includes('..')) {
+      throw new Error(`${where}: a block of a project page starts with a comment naming its file, e.g. "// src/db.ts"`)
+    }
+    if (files.some((other) => other.path === file)) throw new Error(`${where}: ${file} is written twice; use "continues" to go on with it`)
+    files.push({ where, path: file, code: [block.code] })
+  }
+  return files.map(({ where, path: file, code }) => ({ where, path: file, code: code.join('\n') }))
+}
+
+/** Where the project of the page `path` is written. */
+export function projectDir(path: string): string {
+  return join(EXAMPLES_DIR, path.replace(/^docs\//, '').replace(/\.md$/, '').replace(/[^a-z0-9]+/gi, '_'))
+}
+
+/** Writes the files under `dir`, the library's imports pointing at this repository; returns their paths, in order. */
+export function writeProject(files: readonly ProjectFile[], dir: string): string[] {
+  return files.map((file) => {
+    const target = join(dir, file.path)
+    mkdirSync(dirname(target), { recursive: true })
+    writeFileSync(target, file.code.replace(/(from\s*)(['"])(bitemporal(?:\/testing)?)\2/g, (_, from: string, quote: string, module: string) => `${from}${quote}${specifierFrom(target, module)}${quote}`) + '\n')
+    return target
+  })
+}
+
+/** One command of a shell session shown on a project page. */
+export interface ShellCommand {
+  readonly where: string
+  /** The line as shown, without `$ `. */
+  readonly line: string
+  /** The arguments after `bitemporal`. */
+  readonly argv: readonly string[]
+  /** What the page shows it prints. */
+  readonly output: string
+}
+
+/** The `$ bitemporal …` commands of the ```text blocks of a page, with the output shown for each. */
+export function shellCommands(path: string, markdown: string): ShellCommand[] {
+  const lines = markdown.split('\n')
+  const commands: { where: string; line: string; argv: string[]; output: string[] }[] = []
+  for (let index = 0; index < lines.length; index++) {
+    const open = /^(`{3,})text\s*$/.exec(lines[index] ?? '')
+    if (open === null) continue
+    let current: { output: string[] } | undefined
+    for (index++; index < lines.length && (lines[index] ?? '').trimEnd() !== open[1]; index++) {
+      const line = lines[index] ?? ''
+      if (!line.startsWith('$ ')) {
+        current?.output.push(line)
+        continue
+      }
+      const words = shellWords(line.slice(2))
+      const start = words[0] === 'npx' ? 1 : 0
+      if (words[start] !== 'bitemporal') throw new Error(`${path}:${String(index + 1)}: only "$ bitemporal …" commands can be checked, got "${line}"`)
+      current = { output: [] }
+      commands.push({ where: `${path}:${String(index + 1)}`, line: line.slice(2), argv: words.slice(start + 1), output: current.output })
+    }
+  }
+  return commands.map(({ output, ...command }) => ({ ...command, output: output.length === 0 ? '' : `${output.join('\n')}\n` }))
+}
+
+/** Splits a command line into words as a POSIX shell would, for the quoting a doc uses: '…', "…" and spaces. */
+export function shellWords(line: string): string[] {
+  const words: string[] = []
+  let word: string | undefined
+  for (const [piece] of line.matchAll(/'[^']*'|"[^"]*"|[^\s'"]+|\s+/g)) {
+    if (/^\s/.test(piece)) {
+      if (word !== undefined) words.push(word)
+      word = undefined
+    } else {
+      word = (word ?? '') + (/^['"]/.test(piece) ? piece.slice(1, -1) : piece)
+    }
+  }
+  if (word !== undefined) words.push(word)
+  return words
+}
+
+/**
+ * `text` with the system times taken out, which differ on every run: each
+ * ISO UTC instant with microseconds becomes one of the same width, and the
+ * system-time ticks of a history diagram (`2026-12-07 10:19:05.441`, as
+ * precise as it takes to tell them apart, so their width and the diagram's
+ * margin vary too) are removed with the spaces that start the line.
+ */
+export function maskSystemTimes(text: string): string {
+  return text
+    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z/g, 'YYYY-MM-DDThh:mm:ss.ffffffZ')
+    .split('\n')
+    .map((line) => line.replace(/\d{4}-\d\d-\d\d \d\d:\d\d(?::\d\d(?:\.\d+)?)?/g, '').trimStart())
+    .join('\n')
 }

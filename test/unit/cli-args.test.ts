@@ -48,10 +48,11 @@ describe('parseCommand', () => {
       schema: undefined,
       table: undefined,
       allowEdited: false,
+      discardHistory: false,
     })
     expect(
-      parseCommand(['migrate', 'down', '--folder', 'db', '--url=postgres://h/d', '--schema', 's', '--table', 't', '--allow-edited']),
-    ).toEqual({ kind: 'migrate', action: 'down', folder: 'db', url: 'postgres://h/d', schema: 's', table: 't', allowEdited: true })
+      parseCommand(['migrate', 'down', '--folder', 'db', '--url=postgres://h/d', '--schema', 's', '--table', 't', '--allow-edited', '--discard-history']),
+    ).toEqual({ kind: 'migrate', action: 'down', folder: 'db', url: 'postgres://h/d', schema: 's', table: 't', allowEdited: true, discardHistory: true })
     expect(parseCommand(['migrate', 'create', 'add_rates', '--ts'])).toEqual({
       kind: 'create',
       folder: 'migrations',
@@ -93,6 +94,7 @@ describe('parseCommand', () => {
     [['migrate', 'create', 'x', '--ts=yes'], 'option --ts takes no value'],
     [['migrate', 'up', '--ts'], 'option --ts does not apply to "migrate up"'],
     [['migrate', 'status', '--allow-edited'], 'option --allow-edited does not apply to "migrate status"'],
+    [['migrate', 'up', '--discard-history'], 'option --discard-history does not apply to "migrate up"'],
     [['migrate', 'create', 'x', '--url', 'postgres://h/d'], 'option --url does not apply to "migrate create"'],
     [['migrate', 'create'], 'missing the name'],
     [['migrate', 'create', 'add-rates'], 'invalid migration name "add-rates"'],

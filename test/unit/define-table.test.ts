@@ -239,9 +239,21 @@ describe('createTableSql and derived names', () => {
     expect(ddl).toContain(`"${'t'.repeat(41)}_no_overlap"`)
   })
 
-  it('dropTableSql removes the registry row, the table and its function', () => {
-    expect(dropTableSql(defineTable({ name: 'billing.tax_rates', key: { id: 'integer' }, values: {} }))).toBe(
-      `delete from bitemporal.versioned_table where relation = '"billing"."tax_rates"'::regclass;\ndrop table "billing"."tax_rates";\ndrop function "billing"."tax_rates_changed_after";`,
-    )
+  it('dropTableSql removes the registry row, the table and its function, after the guard that refuses to drop rows', () => {
+    const definition = defineTable({ name: 'billing.tax_rates', key: { id: 'integer' }, values: {} })
+    const drop = `delete from bitemporal.versioned_table where relation = '"billing"."tax_rates"'::regclass;\ndrop table "billing"."tax_rates";\ndrop function "billing"."tax_rates_changed_after";`
+    expect(dropTableSql(definition, { discardHistory: true })).toBe(drop)
+    const guarded = dropTableSql(definition)
+    expect(guarded.endsWith(`$guard$;\n${drop}`)).toBe(true)
+    expect(guarded.startsWith('do $guard$')).toBe(true)
+    expect(guarded).toContain(`if coalesce(current_setting('bitemporal.discard_history', true), '') not in ('on', 'true') then`)
+    expect(guarded).toContain('lock table "billing"."tax_rates" in access exclusive mode;')
+    expect(guarded).toContain(`errcode = 'BT005'`)
+  })
+
+  it('dropTableSql guards the entity table too', () => {
+    const guarded = dropTableSql(defineTable({ name: 'billing.tax_rates', key: { id: 'integer' }, values: {}, entity: true }))
+    expect(guarded).toContain('lock table "billing"."tax_rates_entity" in access exclusive mode;')
+    expect(guarded).toContain('select count(*) into entities from (select from "billing"."tax_rates_entity" limit 1001) as held;')
   })
 })

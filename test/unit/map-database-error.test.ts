@@ -6,6 +6,7 @@ import {
   ConflictError,
   ConversionPendingError,
   DatabaseError,
+  HistoryWouldBeLostError,
   ImmutableHistoryError,
   InvalidInputError,
   MigrationEditedError,
@@ -86,6 +87,21 @@ describe('mapDatabaseError: SQLSTATE to error class', () => {
     expect(error.cause).toBe(cause)
     expect(error.message).toContain('DELETE on public.tax_rates is not allowed')
     expect(error.message).toContain('Hint: End an entity validity with a write.')
+  })
+
+  it('maps BT005 (raised by the guard of dropTableSql) to HistoryWouldBeLostError, keeping message and hint', () => {
+    const cause = pgError({
+      code: 'BT005',
+      message: 'bitemporal: refusing to drop "tax_rates": it holds 4 versions: history that dropping the table would destroy. Nothing was dropped.',
+      hint: 'To drop them knowingly, pass { discardHistory: true }.',
+    })
+    const error = instanceOf(HistoryWouldBeLostError, mapDatabaseError(cause))
+    expect(error.code).toBe('HISTORY_WOULD_BE_LOST')
+    expect(error.sqlState).toBe('BT005')
+    expect(error.retryable).toBe(false)
+    expect(error.cause).toBe(cause)
+    expect(error.message).toContain('refusing to drop "tax_rates": it holds 4 versions')
+    expect(error.message).toContain('Hint: To drop them knowingly, pass { discardHistory: true }.')
   })
 
   it.each(['22P02', '22003', '22007', '22008'])('maps data exception %s (a value its column cannot hold) to InvalidInputError', (code) => {
@@ -235,6 +251,7 @@ describe('error classes', () => {
     ['ConcurrentWriteError', new ConcurrentWriteError('m'), 'CONCURRENT_WRITE'],
     ['ConflictError', new ConflictError('m'), 'CONFLICT'],
     ['ImmutableHistoryError', new ImmutableHistoryError('m'), 'IMMUTABLE_HISTORY'],
+    ['HistoryWouldBeLostError', new HistoryWouldBeLostError('m'), 'HISTORY_WOULD_BE_LOST'],
     ['ReferenceViolationError', new ReferenceViolationError('m'), 'REFERENCE_VIOLATION'],
     ['MigrationFailedError', new MigrationFailedError('m'), 'MIGRATION_FAILED'],
     ['MigrationEditedError', new MigrationEditedError('m', ['001_a']), 'MIGRATION_EDITED'],

@@ -61,7 +61,7 @@ describe('the DDL', () => {
     expect(ddl).toContain(`create constraint trigger "contracts_reference_0" after insert on "contracts"\n  deferrable initially deferred for each row`)
     expect(ddl).toContain(`create constraint trigger "contracts_reference_0_parent" after update or delete on "customers"\n  deferrable initially deferred for each row`)
     expect(ddl).toContain(`'restrict');`)
-    expect(dropTableSql(contracts).split('\n')).toEqual([
+    expect(dropTableSql(contracts, { discardHistory: true }).split('\n')).toEqual([
       `delete from bitemporal.versioned_table where relation = '"contracts"'::regclass;`,
       'drop trigger if exists "contracts_reference_0_parent" on "customers";',
       'drop table "contracts";',
