@@ -117,7 +117,7 @@ export class ImmutableHistoryError extends BitemporalError {
 
 /**
  * Dropping a bitemporal table that holds rows was refused: it would destroy
- * the table's whole history (docs/semantics.md section 2: history is never
+ * the table's whole history (docs/semantics.md §2: history is never
  * deleted as a side effect). SQLSTATE BT005, raised by the guard at the top
  * of `dropTableSql`, so `dropTable`, a migration's `down` and the SQL run by
  * hand all refuse alike. Nothing was dropped. Pass `{ discardHistory: true }`

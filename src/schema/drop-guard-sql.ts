@@ -52,7 +52,7 @@ const COUNT_LIMIT = 1000
  * entity table) the way `drop table` would, and if either holds a row it
  * raises SQLSTATE BT005 (`HistoryWouldBeLostError`), so nothing of the drop
  * happens. History is never deleted as a side effect (docs/semantics.md
- * section 2): a `down` migration that drops a table holding rows must be
+ * §2): a `down` migration that drops a table holding rows must be
  * told so explicitly.
  *
  * It is SQL rather than a check in TypeScript so that the refusal holds

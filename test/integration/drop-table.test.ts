@@ -19,7 +19,7 @@ import { ownConnections } from '../support/own-connections.js'
 import { rejection } from '../support/rejection.js'
 
 // Dropping a bitemporal table that holds rows destroys its history, which is
-// never deleted as a side effect (docs/semantics.md section 2, invariant 2):
+// never deleted as a side effect (docs/semantics.md §2, invariant 2):
 // dropTable, the SQL of dropTableSql and a migration's down refuse unless
 // told { discardHistory: true } (or `migrate down --discard-history`).
 
