@@ -34,6 +34,11 @@ export interface StartTestServerOptions {
  * Call it once per test run (e.g. in a vitest `globalSetup`) and make one
  * database per test file with {@link createTestDatabase}.
  *
+ * An embedded server that cannot start rejects with an
+ * `EmbeddedServerError` whose one-line message names the cause. As root,
+ * PostgreSQL runs as the `postgres` OS user, from a copy of its programs
+ * in `os.tmpdir()` that user can reach (docs/testing.md, "As root").
+ *
  * @example
  * ```ts
  * import { startTestServer } from 'bitemporal/testing'

