@@ -233,10 +233,10 @@ export class Repository<D extends TableDefinition> {
    * ```
    * A window alone sends (current knowledge):
    * ```sql
-   * select …, to_char(lower(t."effective" * daterange($3::date, $4::date, '[)')), 'YYYY-MM-DD') as effective_from, …
+   * select …, to_char(lower(t."effective" * daterange($3::text::date, $4::text::date, '[)')), 'YYYY-MM-DD') as effective_from, …
    * from "tax_rates" as t
-   * where t."state_id" = $1::integer and t."tax_type" = $2::text and upper_inf(t."system")
-   *   and lower(t."effective") < coalesce($4::date, 'infinity') and t."effective" && daterange($3::date, $4::date, '[)')
+   * where t."state_id" = $1::text::integer and t."tax_type" = $2::text and upper_inf(t."system")
+   *   and lower(t."effective") < coalesce($4::text::date, 'infinity') and t."effective" && daterange($3::text::date, $4::text::date, '[)')
    * order by lower(t."effective")
    * ```
    */
@@ -310,7 +310,7 @@ export class Repository<D extends TableDefinition> {
    *   .select((eb) => eb.fn.countAll().as('states'))
    *   .executeTakeFirstOrThrow()
    * // select count(*) as "states" from "tax_rates"
-   * // where ("tax_rates"."system" @> ($1::timestamptz at time zone 'UTC') and "tax_rates"."effective" @> $2::date)
+   * // where ("tax_rates"."system" @> ($1::text::timestamptz at time zone 'UTC') and "tax_rates"."effective" @> $2::text::date)
    * //   and "tax_type" = $3
    * ```
    */
@@ -362,7 +362,7 @@ export class Repository<D extends TableDefinition> {
    * await customers.erase({ customer_id: 42 }, { reason: 'GDPR art. 17, ticket 991', actor: 'dpo@example.com', columns: ['email'] })
    * // { erasureId: '1', versions: 3, columns: ['email'] }
    * ```
-   * sends `select … from bitemporal.erase($1::regclass, $2::jsonb, $3, $4, $5::text[])`.
+   * sends `select … from bitemporal.erase($1::text::regclass, $2::text::jsonb, $3::text, $4::text, $5::text::text[])`.
    */
   async erase(key: KeyOf<D>, options: EraseOptions<keyof D['values'] & string>): Promise<EraseResult> {
     return eraseKey(this.#db, this.#statements.context, key, options)
@@ -427,7 +427,7 @@ export class Repository<D extends TableDefinition> {
    * Four round trips instead of one, on a key that is busy anyway.
    *
    * ```sql
-   * begin; select pg_advisory_xact_lock($1::bigint); <the write>; commit
+   * begin; select pg_advisory_xact_lock($1::text::bigint); <the write>; commit
    * ```
    */
   async #writeInTurn(keyLock: string, text: string | NamedStatement, parameters: readonly unknown[]): Promise<Awaited<ReturnType<typeof runStatement>>> {

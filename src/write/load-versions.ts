@@ -4,7 +4,7 @@ import { mapDatabaseError } from '../errors/map-database-error.js'
 import { runStatement } from '../repository/database.js'
 import { NamedStatement } from '../repository/named-statement.js'
 import type { TableSqlContext } from '../repository/table-sql-context.js'
-import { encodeAudit, encodeKey, encodePortion, encodeValues } from '../repository/write-input.js'
+import { encodeAudit, encodeKey, encodeValues, portionBounds } from '../repository/write-input.js'
 import { isPlainObject } from '../values/is-plain-object.js'
 import { loadParametersPerVersion, loadSql, maxLoadBatch } from './load-sql.js'
 
@@ -36,17 +36,12 @@ function encodeVersion(context: TableSqlContext, version: unknown, index: number
   if (!isPlainObject(version) || Object.keys(version).some((field) => !VERSION_FIELDS.has(field))) {
     throw new InvalidInputError(`bitemporal: ${where} must be an object { key, effective: { from, to? }, values }`)
   }
-  const effective = encodePortion(context, version['effective'], where)
-  return [
-    ...encodeKey(context, version['key']),
-    ...encodeValues(context, version['values'], true, where),
-    effective.lower,
-    effective.upper,
-  ]
+  const effective = portionBounds(context, version['effective'], where)
+  return [...encodeKey(context, version['key']), ...encodeValues(context, version['values'], true, where), effective.from, effective.to]
 }
 
 /** The items of `source`, each error it throws reported to `thrown` first. */
-async function* sourceOwnErrors(source: Iterable<unknown> | AsyncIterable<unknown>, thrown: (error: object) => void): AsyncGenerator<unknown> {
+async function* sourceOwnErrors(source: Iterable<unknown> | AsyncIterable<unknown>, thrown: (error: object) => void): AsyncGenerator {
   try {
     for await (const item of source) yield item
   } catch (error) {
