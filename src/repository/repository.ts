@@ -63,10 +63,11 @@ export interface WriteResult {
 /** Options of {@link bitemporal}. */
 export interface RepositoryOptions {
   /**
-   * Prepare each statement once per connection (a named statement) instead
-   * of parsing and planning it on every call. Turn off behind a pooler that
-   * cannot keep prepared statements (PgBouncer in transaction mode before
-   * 1.21). Default: `true`.
+   * On node-postgres, prepare each statement once per connection (a named
+   * statement) instead of parsing and planning it on every call; other
+   * drivers never get named statements (see `docs/drivers.md`). Turn off
+   * behind a pooler that cannot keep prepared statements (PgBouncer in
+   * transaction mode before 1.21). Default: `true`.
    */
   readonly prepare?: boolean
 }
