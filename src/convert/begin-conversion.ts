@@ -1,10 +1,10 @@
-import { sql } from 'kysely'
 import type { AnyKysely } from '../any-kysely.js'
 import { runStatement } from '../repository/database.js'
 import { createTableSql } from '../schema/create-table-sql.js'
 import { quoteIdentifier } from '../schema/identifier.js'
 import { checkSourceRows } from './check-source-rows.js'
 import type { ConvertPlan } from './convert-plan.js'
+import { runSqlStatements } from '../schema/sql-statements.js'
 
 /** Where a conversion stands once it has begun. */
 export interface BegunConversion {
@@ -38,6 +38,6 @@ export async function beginConversion(db: AnyKysely, plan: ConvertPlan): Promise
     source = `${quoteIdentifier(plan.source.schema)}.${quoteIdentifier(plan.renameTo)}`
   }
   // Several statements, no parameters: one simple query.
-  await sql.raw(createTableSql(plan.context.definition)).execute(db)
+  await runSqlStatements(db, createTableSql(plan.context.definition))
   return Object.freeze({ total, skipped, source })
 }

@@ -61,13 +61,13 @@ function toRecord(row: Readonly<Record<string, unknown>>): ConversionRecord {
 
 /** The latest conversion into `target` (a quoted table name, resolved like `createTable` resolves it), if there is one. */
 export async function findConversion(db: AnyKysely, target: string): Promise<ConversionRecord | undefined> {
-  const [row] = await runStatement(db, `${SELECT}\nwhere c.target = to_regclass($1) order by c.id desc limit 1`, [target])
+  const [row] = await runStatement(db, `${SELECT}\nwhere c.target = to_regclass($1::text) order by c.id desc limit 1`, [target])
   return row === undefined ? undefined : toRecord(row)
 }
 
 /** Conversion `id`, locked until the end of the transaction: a second process waits here, then sees the first one's progress. */
 export async function lockConversion(db: AnyKysely, id: string): Promise<ConversionRecord> {
-  const [row] = await runStatement(db, `${SELECT}\nwhere c.id = $1::bigint for update of c`, [id])
+  const [row] = await runStatement(db, `${SELECT}\nwhere c.id = $1::text::bigint for update of c`, [id])
   if (row === undefined) throw new DatabaseError(`bitemporal: convert: conversion ${id} is gone from bitemporal.conversion`)
   return toRecord(row)
 }

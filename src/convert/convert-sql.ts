@@ -2,6 +2,7 @@ import { AUDIT } from '../repository/table-sql-context.js'
 import { entityTableNames } from '../schema/entity-table-sql.js'
 import { quoteIdentifier } from '../schema/identifier.js'
 import { type ConvertPlan, TIME_TYPES } from './convert-plan.js'
+import { textParameter } from '../values/text-parameter.js'
 
 /** One statement and its parameters. */
 export interface Statement {
@@ -9,12 +10,12 @@ export interface Statement {
   readonly parameters: readonly unknown[]
 }
 
-/** Numbers parameters as they are used: `$1::date`, `$2::text`, … */
+/** Numbers parameters as they are used: `$1::text::date`, `$2::text`, … */
 class Parameters {
   readonly values: unknown[] = []
   add(value: unknown, type: string): string {
     this.values.push(value)
-    return `$${String(this.values.length)}::${type}`
+    return textParameter(this.values.length, type)
   }
 }
 

@@ -1,4 +1,3 @@
-import { sql } from 'kysely'
 import type { AnyKysely } from '../any-kysely.js'
 import { mapDatabaseError } from '../errors/map-database-error.js'
 import { runStatement, withoutCallerPlugins } from '../repository/database.js'
@@ -10,6 +9,7 @@ import { type ConvertPlan, planConversion } from './convert-plan.js'
 import { copySql } from './convert-sql.js'
 import { pageRanges, planPages } from './page-ranges.js'
 import { convertResumably } from './resumable-conversion.js'
+import { runSqlStatements } from '../schema/sql-statements.js'
 
 /**
  * Turns a plain table (one row per entity, perhaps with `created_at` and a
@@ -114,7 +114,7 @@ async function convert(db: AnyKysely, plan: ConvertPlan, options: ConvertOptions
     systemTime = String(row?.['system_time'])
     options.onProgress?.({ copied, total })
   }
-  if (plan.view) await sql.raw(compatibilityViewSql(plan)).execute(db)
+  if (plan.view) await runSqlStatements(db, compatibilityViewSql(plan))
   return Object.freeze({
     systemTime: copied === 0 ? null : systemTime,
     lastSystemTime: copied === 0 ? null : systemTime,

@@ -22,7 +22,7 @@ export interface PagePlan {
 export async function planPages(db: AnyKysely, source: string, batchSize: number, rows: number): Promise<PagePlan> {
   const [row] = await runStatement(
     db,
-    `select (pg_relation_size($1::regclass) / current_setting('block_size')::int)::int as pages, current_setting('server_version_num')::int >= 140000 as tid_range`,
+    `select (pg_relation_size($1::text::regclass) / current_setting('block_size')::int)::int as pages, current_setting('server_version_num')::int >= 140000 as tid_range`,
     [source],
   )
   const pages = Number(row?.['pages'])

@@ -1,4 +1,3 @@
-import { sql } from 'kysely'
 import type { AnyKysely } from '../any-kysely.js'
 import { DatabaseError, InvalidInputError } from '../errors/errors.js'
 import { runStatement, withoutCallerPlugins } from '../repository/database.js'
@@ -12,6 +11,7 @@ import type { ConvertOptions, ConvertResult } from './convert-options.js'
 import { type ConvertPlan, planConversion } from './convert-plan.js'
 import { copySql } from './convert-sql.js'
 import { pageRange, planPages } from './page-ranges.js'
+import { runSqlStatements } from '../schema/sql-statements.js'
 
 /** The trigger that refuses writes to the plain table while a conversion is pending. */
 const PENDING_TRIGGER = 'bitemporal_conversion_pending'
@@ -59,7 +59,7 @@ export async function convertResumably(db: AnyKysely, options: ConvertOptions): 
   let record = await inTransaction(async (trx) => {
     const [lock] = await runStatement(
       trx,
-      `select pg_advisory_xact_lock(hashtextextended($1, 0)), to_regclass('bitemporal.conversion') is not null as installed`,
+      `select pg_advisory_xact_lock(hashtextextended($1::text, 0)), to_regclass('bitemporal.conversion') is not null as installed`,
       [`bitemporal.conversion ${checked.context.table}`],
     )
     if (lock?.['installed'] !== true) {
@@ -99,9 +99,9 @@ async function start(trx: AnyKysely, options: ConvertOptions, fingerprint: Reado
   const [row] = await runStatement(
     trx,
     `insert into bitemporal.conversion (source, source_schema, source_name, target, options, total, skipped, pages, batch_pages, source_filenode)
-     values ($1::regclass, $2, $3, to_regclass($4), $5::jsonb, $6, $7, $8, $9, pg_relation_filenode($1::regclass))
+     values ($1::text::regclass, $2::text, $3::text, to_regclass($4::text), $5::text::jsonb, $6::text::bigint, $7::text::bigint, $8::text::integer, $9::text::integer, pg_relation_filenode($1::text::regclass))
      returning id::text as id`,
-    [begun.source, plan.source.schema, plan.source.name, plan.context.table, JSON.stringify(fingerprint), begun.total, begun.skipped, pages.pages, pages.step],
+    [begun.source, plan.source.schema, plan.source.name, plan.context.table, JSON.stringify(fingerprint), String(begun.total), String(begun.skipped), String(pages.pages), String(pages.step)],
   )
   const id = String(row?.['id'])
   await runStatement(
@@ -139,11 +139,11 @@ async function copyNextBatch(trx: AnyKysely, plan: ConvertPlan, id: string): Pro
   const systemTime = String(row?.['system_time'])
   await runStatement(
     trx,
-    `update bitemporal.conversion set next_page = next_page + batch_pages, copied = copied + $2::bigint, batches = batches + 1,
-       first_system_time = case when $2::bigint > 0 then coalesce(first_system_time, bitemporal.system_time()) else first_system_time end,
-       last_system_time = case when $2::bigint > 0 then bitemporal.system_time() else last_system_time end
-     where id = $1::bigint`,
-    [id, copied],
+    `update bitemporal.conversion set next_page = next_page + batch_pages, copied = copied + $2::text::bigint, batches = batches + 1,
+       first_system_time = case when $2::text::bigint > 0 then coalesce(first_system_time, bitemporal.system_time()) else first_system_time end,
+       last_system_time = case when $2::text::bigint > 0 then bitemporal.system_time() else last_system_time end
+     where id = $1::text::bigint`,
+    [id, String(copied)],
   )
   return Object.freeze({
     ...record,
@@ -160,8 +160,8 @@ async function finish(trx: AnyKysely, plan: ConvertPlan, id: string): Promise<Co
   const record = await lockConversion(trx, id)
   if (record.finished) return record
   if (record.nextPage < record.pages.pages) throw new DatabaseError(`bitemporal: convert: conversion ${id} has batches left to copy; run it again`)
-  if (plan.view) await sql.raw(compatibilityViewSql(plan)).execute(trx)
+  if (plan.view) await runSqlStatements(trx, compatibilityViewSql(plan))
   await runStatement(trx, `drop trigger if exists ${PENDING_TRIGGER} on ${quoteQualifiedName(sourceOf(record))}`, [])
-  await runStatement(trx, 'update bitemporal.conversion set finished_at = bitemporal.system_time() where id = $1::bigint', [id])
+  await runStatement(trx, 'update bitemporal.conversion set finished_at = bitemporal.system_time() where id = $1::text::bigint', [id])
   return Object.freeze({ ...record, finished: true })
 }

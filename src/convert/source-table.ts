@@ -1,6 +1,7 @@
 import type { AnyKysely } from '../any-kysely.js'
 import { InvalidInputError } from '../errors/errors.js'
 import { runStatement } from '../repository/database.js'
+import { arrayLiteral } from '../values/array-literal.js'
 import { type QualifiedName, quoteQualifiedName } from '../schema/identifier.js'
 
 /** One column of the plain table, as the catalog describes it. */
@@ -44,7 +45,7 @@ export interface SourceTable {
  *      from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped),
  *   (views whose rewrite rules depend on c), (foreign keys whose confrelid is c)
  * from pg_class c join pg_namespace n on n.oid = c.relnamespace
- * where c.oid = to_regclass($1)
+ * where c.oid = to_regclass($1::text)
  * ```
  */
 export async function readSourceTable(db: AnyKysely, name: QualifiedName): Promise<SourceTable> {
@@ -62,7 +63,7 @@ export async function readSourceTable(db: AnyKysely, name: QualifiedName): Promi
        (select coalesce(json_agg(k.conrelid::regclass::text || '.' || k.conname), '[]')
           from pg_constraint k where k.contype = 'f' and k.confrelid = c.oid and k.conrelid <> c.oid) as foreign_keys
      from pg_class c join pg_namespace n on n.oid = c.relnamespace
-     where c.oid = to_regclass($1)`,
+     where c.oid = to_regclass($1::text)`,
     [quoteQualifiedName(name)],
   )
   if (row === undefined) {
@@ -90,7 +91,7 @@ export async function readSourceTable(db: AnyKysely, name: QualifiedName): Promi
 
 /** The oid `to_regclass` gives a name, or `undefined` when nothing has that name. */
 export async function relationOid(db: AnyKysely, quoted: string): Promise<number | undefined> {
-  const [row] = await runStatement(db, 'select to_regclass($1)::oid::int as oid', [quoted])
+  const [row] = await runStatement(db, 'select to_regclass($1::text)::oid::int as oid', [quoted])
   return row?.['oid'] === null || row?.['oid'] === undefined ? undefined : Number(row['oid'])
 }
 
@@ -114,10 +115,10 @@ export async function incompatibleTypes(
          or s.typtype <> 'b' or t.typtype <> 'b' or s.typcategory = 'A' or t.typcategory = 'A' or t.typcategory = 'S'
          or exists (select from pg_cast c where c.castsource = s.oid and c.casttarget = t.oid and c.castcontext in ('a', 'i'))) as incompatible,
        format_type(s.oid, null) as source_type
-     from unnest($1::text[], $2::oid[], $3::text[]) as p (column_name, source_oid, target_type)
+     from unnest($1::text::text[], $2::text::oid[], $3::text::text[]) as p (column_name, source_oid, target_type)
      join pg_type s on s.oid = p.source_oid
      left join pg_type t on t.oid = to_regtype(p.target_type)`,
-    [pairs.map((p) => p.column), pairs.map((p) => p.sourceOid), pairs.map((p) => p.targetType)],
+    [arrayLiteral(pairs.map((p) => p.column)), arrayLiteral(pairs.map((p) => String(p.sourceOid))), arrayLiteral(pairs.map((p) => p.targetType))],
   )
   const problems: { column: string; problem: string }[] = []
   for (const row of rows) {

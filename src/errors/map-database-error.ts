@@ -24,24 +24,35 @@ export const LIBRARY_SQLSTATE = Object.freeze({
   historyWouldBeLost: 'BT005',
 } as const)
 
-interface PgErrorFields {
+/**
+ * What the drivers put on an error the server reported: node-postgres and
+ * PGlite a `DatabaseError` with `code` and `constraint`, postgres.js a
+ * `PostgresError` with `code` and `constraint_name`.
+ */
+interface DriverErrorFields {
   readonly code?: unknown
   readonly syscall?: unknown
   readonly message?: unknown
   readonly detail?: unknown
   readonly hint?: unknown
   readonly constraint?: unknown
+  readonly constraint_name?: unknown
 }
 
-function field(error: PgErrorFields, name: keyof PgErrorFields): string | undefined {
+function field(error: DriverErrorFields, name: keyof DriverErrorFields): string | undefined {
   const value = error[name]
   return typeof value === 'string' && value !== '' ? value : undefined
 }
 
+// Five digits or upper-case letters: a driver's own codes (postgres.js's
+// CONNECTION_CLOSED, Node's ERR_INVALID_ARG_TYPE) are not SQLSTATEs.
+const SQLSTATE = /^[0-9A-Z]{5}$/
+
 /**
- * Turns anything thrown by `pg` or Kysely into a {@link BitemporalError}.
- * This is the only place that knows SQLSTATEs; the original error is kept as
- * `cause`. Only class 40 (serialization failure, deadlock) is retryable;
+ * Turns anything thrown by a driver (node-postgres, postgres.js, PGlite) or
+ * Kysely into a {@link BitemporalError}, the same one whichever driver
+ * raised it (see `docs/drivers.md`). This is the only place that knows
+ * SQLSTATEs; the original error is kept as `cause`. Only class 40 (serialization failure, deadlock) is retryable;
  * class 22 (data exception) is bad input.
  *
  * @example
@@ -58,13 +69,14 @@ export function mapDatabaseError(error: unknown): BitemporalError {
   if (typeof error !== 'object' || error === null) {
     return new DatabaseError(`bitemporal: unexpected non-error thrown: ${String(error)}`, { cause: error })
   }
-  const pgError = error as PgErrorFields
-  const base = field(pgError, 'message') ?? 'unknown database error'
-  const lostOrRefused = connectionFailureState(pgError, base)
+  const driverError = error as DriverErrorFields
+  const base = field(driverError, 'message') ?? 'unknown database error'
+  const lostOrRefused = connectionFailureState(driverError, base)
   if (lostOrRefused !== undefined) return connectionFailure(lostOrRefused, base, error)
-  const sqlState = field(pgError, 'code')
-  const detail = field(pgError, 'detail')
-  const hint = field(pgError, 'hint')
+  const code = field(driverError, 'code')
+  const sqlState = code !== undefined && SQLSTATE.test(code) ? code : undefined
+  const detail = field(driverError, 'detail')
+  const hint = field(driverError, 'hint')
   const message = [base, detail, hint && `Hint: ${hint}`].filter(Boolean).join(' ')
   const options = { cause: error, sqlState }
 
@@ -72,7 +84,7 @@ export function mapDatabaseError(error: unknown): BitemporalError {
     case '23P01':
       return new OverlapError(
         `bitemporal: two versions of the same key would overlap in valid and system time: ${message}`,
-        { ...options, constraint: field(pgError, 'constraint') },
+        { ...options, constraint: field(driverError, 'constraint') ?? field(driverError, 'constraint_name') },
       )
     case '40001':
     case '40P01':
@@ -109,17 +121,27 @@ export function mapDatabaseError(error: unknown): BitemporalError {
 const SQLSTATE_UNABLE_TO_CONNECT = '08001'
 const SQLSTATE_CONNECTION_FAILURE = '08006'
 
+/** postgres.js's own codes for a connection it could not open or lost. */
+const POSTGRES_JS_CONNECTION_CODES: Readonly<Record<string, string>> = {
+  CONNECT_TIMEOUT: SQLSTATE_UNABLE_TO_CONNECT,
+  CONNECTION_CLOSED: SQLSTATE_CONNECTION_FAILURE,
+  CONNECTION_DESTROYED: SQLSTATE_CONNECTION_FAILURE,
+  CONNECTION_ENDED: SQLSTATE_CONNECTION_FAILURE,
+}
+
 /**
  * The class-08 SQLSTATE for a connection failure that the client detected
  * rather than the server reported, as PgJDBC assigns them; `undefined` for
- * anything else. pg reports these as Node system errors (`syscall` set, and a
- * `code` such as ECONNRESET that is not a SQLSTATE) or as its own errors with
- * no code at all ("Connection terminated unexpectedly").
+ * anything else. Drivers report these as Node system errors (`syscall` set,
+ * and a `code` such as ECONNRESET that is not a SQLSTATE), as errors with
+ * codes of their own (postgres.js: CONNECTION_CLOSED, …), or, node-postgres,
+ * with no code at all ("Connection terminated unexpectedly").
  */
-function connectionFailureState(error: PgErrorFields, message: string): string | undefined {
+function connectionFailureState(error: DriverErrorFields, message: string): string | undefined {
   if (typeof error.syscall === 'string') {
     return error.syscall === 'connect' || error.syscall === 'getaddrinfo' ? SQLSTATE_UNABLE_TO_CONNECT : SQLSTATE_CONNECTION_FAILURE
   }
+  if (typeof error.code === 'string' && Object.hasOwn(POSTGRES_JS_CONNECTION_CODES, error.code)) return POSTGRES_JS_CONNECTION_CODES[error.code]
   if (error.code !== undefined) return undefined
   if (/^Connection terminated due to connection timeout/.test(message)) return SQLSTATE_UNABLE_TO_CONNECT
   if (/^Connection terminated|is not queryable/.test(message)) return SQLSTATE_CONNECTION_FAILURE

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
 import { extname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { type Migration, sql } from 'kysely'
+import type { Migration } from 'kysely'
 import { MigrationFailedError } from '../errors/errors.js'
+import { runSqlStatements } from '../schema/sql-statements.js'
 
 /** One migration read from a folder: its name (the file name without extension) and content hash. */
 export interface MigrationFile {
@@ -64,10 +65,10 @@ function sqlMigration(name: string, text: string): Migration {
   const upSql = marker ? text.slice(0, marker.index) : text
   const downSql = marker ? text.slice(marker.index + marker[0].length) : undefined
   return {
-    // No parameters: `pg` sends the file as one simple query, so a file may
-    // hold many statements; the runner's transaction wraps them.
+    // One statement per query, as every driver can run them; the runner's
+    // transaction wraps them all.
     up: async (db) => {
-      await sql.raw(upSql).execute(db)
+      await runSqlStatements(db, upSql)
     },
     down: async (db) => {
       if (downSql === undefined || downSql.trim() === '') {
@@ -75,7 +76,7 @@ function sqlMigration(name: string, text: string): Migration {
           migration: name,
         })
       }
-      await sql.raw(downSql).execute(db)
+      await runSqlStatements(db, downSql)
     },
   }
 }

@@ -59,10 +59,10 @@ export interface AsOfPluginOptions extends AsOfInstant {
  * ```sql
  * select "c"."name", "p"."tier" from "subscriptions" as "s"
  * inner join "customers" as "c" on "c"."id" = "s"."customer_id"
- *   and ("c"."system" @> ($1::timestamptz at time zone 'UTC') and "c"."effective" @> $2::date)
+ *   and ("c"."system" @> ($1::text::timestamptz at time zone 'UTC') and "c"."effective" @> $2::text::date)
  * left join "plans" as "p" on "p"."id" = "s"."plan_id"
- *   and ("p"."system" @> ($3::timestamptz at time zone 'UTC') and "p"."effective" @> $4::date)
- * where ("s"."system" @> ($5::timestamptz at time zone 'UTC') and "s"."effective" @> $6::date)
+ *   and ("p"."system" @> ($3::text::timestamptz at time zone 'UTC') and "p"."effective" @> $4::text::date)
+ * where ("s"."system" @> ($5::text::timestamptz at time zone 'UTC') and "s"."effective" @> $6::text::date)
  * ```
  */
 // The statements the transformer sees: SELECTs it restricts, and writes it

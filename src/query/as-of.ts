@@ -38,11 +38,11 @@ import { assertDefinition, type AsOfInstant, type ResolvedInstant, resolveInstan
  * ```sql
  * select count(*) as "active" from "subscriptions" as "s"
  * inner join "customers" as "c" on "c"."id" = "s"."customer_id"
- * where ("s"."system" @> ($1::timestamptz at time zone 'UTC') and "s"."effective" @> $2::date)
- *   and ("c"."system" @> ($3::timestamptz at time zone 'UTC') and "c"."effective" @> $4::date)
+ * where ("s"."system" @> ($1::text::timestamptz at time zone 'UTC') and "s"."effective" @> $2::text::date)
+ *   and ("c"."system" @> ($3::text::timestamptz at time zone 'UTC') and "c"."effective" @> $4::text::date)
  * ```
  * and with current knowledge (`{ validAt: '2024-03-01' }`) each condition is
- * `(upper_inf("s"."system") and "s"."effective" @> $1::date)`.
+ * `(upper_inf("s"."system") and "s"."effective" @> $1::text::date)`.
  *
  * To restrict every temporal table of a query at once, without naming each
  * one, see {@link asOfPlugin}.
@@ -66,8 +66,8 @@ export function asOf(table: TableDefinition, ...rest: [at?: AsOfInstant] | [alia
  * | instant | SQL (date valid time) |
  * |---|---|
  * | `{}` | `(upper_inf(s."system") and s."effective" @> (now() at time zone 'UTC')::date)` |
- * | `{ validAt }` | `(upper_inf(s."system") and s."effective" @> $1::date)` |
- * | `{ validAt, knownAt }` | `(s."system" @> ($1::timestamptz at time zone 'UTC') and s."effective" @> $2::date)` |
+ * | `{ validAt }` | `(upper_inf(s."system") and s."effective" @> $1::text::date)` |
+ * | `{ validAt, knownAt }` | `(s."system" @> ($1::text::timestamptz at time zone 'UTC') and s."effective" @> $2::text::date)` |
  * | `{ validAt: 'any' }` | `(upper_inf(s."system"))` |
  *
  * Spelled for the table's indexes: `upper_inf(system)` is the predicate of
@@ -85,13 +85,13 @@ export function asOfCondition(definition: TableDefinition, reference: readonly s
   const effective = sql.id(...reference, definition.effectiveColumn)
   const dated = definition.validTime === 'date'
   const parts: RawBuilder<unknown>[] = [
-    instant.knownAt === null ? sql`upper_inf(${system})` : sql`${system} @> (${instant.knownAt}::timestamptz at time zone 'UTC')`,
+    instant.knownAt === null ? sql`upper_inf(${system})` : sql`${system} @> (${instant.knownAt}::text::timestamptz at time zone 'UTC')`,
   ]
   const { validAt } = instant
   if (validAt === 'today') {
     parts.push(dated ? sql`${effective} @> (now() at time zone 'UTC')::date` : sql`${effective} @> now()`)
   } else if (validAt !== 'any') {
-    parts.push(dated ? sql`${effective} @> ${validAt.at}::date` : sql`${effective} @> ${validAt.at}::timestamptz`)
+    parts.push(dated ? sql`${effective} @> ${validAt.at}::text::date` : sql`${effective} @> ${validAt.at}::text::timestamptz`)
   }
   return sql<SqlBool>`(${sql.join(parts, sql` and `)})`
 }

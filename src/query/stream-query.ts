@@ -27,7 +27,7 @@ import { assertDatabase } from '../repository/database.js'
  * ```sql
  * begin transaction read only
  * declare "bitemporal_cursor_1" no scroll cursor for
- *   select * from "tax_rates" where ("tax_rates"."effective" @> $1::date and upper_inf("tax_rates"."system"))
+ *   select * from "tax_rates" where ("tax_rates"."effective" @> $1::text::date and upper_inf("tax_rates"."system"))
  * fetch forward 5000 from "bitemporal_cursor_1"   -- until fewer than 5000 rows come back
  * commit
  * ```

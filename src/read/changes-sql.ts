@@ -1,5 +1,6 @@
 import { AUDIT, type TableSqlContext } from '../repository/table-sql-context.js'
 import { quoteIdentifier } from '../schema/identifier.js'
+import { textParameter } from '../values/text-parameter.js'
 
 /** The two statements of `repo.changes`: over all keys, and for one key. */
 export interface ChangesStatements {
@@ -24,14 +25,14 @@ export interface ChangesStatements {
  * from (
  *   select 'asserted' as kind, lower(t."system") as at, (t.*)::"tax_rates" as v
  *   from "tax_rates" as t
- *   where lower(t."system") >= ($1::timestamptz at time zone 'UTC')
- *     and lower(t."system") < coalesce(($2::timestamptz at time zone 'UTC'), 'infinity')
+ *   where lower(t."system") >= ($1::text::timestamptz at time zone 'UTC')
+ *     and lower(t."system") < coalesce(($2::text::timestamptz at time zone 'UTC'), 'infinity')
  *   union all
  *   select 'retracted', upper(t."system"), (t.*)::"tax_rates"
  *   from "tax_rates" as t
  *   where not upper_inf(t."system")
- *     and upper(t."system") >= ($1::timestamptz at time zone 'UTC')
- *     and upper(t."system") < coalesce(($2::timestamptz at time zone 'UTC'), 'infinity')
+ *     and upper(t."system") >= ($1::text::timestamptz at time zone 'UTC')
+ *     and upper(t."system") < coalesce(($2::text::timestamptz at time zone 'UTC'), 'infinity')
  * ) as c
  * order by c.at, (c.v)."state_id", (c.v)."tax_type", lower((c.v)."effective"), c.kind = 'asserted', upper((c.v)."effective")
  * ```
@@ -56,8 +57,8 @@ export function changesStatements(context: TableSqlContext): ChangesStatements {
 function changesSql(context: TableSqlContext, keyed: boolean): string {
   const { table, effective: E, system: S } = context
   const first = keyed ? context.keys.length + 1 : 1
-  const since = `($${String(first)}::timestamptz at time zone 'UTC')`
-  const until = `($${String(first + 1)}::timestamptz at time zone 'UTC')`
+  const since = `(${textParameter(first, 'timestamptz')} at time zone 'UTC')`
+  const until = `(${textParameter(first + 1, 'timestamptz')} at time zone 'UTC')`
   const end = `coalesce(${until}, 'infinity')`
   // For one key the GiST index (key, effective, system) narrows both branches to that key's rows near the interval.
   const keyFilter = (start: string): string =>

@@ -1,5 +1,6 @@
 import type { TableSqlContext } from '../repository/table-sql-context.js'
 import { quoteIdentifier } from '../schema/identifier.js'
+import { textParameter } from '../values/text-parameter.js'
 
 /**
  * The statement of `combineTimelines`: the timelines of two keys (of two
@@ -12,15 +13,15 @@ import { quoteIdentifier } from '../schema/identifier.js'
  *
  * ```sql
  * select a."monthly"::text as l0, b."rate"::text as r0,
- *        to_char(lower(a."effective" * b."effective" * daterange($4::date, $5::date, '[)')), 'YYYY-MM-DD') as effective_from,
- *        to_char(upper(a."effective" * b."effective" * daterange($4::date, $5::date, '[)')), 'YYYY-MM-DD') as effective_to
+ *        to_char(lower(a."effective" * b."effective" * daterange($4::text::date, $5::text::date, '[)')), 'YYYY-MM-DD') as effective_from,
+ *        to_char(upper(a."effective" * b."effective" * daterange($4::text::date, $5::text::date, '[)')), 'YYYY-MM-DD') as effective_to
  * from "incomes" as a
  * join "tax_rates" as b on a."effective" && b."effective"
- * where a."person_id" = $1::integer and upper_inf(a."system")
- *   and lower(a."effective") < coalesce($5::date, 'infinity') and a."effective" && daterange($4::date, $5::date, '[)')
- *   and b."state_id" = $2::integer and b."tax_type" = $3::text and upper_inf(b."system")
- *   and lower(b."effective") < coalesce($5::date, 'infinity') and b."effective" && daterange($4::date, $5::date, '[)')
- * order by lower(a."effective" * b."effective" * daterange($4::date, $5::date, '[)'))
+ * where a."person_id" = $1::text::integer and upper_inf(a."system")
+ *   and lower(a."effective") < coalesce($5::text::date, 'infinity') and a."effective" && daterange($4::text::date, $5::text::date, '[)')
+ *   and b."state_id" = $2::text::integer and b."tax_type" = $3::text and upper_inf(b."system")
+ *   and lower(b."effective") < coalesce($5::text::date, 'infinity') and b."effective" && daterange($4::text::date, $5::text::date, '[)')
+ * order by lower(a."effective" * b."effective" * daterange($4::text::date, $5::text::date, '[)'))
  * ```
  *
  * Three pairwise overlaps are enough for the triple intersection to be
@@ -33,15 +34,14 @@ export function combineTimelinesSql(left: TableSqlContext, right: TableSqlContex
   const { effective: EL } = left
   const { effective: ER } = right
   const from = left.keys.length + right.keys.length + 1
-  const to = `$${String(from + 1)}`
-  const window = `${left.rangeType}($${String(from)}::${left.pointType}, ${to}::${left.pointType}, '[)')`
-  const knownAt = `($${String(from + 2)}::timestamptz at time zone 'UTC')`
+  const window = `${left.rangeType}(${textParameter(from, left.pointType)}, ${textParameter(from + 1, left.pointType)}, '[)')`
+  const knownAt = `(${textParameter(from + 2, 'timestamptz')} at time zone 'UTC')`
   const side = (context: TableSqlContext, alias: string, firstKey: number): string =>
     [
-      ...context.keys.map((k, i) => `${alias}.${quoteIdentifier(k.column.name)} = $${String(firstKey + i)}::${k.parameterType}`),
+      ...context.keys.map((k, i) => `${alias}.${quoteIdentifier(k.column.name)} = ${textParameter(firstKey + i, k.parameterType)}`),
       known ? `${alias}.${context.system} @> ${knownAt}` : `upper_inf(${alias}.${context.system})`,
       // Redundant with the overlap, but a bound the btree of current rows can use.
-      `lower(${alias}.${context.effective}) < coalesce(${to}::${context.pointType}, 'infinity')`,
+      `lower(${alias}.${context.effective}) < coalesce(${textParameter(from + 1, context.pointType)}, 'infinity')`,
       `${alias}.${context.effective} && ${window}`,
     ].join(' and ')
   const period = `a.${EL} * b.${ER} * ${window}`

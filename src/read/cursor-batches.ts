@@ -67,7 +67,7 @@ export async function* cursorBatches<R>(
     await trx.executeQuery(CompiledQuery.raw(`declare ${cursor} no scroll cursor for ${typeof text === 'string' ? text : text.text}`, [...parameters]))
     if (own === undefined) {
       // The setting is the caller's again for the rest of their transaction.
-      await trx.executeQuery(CompiledQuery.raw(`select set_config('cursor_tuple_fraction', $1, true)`, [settings[0]?.previous ?? '0.1']))
+      await trx.executeQuery(CompiledQuery.raw(`select set_config('cursor_tuple_fraction', $1::text, true)`, [settings[0]?.previous ?? '0.1']))
     }
     for (;;) {
       const { rows } = await trx.executeQuery<R>(CompiledQuery.raw(`fetch forward ${String(batchSize)} from ${cursor}`))

@@ -3,6 +3,7 @@ import type { TableSqlContext } from '../repository/table-sql-context.js'
 import { encodePoint } from '../repository/write-input.js'
 import { instantMicros, toInstant } from '../time/date-input.js'
 import { isPlainObject } from '../values/is-plain-object.js'
+import { textParameter } from '../values/text-parameter.js'
 import { unknownKeys, unknownKeysText } from '../values/unknown-keys.js'
 
 // The inputs of the sequenced and audit reads, checked before anything is
@@ -50,12 +51,12 @@ export function encodeWindow(context: TableSqlContext, from: unknown, to: unknow
 
 /**
  * The window as a range expression over two parameters, e.g.
- * `daterange($2::date, $3::date, '[)')`: a null parameter is an unbounded
+ * `daterange($2::text::date, $3::text::date, '[)')`: a null parameter is an unbounded
  * end, so one statement serves every combination of ends.
  */
 export function windowSql(context: TableSqlContext, fromParameter: number, toParameter: number): string {
   const { rangeType, pointType } = context
-  return `${rangeType}($${String(fromParameter)}::${pointType}, $${String(toParameter)}::${pointType}, '[)')`
+  return `${rangeType}(${textParameter(fromParameter, pointType)}, ${textParameter(toParameter, pointType)}, '[)')`
 }
 
 function before(context: TableSqlContext, a: string, b: string): boolean {

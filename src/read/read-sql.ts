@@ -1,4 +1,5 @@
 import { AUDIT, type TableSqlContext } from '../repository/table-sql-context.js'
+import { textParameter } from '../values/text-parameter.js'
 
 /**
  * The reads of docs/semantics.md §4, one statement each. Parameters: `$1 … $k` the
@@ -12,10 +13,10 @@ import { AUDIT, type TableSqlContext } from '../repository/table-sql-context.js'
  * select t."state_id"::text, t."tax_type"::text, t."rate"::text,
  *        to_char(lower(t."effective"), 'YYYY-MM-DD') as effective_from, …
  * from "tax_rates" as t
- * where t."state_id" = $1::integer and t."tax_type" = $2::text
+ * where t."state_id" = $1::text::integer and t."tax_type" = $2::text
  *   and upper_inf(t."system")
- *   and lower(t."effective") <= coalesce($3::date, (now() at time zone 'UTC')::date)
- *   and (upper_inf(t."effective") or upper(t."effective") > coalesce($3::date, (now() at time zone 'UTC')::date))
+ *   and lower(t."effective") <= coalesce($3::text::date, (now() at time zone 'UTC')::date)
+ *   and (upper_inf(t."effective") or upper(t."effective") > coalesce($3::text::date, (now() at time zone 'UTC')::date))
  * order by lower(t."effective") desc
  * limit 1
  * ```
@@ -42,9 +43,9 @@ export function readStatements(context: TableSqlContext): ReadStatements {
   // A current version's system range is open: no need to format its end.
   const current = `select ${versionColumns(context, 't', true)}\nfrom ${table} as t\nwhere ${context.keyMatches('t')}`
   const today = pointType === 'date' ? `(now() at time zone 'UTC')::date` : 'now()'
-  const at = `coalesce($${String(next)}::${pointType}, ${today})`
+  const at = `coalesce(${textParameter(next, pointType)}, ${today})`
   const validAt = `t.${E} @> ${at}`
-  const knownAt = (n: number): string => `t.${S} @> ($${String(n)}::timestamptz at time zone 'UTC')`
+  const knownAt = (n: number): string => `t.${S} @> (${textParameter(n, 'timestamptz')} at time zone 'UTC')`
   return Object.freeze({
     // Written for the partial index of current rows by (key, lower(effective)):
     // one descent to the last version that starts on or before the date.

@@ -1,6 +1,7 @@
 import { AUDIT, type TableSqlContext } from '../repository/table-sql-context.js'
 import { quoteIdentifier } from '../schema/identifier.js'
 import { windowSql } from './read-input.js'
+import { textParameter } from '../values/text-parameter.js'
 
 /**
  * The statements of a sequenced `timeline`: restricted to a valid-time
@@ -24,12 +25,12 @@ export interface TimelineStatements {
  *
  * ```sql
  * select t."state_id"::text as k0, t."tax_type"::text as k1, t."rate"::text as v0,
- *        to_char(lower(t."effective" * daterange($3::date, $4::date, '[)')), 'YYYY-MM-DD') as effective_from, …
+ *        to_char(lower(t."effective" * daterange($3::text::date, $4::text::date, '[)')), 'YYYY-MM-DD') as effective_from, …
  * from "tax_rates" as t
- * where t."state_id" = $1::integer and t."tax_type" = $2::text
+ * where t."state_id" = $1::text::integer and t."tax_type" = $2::text
  *   and upper_inf(t."system")
- *   and lower(t."effective") < coalesce($4::date, 'infinity')
- *   and t."effective" && daterange($3::date, $4::date, '[)')
+ *   and lower(t."effective") < coalesce($4::text::date, 'infinity')
+ *   and t."effective" && daterange($3::text::date, $4::text::date, '[)')
  * order by lower(t."effective")
  * ```
  *
@@ -39,7 +40,7 @@ export interface TimelineStatements {
  * becomes one version whose range is `range_merge(range_agg(…))`.
  *
  * ```sql
- * with known as (select (t.*)::"tax_rates" as v, t."effective" * daterange($3::date, $4::date, '[)') as clamped from "tax_rates" as t where …),
+ * with known as (select (t.*)::"tax_rates" as v, t."effective" * daterange($3::text::date, $4::text::date, '[)') as clamped from "tax_rates" as t where …),
  * neighbours as (
  *   select k.v, k.clamped, lag(k.v) over w as previous, lag(upper(k.clamped)) over w as previous_end
  *   from known as k window w as (order by lower(k.clamped))),
@@ -84,12 +85,12 @@ function parts(context: TableSqlContext, known: boolean): Parts {
   const { effective: E, system: S, pointType } = context
   const from = context.keys.length + 1
   const window = windowSql(context, from, from + 1)
-  const knownAt = known ? `t.${S} @> ($${String(from + 2)}::timestamptz at time zone 'UTC')` : `upper_inf(t.${S})`
+  const knownAt = known ? `t.${S} @> (${textParameter(from + 2, 'timestamptz')} at time zone 'UTC')` : `upper_inf(t.${S})`
   const where = [
     context.keyMatches('t'),
     knownAt,
     // Redundant with the overlap below, but a bound the btree of current rows can use.
-    `lower(t.${E}) < coalesce($${String(from + 1)}::${pointType}, 'infinity')`,
+    `lower(t.${E}) < coalesce(${textParameter(from + 1, pointType)}, 'infinity')`,
     `t.${E} && ${window}`,
   ].join('\n  and ')
   return { window, where }

@@ -1,4 +1,4 @@
-import { CompiledQuery, Kysely, PostgresDialect } from 'kysely'
+import { CompiledQuery, Kysely, PostgresDialect, PostgresDriver, type PostgresPool } from 'kysely'
 import type pg from 'pg'
 import type { AnyKysely } from '../any-kysely.js'
 import { describeValue } from '../errors/describe-value.js'
@@ -35,21 +35,43 @@ export function toKysely(db: DatabaseInput, what = 'bitemporal'): AnyKysely {
 }
 
 /**
- * Runs one statement: one round trip. `db` should come from
- * {@link withoutCallerPlugins}. A {@link NamedStatement} is prepared once per
- * connection by `pg`; its parameters and text travel as usual.
+ * Runs one statement: one round trip on node-postgres. `db` should come from
+ * {@link withoutCallerPlugins}. A {@link NamedStatement} is sent as one
+ * only to a node-postgres connection, which prepares it once per
+ * connection; every other driver gets its text (see `docs/drivers.md`).
  */
 export async function runStatement(
   db: AnyKysely,
   text: string | NamedStatement,
   parameters: readonly unknown[],
 ): Promise<readonly Readonly<Record<string, unknown>>[]> {
-  // pg copies name, text and values out of the config object it is given, and
-  // sets `values` on it first, so each call gets its own object.
-  const query = typeof text === 'string' ? text : new NamedStatement(text.text, text.name)
-  const result = await db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(query as unknown as string, [...parameters]))
+  if (typeof text === 'string') return (await db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, [...parameters]))).rows
+  const nodePostgres = await nodePostgresConnection
+  // What Kysely's own executeQuery does, with the connection in hand so that
+  // its driver decides how the statement travels. (getExecutor is marked
+  // internal in Kysely; the driver test runs this on every supported driver.)
+  const result = await db.getExecutor().provideConnection(async (connection) => {
+    // pg copies name, text and values out of the config object it is given,
+    // and sets `values` on it first, so each call gets its own object.
+    const query = connection instanceof nodePostgres ? (new NamedStatement(text.text, text.name) as unknown as string) : text.text
+    return connection.executeQuery<Record<string, unknown>>(CompiledQuery.raw(query, [...parameters]))
+  })
   return result.rows
 }
+
+// Kysely does not export the class of PostgresDialect's connections (the
+// only ones whose client, node-postgres or a pool with its API such as
+// Neon's, reads a query config with a name); a driver over a pool that is
+// never used hands one out. Drivers that wrap other clients (postgres.js,
+// PGlite) have connections of their own classes.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- only compared by identity
+const nodePostgresConnection: Promise<Function> = (async () => {
+  const unusedPool = { connect: () => Promise.resolve({ release: () => undefined }) }
+  const driver = new PostgresDriver({ pool: unusedPool as unknown as PostgresPool })
+  await driver.init()
+  // Nothing to release: the pool's client is a stand-in, and the driver is dropped.
+  return (await driver.acquireConnection()).constructor
+})()
 
 /**
  * `db` without the caller's Kysely plugins: a `CamelCasePlugin` must not

@@ -4,6 +4,7 @@ import { mapDatabaseError } from '../errors/map-database-error.js'
 import { readOptions } from '../read/read-input.js'
 import { runStatement } from './database.js'
 import type { TableSqlContext } from './table-sql-context.js'
+import { arrayLiteral } from '../values/array-literal.js'
 import { encodeKey } from './write-input.js'
 
 /** Options of `repo.erase`. */
@@ -42,7 +43,7 @@ function requiredText(value: unknown, what: string): string {
  *
  * ```sql
  * select erasure_id::text, erased_versions::text, array_to_json(erased_columns)::text
- * from bitemporal.erase($1::regclass, $2::jsonb, $3, $4, $5::text[])
+ * from bitemporal.erase($1::text::regclass, $2::text::jsonb, $3::text, $4::text, $5::text::text[])
  * ```
  */
 export async function eraseKey(db: AnyKysely, context: TableSqlContext, key: unknown, options: unknown): Promise<EraseResult> {
@@ -66,8 +67,8 @@ export async function eraseKey(db: AnyKysely, context: TableSqlContext, key: unk
     rows = await runStatement(
       db,
       // Text only: the caller's pg type parsers must not change what the library reads.
-      'select erasure_id::text as erasure_id, erased_versions::text as erased_versions, array_to_json(erased_columns)::text as erased_columns from bitemporal.erase($1::regclass, $2::jsonb, $3, $4, $5::text[])',
-      [context.table, keyJson, reason, actor, columns ?? null],
+      'select erasure_id::text as erasure_id, erased_versions::text as erased_versions, array_to_json(erased_columns)::text as erased_columns from bitemporal.erase($1::text::regclass, $2::text::jsonb, $3::text, $4::text, $5::text::text[])',
+      [context.table, keyJson, reason, actor, columns === undefined ? null : arrayLiteral(columns)],
     )
   } catch (error) {
     const mapped = mapDatabaseError(error)

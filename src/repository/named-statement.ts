@@ -12,8 +12,11 @@ import { createHash } from 'node:crypto'
  * (A `String` subclass would pass for a string more fully, but V8 makes
  * every use of one several times slower than a plain object.)
  *
- * Named statements need a connection that keeps them: behind PgBouncer in
- * transaction mode (before 1.21) pass `{ prepare: false }` to `bitemporal()`.
+ * Only a node-postgres connection gets it as a name (`runStatement` looks at
+ * the connection); other drivers get its text and use what they do
+ * themselves (`docs/drivers.md`). Named statements need a connection that
+ * keeps them: behind PgBouncer in transaction mode (before 1.21) pass
+ * `{ prepare: false }` to `bitemporal()`.
  */
 export class NamedStatement {
   readonly name: string

@@ -72,10 +72,11 @@ export interface WriteResult {
 /** Options of {@link bitemporal}. */
 export interface RepositoryOptions {
   /**
-   * Prepare each statement once per connection (a named statement) instead
-   * of parsing and planning it on every call. Turn off behind a pooler that
-   * cannot keep prepared statements (PgBouncer in transaction mode before
-   * 1.21). Default: `true`.
+   * On node-postgres, prepare each statement once per connection (a named
+   * statement) instead of parsing and planning it on every call; other
+   * drivers never get named statements (see `docs/drivers.md`). Turn off
+   * behind a pooler that cannot keep prepared statements (PgBouncer in
+   * transaction mode before 1.21). Default: `true`.
    */
   readonly prepare?: boolean
 }
@@ -250,10 +251,10 @@ export class Repository<D extends TableDefinition> {
    * ```
    * A window alone sends (current knowledge):
    * ```sql
-   * select …, to_char(lower(t."effective" * daterange($3::date, $4::date, '[)')), 'YYYY-MM-DD') as effective_from, …
+   * select …, to_char(lower(t."effective" * daterange($3::text::date, $4::text::date, '[)')), 'YYYY-MM-DD') as effective_from, …
    * from "tax_rates" as t
-   * where t."state_id" = $1::integer and t."tax_type" = $2::text and upper_inf(t."system")
-   *   and lower(t."effective") < coalesce($4::date, 'infinity') and t."effective" && daterange($3::date, $4::date, '[)')
+   * where t."state_id" = $1::text::integer and t."tax_type" = $2::text and upper_inf(t."system")
+   *   and lower(t."effective") < coalesce($4::text::date, 'infinity') and t."effective" && daterange($3::text::date, $4::text::date, '[)')
    * order by lower(t."effective")
    * ```
    */
@@ -327,7 +328,7 @@ export class Repository<D extends TableDefinition> {
    *   .select((eb) => eb.fn.countAll().as('states'))
    *   .executeTakeFirstOrThrow()
    * // select count(*) as "states" from "tax_rates"
-   * // where ("tax_rates"."system" @> ($1::timestamptz at time zone 'UTC') and "tax_rates"."effective" @> $2::date)
+   * // where ("tax_rates"."system" @> ($1::text::timestamptz at time zone 'UTC') and "tax_rates"."effective" @> $2::text::date)
    * //   and "tax_type" = $3
    * ```
    */
@@ -379,7 +380,7 @@ export class Repository<D extends TableDefinition> {
    * await customers.erase({ customer_id: 42 }, { reason: 'GDPR art. 17, ticket 991', actor: 'dpo@example.com', columns: ['email'] })
    * // { erasureId: '1', versions: 3, columns: ['email'] }
    * ```
-   * sends `select … from bitemporal.erase($1::regclass, $2::jsonb, $3, $4, $5::text[])`.
+   * sends `select … from bitemporal.erase($1::text::regclass, $2::text::jsonb, $3::text, $4::text, $5::text::text[])`.
    */
   async erase(key: KeyOf<D>, options: EraseOptions<keyof D['values'] & string>): Promise<EraseResult> {
     return eraseKey(this.#db, this.#statements.context, key, options)
@@ -444,7 +445,7 @@ export class Repository<D extends TableDefinition> {
    * Four round trips instead of one, on a key that is busy anyway.
    *
    * ```sql
-   * begin; select pg_advisory_xact_lock($1::bigint); <the write>; commit
+   * begin; select pg_advisory_xact_lock($1::text::bigint); <the write>; commit
    * ```
    */
   async #writeInTurn(keyLock: string, text: string | NamedStatement, parameters: readonly unknown[]): Promise<Awaited<ReturnType<typeof runStatement>>> {

@@ -2,6 +2,7 @@ import { AUDIT_COLUMNS, type TableDefinition } from '../schema/define-table.js'
 import { quoteIdentifier } from '../schema/identifier.js'
 import { tableSqlNames } from '../schema/table-sql-names.js'
 import { type ColumnCodec, columnCodec } from '../values/column-codec.js'
+import { textParameter } from '../values/text-parameter.js'
 
 /**
  * Everything the read and write statements of one table need to know about
@@ -22,7 +23,7 @@ export interface TableSqlContext {
   readonly keys: readonly ColumnCodec[]
   readonly values: readonly ColumnCodec[]
   readonly audit: boolean
-  /** `t."state_id" = $1::integer and t."tax_type" = $2::text` for the alias given. */
+  /** `t."state_id" = $1::text::integer and t."tax_type" = $2::text` for the alias given. */
   keyMatches(alias: string): string
   /** SQL that formats a point of valid time as the library's text. */
   formatPoint(expression: string): string
@@ -45,7 +46,7 @@ export function tableSqlContext(definition: TableDefinition): TableSqlContext {
     values: Object.freeze(definition.valueColumns.map(columnCodec)),
     audit: definition.audit,
     keyMatches: (alias: string) =>
-      keys.map((k, i) => `${alias}.${quoteIdentifier(k.column.name)} = $${i + 1}::${k.parameterType}`).join(' and '),
+      keys.map((k, i) => `${alias}.${quoteIdentifier(k.column.name)} = ${textParameter(i + 1, k.parameterType)}`).join(' and '),
     formatPoint: (expression: string) =>
       dated ? `to_char(${expression}, 'YYYY-MM-DD')` : `to_char(${expression} at time zone 'UTC', ${UTC_INSTANT})`,
   })

@@ -1,4 +1,4 @@
-import { RANGE_LB_INC, RANGE_UB_INF, Range } from 'postgres-range'
+import { RANGE_LB_INC, RANGE_UB_INF, Range, serialize as serializeRange } from 'postgres-range'
 import { InvalidInputError } from '../errors/errors.js'
 import { instantMicros, toDay, toInstant } from '../time/date-input.js'
 import { isPlainObject } from '../values/is-plain-object.js'
@@ -8,7 +8,7 @@ import type { TableSqlContext } from './table-sql-context.js'
 const tableName = (context: TableSqlContext): string => context.definition.name
 
 /** The key as parameters `$1 … $k`: exactly the key columns, none null. */
-export function encodeKey(context: TableSqlContext, key: unknown): unknown[] {
+export function encodeKey(context: TableSqlContext, key: unknown): (string | null)[] {
   const names = context.keys.map((k) => k.column.name)
   if (!isPlainObject(key)) {
     throw new InvalidInputError(`bitemporal: the key of "${tableName(context)}" must be an object { ${names.join(', ')} }`)
@@ -65,19 +65,38 @@ export function portionFields(portion: unknown, operation: string, name = 'the p
   return portion
 }
 
-/** `[from, to)` as a range parameter; `to` omitted or null means unbounded. See {@link portionFields} for `name`. */
-export function encodePortion(context: TableSqlContext, portion: unknown, operation: string, name?: string): Range<string> {
+/** A portion `[from, to)` of valid time, checked; `to: null` is unbounded. */
+export interface PortionBounds {
+  readonly from: string
+  readonly to: string | null
+}
+
+/**
+ * The bounds of a portion `{ from, to? }`, checked ({@link portionFields}
+ * for its keys, `name` included): `to` omitted or null means unbounded.
+ */
+export function portionBounds(context: TableSqlContext, portion: unknown, operation: string, name?: string): PortionBounds {
   const fields = portionFields(portion, operation, name)
   const from = encodePoint(context, fields['from'], `${operation}: from`)
   const rawTo = fields['to']
-  if (rawTo === undefined || rawTo === null) return new Range(from, null, RANGE_LB_INC | RANGE_UB_INF)
+  if (rawTo === undefined || rawTo === null) return { from, to: null }
   const to = encodePoint(context, rawTo, `${operation}: to`)
   if (!before(context, from, to)) {
     throw new InvalidInputError(
       `bitemporal: ${operation}: the portion [${from}, ${to}) is ${from === to ? 'empty' : 'reversed'}; 'to' is exclusive and must come after 'from'`,
     )
   }
-  return new Range(from, to, RANGE_LB_INC)
+  return { from, to }
+}
+
+/**
+ * `[from, to)` as a range parameter: the range's text, `'["2023-01-01","2023-02-01")'`,
+ * which every driver sends as it is (`docs/drivers.md`), not an object that
+ * only node-postgres knows how to write.
+ */
+export function encodePortion(context: TableSqlContext, portion: unknown, operation: string): string {
+  const { from, to } = portionBounds(context, portion, operation)
+  return serializeRange(to === null ? new Range(from, null, RANGE_LB_INC | RANGE_UB_INF) : new Range(from, to, RANGE_LB_INC))
 }
 
 /**
@@ -103,7 +122,7 @@ export function encodeAt(context: TableSqlContext, point: unknown, operation: st
  * value. `complete` (set, insert) also requires every `not null` column
  * without a default.
  */
-export function encodeValues(context: TableSqlContext, values: unknown, complete: boolean, operation: string): unknown[] {
+export function encodeValues(context: TableSqlContext, values: unknown, complete: boolean, operation: string): (string | null)[] {
   if (!isPlainObject(values)) {
     throw new InvalidInputError(`bitemporal: ${operation} takes the values as an object of column name to value`)
   }
@@ -123,7 +142,7 @@ export function encodeValues(context: TableSqlContext, values: unknown, complete
     if (value === null && codec.column.notNull === true && (given || missingRequired)) {
       throw new InvalidInputError(`bitemporal: ${operation}: "${codec.column.name}" of "${tableName(context)}" is not null; give it a value`)
     }
-    return [given, codec.encode(value, tableName(context))]
+    return [given ? 'true' : 'false', codec.encode(value, tableName(context))]
   })
 }
 

@@ -124,7 +124,7 @@ const QUIET_SINCE_SNAPSHOT = `current_setting('transaction_isolation') = 'read c
 
 /** The SQL expressions a write statement passes to {@link keyChangedSql}. */
 export interface KeyChangedArguments {
-  /** The key, as the statement's typed parameters (`$1::integer`, …). */
+  /** The key, as the statement's typed parameters (`$1::text::integer`, …). */
   readonly key: readonly string[]
   /** The write's system time. */
   readonly t: string
@@ -150,7 +150,7 @@ export interface KeyChangedArguments {
  * case when current_setting('transaction_isolation') = 'read committed' and pg_current_xact_id() = pg_snapshot_xmax(pg_current_snapshot())
  *     and not exists (select 1 from pg_snapshot_xip(pg_current_snapshot()) as x where pg_xact_status(x) = 'committed')
  *   then exists (select 1 from "tax_rates" as h where … written after T …)
- *   else "tax_rates_changed_after"($1::integer, $2::text, T, <reach>, count(*), array_agg(f.bt$row)) end
+ *   else "tax_rates_changed_after"($1::text::integer, $2::text, T, <reach>, count(*), array_agg(f.bt$row)) end
  * ```
  */
 export function keyChangedSql(definition: TableDefinition, args: KeyChangedArguments): string {

@@ -1,4 +1,3 @@
-import { sql } from 'kysely'
 import type { AnyKysely } from '../any-kysely.js'
 import { DatabaseError, InvalidInputError } from '../errors/errors.js'
 import { mapDatabaseError } from '../errors/map-database-error.js'
@@ -6,12 +5,13 @@ import { columnTypesCheckSql } from './column-types-check-sql.js'
 import { createTableSql, dropTableSql } from './create-table-sql.js'
 import type { TableDefinition } from './define-table.js'
 import type { DropTableOptions } from './drop-guard-sql.js'
+import { runSqlStatements } from './sql-statements.js'
 import { upgradeTableSql } from './upgrade-table-sql.js'
 
 /**
- * Creates one bitemporal table ({@link createTableSql}) in one statement
- * batch, so it is all or nothing. Call it from a migration, after
- * {@link install}. The batch starts with {@link columnTypesCheckSql}: a
+ * Creates one bitemporal table ({@link createTableSql}) in one
+ * transaction, so it is all or nothing. Call it from a migration, after
+ * {@link install}. The DDL starts with {@link columnTypesCheckSql}: a
  * column type PostgreSQL does not know is an `InvalidInputError` naming the
  * column, and nothing is created.
  *
@@ -73,16 +73,16 @@ export async function dropTable(db: AnyKysely, definition: TableDefinition, opti
   await runDdl(db, dropTableSql(definition, options))
 }
 
-/** Brings a table created by an earlier version of the library up to date ({@link upgradeTableSql}), in one statement batch. */
+/** Brings a table created by an earlier version of the library up to date ({@link upgradeTableSql}), in one transaction. */
 export async function upgradeTable(db: AnyKysely, definition: TableDefinition): Promise<void> {
   await runDdl(db, upgradeTableSql(definition))
 }
 
 async function runDdl(db: AnyKysely, ddl: string): Promise<void> {
   try {
-    // Without parameters `pg` sends this as one simple query: one round trip,
-    // and PostgreSQL runs the statements as one implicit transaction.
-    await sql.raw(ddl).execute(db)
+    // One statement per query, as every driver can run them (PGlite refuses
+    // several in one), in a transaction: all or nothing.
+    await runSqlStatements(db, ddl)
   } catch (error) {
     throw mapDatabaseError(error)
   }

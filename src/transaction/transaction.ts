@@ -124,11 +124,11 @@ export async function transaction<T>(db: DatabaseInput, fn: (trx: AnyKysely) => 
  * statement, before the wait) it would not help, so it is left out there.
  *
  * ```sql
- * select pg_advisory_xact_lock($1::bigint)
+ * select pg_advisory_xact_lock($1::text::bigint)
  * ```
  */
 export async function queueForKey(trx: AnyKysely, keyLock: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(${keyLock}::bigint)`.execute(trx)
+  await sql`select pg_advisory_xact_lock(${keyLock}::text::bigint)`.execute(trx)
 }
 
 function readCommitted(level: TransactionOptions['isolationLevel']): boolean {

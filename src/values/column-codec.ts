@@ -4,6 +4,7 @@ import { InvalidInputError } from '../errors/errors.js'
 import type { ColumnDefinition } from '../schema/define-table.js'
 import { quoteIdentifier } from '../schema/identifier.js'
 import { toDay, toInstant, toLocalTimestamp } from '../time/date-input.js'
+import { arrayLiteral } from './array-literal.js'
 
 /**
  * How one column's values cross between JavaScript and PostgreSQL, decided
@@ -28,8 +29,8 @@ export interface ColumnCodec {
    */
   differs(stored: string, other: string): string
   decode(text: string | null): unknown
-  /** Checks and converts a JavaScript value into a query parameter. */
-  encode(value: unknown, table: string): unknown
+  /** Checks and converts a JavaScript value into a query parameter: its text, or null. */
+  encode(value: unknown, table: string): string | null
 }
 
 type Kind = 'integer' | 'number' | 'exact' | 'text' | 'date' | 'timestamp' | 'timestamptz' | 'boolean' | 'bytea' | 'json' | 'other'
@@ -97,16 +98,21 @@ const INTEGER_LIMIT = 2 ** 31 - 1
 // Typed as it behaves: undefined for functions, symbols and undefined itself.
 const stringifyJson: (value: unknown) => string | undefined = JSON.stringify
 
-function encodeScalar(kind: Kind, value: unknown, where: string): unknown {
+/**
+ * A value as the text its parameter carries (`docs/drivers.md`): what
+ * PostgreSQL's input function for the column's type reads, the same on
+ * every driver.
+ */
+function encodeScalar(kind: Kind, value: unknown, where: string): string {
   const wrong = (expected: string): InvalidInputError =>
     new InvalidInputError(`bitemporal: ${where} must be ${expected}, got ${describeValue(value)}`)
   switch (kind) {
     case 'integer':
       if (typeof value !== 'number' || !Number.isInteger(value) || Math.abs(value) > INTEGER_LIMIT) throw wrong('an integer (32-bit)')
-      return value
+      return String(value)
     case 'number':
       if (typeof value !== 'number' || !Number.isFinite(value)) throw wrong('a finite number')
-      return value
+      return String(value)
     case 'exact':
       if (typeof value === 'bigint') return value.toString()
       if (typeof value === 'number' && Number.isFinite(value)) return String(value)
@@ -114,7 +120,7 @@ function encodeScalar(kind: Kind, value: unknown, where: string): unknown {
       return value
     case 'boolean':
       if (typeof value !== 'boolean') throw wrong('true or false')
-      return value
+      return value ? 'true' : 'false'
     case 'date':
       return toDay(value, where)
     case 'timestamptz':
@@ -134,13 +140,18 @@ function encodeScalar(kind: Kind, value: unknown, where: string): unknown {
     }
     case 'bytea':
       if (!(value instanceof Uint8Array)) throw wrong('a Uint8Array')
-      return Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+      return `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`
     case 'text':
       if (typeof value !== 'string') throw wrong('a string')
       if (value.includes('\0')) throw new InvalidInputError(`bitemporal: ${where} contains a NUL character, which PostgreSQL text cannot hold`)
       return value
     default:
-      return value
+      // Enums, domains, geometry, intervals…: their text, which only the
+      // type's input function knows how to read. An object would need a
+      // driver's own serialization, which differs between drivers.
+      if (typeof value === 'string') return value
+      if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'bigint' || typeof value === 'boolean') return String(value)
+      throw wrong("the value in PostgreSQL's text form (a string)")
   }
 }
 
@@ -188,7 +199,7 @@ export function columnCodec(column: ColumnDefinition): ColumnCodec {
       if (value === null || value === undefined) return null
       if (!isArray) return encodeScalar(kind, value, where)
       if (!Array.isArray(value)) throw new InvalidInputError(`bitemporal: ${where} must be an array`)
-      return value.map((element: unknown, index) => (element === null ? null : encodeScalar(kind, element, `${where}[${index}]`)))
+      return arrayLiteral(value.map((element: unknown, index) => (element === null ? null : encodeScalar(kind, element, `${where}[${index}]`))))
     },
   })
 }

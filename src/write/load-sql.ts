@@ -1,6 +1,7 @@
 import { AUDIT, type TableSqlContext } from '../repository/table-sql-context.js'
 import { entityTableNames } from '../schema/entity-table-sql.js'
 import { quoteIdentifier } from '../schema/identifier.js'
+import { textParameter } from '../values/text-parameter.js'
 
 /**
  * Parameters per loaded version: the key columns, `$present, $value` per
@@ -35,8 +36,8 @@ export function maxLoadBatch(context: TableSqlContext): number {
  *   insert into "tax_rates" ("state_id", "tax_type", "rate", "effective")
  *   select v.k0, v.k1, case when v.p0 then v.v0 else null end, daterange(v.effective_from, v.effective_to, '[)')
  *   from (values
- *     ($1::integer, $2::text, $3::boolean, $4::numeric, $5::date, $6::date),
- *     ($7::integer, $8::text, $9::boolean, $10::numeric, $11::date, $12::date)
+ *     ($1::text::integer, $2::text, $3::text::boolean, $4::text::numeric, $5::text::date, $6::text::date),
+ *     ($7::text::integer, $8::text, $9::text::boolean, $10::text::numeric, $11::text::date, $12::text::date)
  *   ) as v (k0, k1, p0, v0, effective_from, effective_to)
  *   returning 1
  * )
@@ -55,7 +56,7 @@ export function loadSql(context: TableSqlContext, count: number): string {
     context.pointType,
     context.pointType,
   ]
-  const row = (n: number): string => `(${types.map((type, i) => `$${String(n * perVersion + i + 1)}::${type}`).join(', ')})`
+  const row = (n: number): string => `(${types.map((type, i) => textParameter(n * perVersion + i + 1, type)).join(', ')})`
   const rows = Array.from({ length: count }, (_, n) => row(n))
   const aliases = [...keys, ...context.values.flatMap((_, i) => [present[i], values[i]]), 'effective_from', 'effective_to']
   const audit = context.audit ? `, $${String(count * perVersion + 1)}::text, $${String(count * perVersion + 2)}::text` : ''

@@ -1,12 +1,11 @@
-import pg from 'pg'
 import type { AnyKysely } from '../any-kysely.js'
 import { describeValue } from '../errors/describe-value.js'
-import { InvalidInputError } from '../errors/errors.js'
+import { BitemporalError, InvalidInputError } from '../errors/errors.js'
 import { mapDatabaseError } from '../errors/map-database-error.js'
 import { runStatement } from '../repository/database.js'
 import { NamedStatement } from '../repository/named-statement.js'
 import type { TableSqlContext } from '../repository/table-sql-context.js'
-import { encodeAudit, encodeKey, encodePortion, encodeValues } from '../repository/write-input.js'
+import { encodeAudit, encodeKey, encodeValues, portionBounds } from '../repository/write-input.js'
 import { isPlainObject } from '../values/is-plain-object.js'
 import { unknownKeys, unknownKeysText } from '../values/unknown-keys.js'
 import { loadParametersPerVersion, loadSql, maxLoadBatch } from './load-sql.js'
@@ -43,13 +42,18 @@ function encodeVersion(context: TableSqlContext, version: unknown, index: number
   if (unknown.length > 0) {
     throw new InvalidInputError(`bitemporal: ${where}: ${unknownKeysText(unknown)}; a version is { key, effective: { from, to? }, values }`)
   }
-  const effective = encodePortion(context, version['effective'], where, 'effective')
-  return [
-    ...encodeKey(context, version['key']),
-    ...encodeValues(context, version['values'], true, where),
-    effective.lower,
-    effective.upper,
-  ]
+  const effective = portionBounds(context, version['effective'], where, 'effective')
+  return [...encodeKey(context, version['key']), ...encodeValues(context, version['values'], true, where), effective.from, effective.to]
+}
+
+/** The items of `source`, each error it throws reported to `thrown` first. */
+async function* sourceOwnErrors(source: Iterable<unknown> | AsyncIterable<unknown>, thrown: (error: object) => void): AsyncGenerator {
+  try {
+    for await (const item of source) yield item
+  } catch (error) {
+    if (typeof error === 'object' && error !== null) thrown(error)
+    throw error
+  }
 }
 
 /**
@@ -96,17 +100,19 @@ export async function loadVersions(
       systemTime = String(row?.['system_time'])
       options.onProgress?.({ inserted })
     }
-    for await (const version of source) {
+    for await (const version of sourceOwnErrors(source, (error) => sourceErrors.add(error))) {
       batch.push(...encodeVersion(context, version, index++))
       if (batch.length === batchSize * loadParametersPerVersion(context)) await flush()
     }
     await flush()
     return Object.freeze({ systemTime, inserted })
   }
+  // What the caller's source throws is theirs, and goes through untouched;
+  // the rest came from the database, whichever driver raised it.
+  const sourceErrors = new WeakSet<object>()
   try {
     return db.isTransaction ? await run(db) : await db.transaction().execute(run)
   } catch (error) {
-    // What the caller's source throws is theirs, and goes through untouched.
-    throw error instanceof pg.DatabaseError ? mapDatabaseError(error) : error
+    throw typeof error !== 'object' || error === null || sourceErrors.has(error) || error instanceof BitemporalError ? error : mapDatabaseError(error)
   }
 }

@@ -4,6 +4,7 @@ import { entityTableNames } from '../schema/entity-table-sql.js'
 import { quoteIdentifier } from '../schema/identifier.js'
 import { tableSqlNames } from '../schema/table-sql-names.js'
 import type { WriteOperation } from './write-operation.js'
+import { textParameter } from '../values/text-parameter.js'
 
 /**
  * Where each parameter of a write statement sits. Every statement of a table
@@ -35,21 +36,21 @@ export interface WriteParameterLayout {
  * resolves as it resolves the table it writes.
  *
  * ```sql
- * hash_record_extended(row('"public"."tax_rates"'::regclass::oid, $1::integer, $2::text), 0)
+ * hash_record_extended(row('"public"."tax_rates"'::regclass::oid, $1::text::integer, $2::text), 0)
  * ```
  */
 export function keyLockSql(context: TableSqlContext): string {
-  const keys = context.keys.map((k, i) => hashableParameter(`$${String(i + 1)}`, k.parameterType))
+  const keys = context.keys.map((k, i) => hashableParameter(i + 1, k.parameterType))
   return `hash_record_extended(row(${tableSqlNames(context.definition).tableLiteral}::regclass::oid, ${keys.join(', ')}), 0)`
 }
 
 // Types that can key a table (btree_gist covers them) but have no hash
 // function, given as a value of one that does and is equal exactly when they
 // are: a bit string's text is canonical; money compares as its amount.
-function hashableParameter(parameter: string, type: string): string {
-  if (type === 'varbit') return `${parameter}::varbit::text`
-  if (type === 'money') return `${parameter}::money::numeric`
-  return `${parameter}::${type}`
+function hashableParameter(position: number, type: string): string {
+  if (type === 'varbit') return `${textParameter(position, 'varbit')}::text`
+  if (type === 'money') return `${textParameter(position, 'money')}::numeric`
+  return textParameter(position, type)
 }
 
 export function writeParameterLayout(context: TableSqlContext): WriteParameterLayout {
@@ -134,10 +135,10 @@ export interface WriteVariant {
  * with
  * found as materialized (            -- the current versions in reach, with the values they would get
  *   select t.ctid as bt$row, <own> as bt$own, t."state_id", t."tax_type", t."rate", t."effective", t."system",
- *     case when $6::boolean then $7::numeric else t."rate" end as bt$new_0,
+ *     case when $6::text::boolean then $7::text::numeric else t."rate" end as bt$new_0,
  *     t."rate"::text is distinct from (…bt$new_0…)::text as bt$changes
  *   from "tax_rates" as t
- *   where t."state_id" = $1::integer and t."tax_type" = $2::text
+ *   where t."state_id" = $1::text::integer and t."tax_type" = $2::text
  *     and upper_inf(t."system") and lower(t."effective") < … and …),
  * verdict as materialized (
  *   select case
@@ -155,7 +156,7 @@ export interface WriteVariant {
  * inserted as (insert into "tax_rates" (…) select … from (leftovers before the portion
  *   ∪ leftovers after it ∪ the portion's new rows) … where <verdict ok> returning 1)
  * -- only with entity: true:
- * entity_row as (insert into "tax_rates_entity" ("state_id", "tax_type") select $1::integer, $2::text
+ * entity_row as (insert into "tax_rates_entity" ("state_id", "tax_type") select $1::text::integer, $2::text
  *   where exists (select 1 from inserted) on conflict do nothing)
  * select <raise 40001 if busy, stale, changed, or a close missed its row>, <outcome>,
  *   <rows closed>, <rows inserted>, bitemporal.format_system_time(bitemporal.system_time()) as system_time
@@ -171,11 +172,11 @@ export function writeSql(context: TableSqlContext, operation: WriteOperation, va
   const layout = writeParameterLayout(context)
   const { table, effective: E, system: S, rangeType, multirangeType, pointType } = context
   const p = (n: number | undefined): string => `$${String(n)}`
-  const target = operation === 'setFrom' || operation === 'correct' ? `${p(layout.target)}::${pointType}` : `${p(layout.target)}::${rangeType}`
+  const target = textParameter(layout.target, operation === 'setFrom' || operation === 'correct' ? pointType : rangeType)
   const keyColumns = context.keys.map((k) => quoteIdentifier(k.column.name))
   const valueColumns = context.values.map((v) => quoteIdentifier(v.column.name))
-  const present = (i: number): string => `${p(layout.firstValue + 2 * i)}::boolean`
-  const value = (i: number): string => `${p(layout.firstValue + 2 * i + 1)}::${context.values[i]?.parameterType ?? 'text'}`
+  const present = (i: number): string => textParameter(layout.firstValue + 2 * i, 'boolean')
+  const value = (i: number): string => textParameter(layout.firstValue + 2 * i + 1, context.values[i]?.parameterType ?? 'text')
   const fallback = (i: number, alias: string | undefined): string =>
     alias !== undefined ? `${alias}.${valueColumns[i] ?? ''}` : (context.values[i]?.column.default ?? 'null')
   // set and insert give the entity exactly these values (omitted: the column's default, else null);
@@ -225,7 +226,7 @@ export function writeSql(context: TableSqlContext, operation: WriteOperation, va
         ? 'false'
         : context.values.map((v, i) => v.differs(`t.${quoteIdentifier(v.column.name)}`, newValue(i, 't'))).join(' or ')
 
-  const keyParameters = context.keys.map((k, i) => `${p(i + 1)}::${k.parameterType}`)
+  const keyParameters = context.keys.map((k, i) => textParameter(i + 1, k.parameterType))
   // The versions replaced: those closed and, inside a transaction, those of its own it deleted.
   const replacedRows = scope === 'statement' ? 'closed' : 'replaced'
   const replacedValues = [...keyColumns, ...valueColumns].map((c) => `c.${c}`)
@@ -303,7 +304,7 @@ entity_row as (
 
   const outdated = expect
     ? `
-      when ${p(layout.expect)}::timestamptz is not null and ${p(layout.expect)}::timestamptz at time zone 'UTC' < (
+      when ${textParameter(layout.expect, 'text')} is not null and ${textParameter(layout.expect, 'timestamptz')} at time zone 'UTC' < (
         select max(greatest(lower(h.${S}), upper(h.${S}))) from ${table} as h where ${context.keyMatches('h')}) then 'outdated'`
     : ''
   // insert and correct refuse, writing nothing, when a version is in the way or none is there.
@@ -338,7 +339,7 @@ verdict as materialized (
       else 'ok' end as state,
     count(*) filter (where f.bt$changes and f.${E} && ${R} and not f.bt$own) as closing${expect ? '' : `,
     -- Typed, so that both variants take the same parameters; null here.
-    ${p(layout.expect)}::timestamptz as bt$expect`}
+    ${textParameter(layout.expect, 'timestamptz')} as bt$expect`}
   from found f
 ),
 closed as (

@@ -14,7 +14,7 @@ const plans = defineTable({ name: 'plans', key: { id: 'integer' }, values: { tie
 const base = compileOnly()
 const db = base.withPlugin(asOfPlugin({ tables: [subscriptions, customers, plans], validAt: '2024-03-01' }))
 
-const S = (alias: string, n: number): string => `(upper_inf("${alias}"."system") and "${alias}"."effective" @> $${n}::date)`
+const S = (alias: string, n: number): string => `(upper_inf("${alias}"."system") and "${alias}"."effective" @> $${n}::text::date)`
 
 describe('asOfPlugin: where the condition goes', () => {
   it('FROM item: the WHERE, after the caller\'s own condition', () => {
@@ -40,7 +40,7 @@ describe('asOfPlugin: where the condition goes', () => {
 
   it('a table without an alias is named as the query names it', () => {
     const { sql: text } = db.selectFrom('billing.customers').select('id').compile()
-    expect(text).toContain(`where (upper_inf("billing"."customers"."system") and "billing"."customers"."effective" @> $1::date)`)
+    expect(text).toContain(`where (upper_inf("billing"."customers"."system") and "billing"."customers"."effective" @> $1::text::date)`)
     // A definition with a schema also restricts the bare name PostgreSQL finds on the search_path.
     expect(db.selectFrom('customers').select('id').compile().sql).toContain(`upper_inf("customers"."system")`)
   })

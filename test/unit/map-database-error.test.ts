@@ -140,7 +140,7 @@ describe('mapDatabaseError: SQLSTATE to error class', () => {
     expect(error.message).toBe('bitemporal: column "rate" of "tax_rates" has type "int4eger", which PostgreSQL does not know Hint: An enum … must be created before the table')
   })
 
-  it.each(['23505', '23514', '42601', '42P01', '57014', '40003', '4000', 'bt001'])(
+  it.each(['23505', '23514', '42601', '42P01', '57014', '40003'])(
     'maps any other SQLSTATE (%s) to DatabaseError with that sqlState',
     (code) => {
       const cause = pgError({ code, message: 'something went wrong' })
@@ -200,6 +200,32 @@ describe('mapDatabaseError: SQLSTATE to error class', () => {
   it('keeps a server-sent SQLSTATE even when the message looks like a lost connection', () => {
     const error = mapDatabaseError(pgError({ code: '57P01', message: 'Connection terminated by administrator' }))
     expect(error.sqlState).toBe('57P01')
+  })
+
+  it.each(['ERR_INVALID_ARG_TYPE', 'UNSAFE_TRANSACTION', '4000', 'bt001'])(
+    "does not take a code that is not five digits or capitals (%s: Node's, a driver's own) as a SQLSTATE",
+    (code) => {
+      const error = mapDatabaseError(pgError({ code, message: 'something went wrong' }))
+      expect(error.constructor).toBe(DatabaseError)
+      expect(error.sqlState).toBeUndefined()
+      expect(error.message).toBe('bitemporal: something went wrong')
+    },
+  )
+
+  // postgres.js reports the constraint as constraint_name, and a connection it lost or could not open with codes of its own.
+  it("reads postgres.js's constraint_name", () => {
+    const cause = Object.assign(new Error('conflicting key value'), { name: 'PostgresError', code: '23P01', constraint_name: 'prices_no_overlap', table_name: 'prices' })
+    expect(instanceOf(OverlapError, mapDatabaseError(cause)).constraint).toBe('prices_no_overlap')
+  })
+
+  it.each([
+    { code: 'CONNECTION_CLOSED', sqlState: '08006' },
+    { code: 'CONNECTION_ENDED', sqlState: '08006' },
+    { code: 'CONNECTION_DESTROYED', sqlState: '08006' },
+    { code: 'CONNECT_TIMEOUT', sqlState: '08001' },
+  ])("maps postgres.js's $code to SQLSTATE $sqlState", ({ code, sqlState }) => {
+    const cause = Object.assign(new Error(`write ${code} 127.0.0.1:5432`), { code, errno: code, address: '127.0.0.1', port: 5432 })
+    expect(mapDatabaseError(cause)).toMatchObject({ code: 'DATABASE_ERROR', sqlState, retryable: false })
   })
 
   it('does not take a non-string code as a SQLSTATE', () => {
