@@ -1,10 +1,11 @@
-import { type Migration, type MigrationResultSet, Migrator, sql } from 'kysely'
+import { sql } from 'kysely'
 import type { AnyKysely } from '../any-kysely.js'
 import { BitemporalError, InvalidInputError, MigrationEditedError, MigrationFailedError } from '../errors/errors.js'
 import { mapDatabaseError } from '../errors/map-database-error.js'
 import { validateIdentifier } from '../schema/identifier.js'
 import { readOptions } from '../read/read-input.js'
 import { assertDatabase } from '../repository/database.js'
+import { createKyselyMigrator, type KyselyMigration, type KyselyMigrationResultSet, type KyselyMigrator } from './kysely-migration-api.js'
 import { type MigrationFile, readMigrationFolder } from './migration-file.js'
 
 /** What {@link MigrationRunner} takes. */
@@ -107,12 +108,15 @@ export class MigrationRunner {
     return files
   }
 
-  async #run(files: readonly MigrationFile[], step: (migrator: Migrator) => Promise<MigrationResultSet>): Promise<MigrationRunResult> {
-    const migrations: Record<string, Migration> = {}
+  async #run(
+    files: readonly MigrationFile[],
+    step: (migrator: KyselyMigrator) => Promise<KyselyMigrationResultSet>,
+  ): Promise<MigrationRunResult> {
+    const migrations: Record<string, KyselyMigration> = {}
     for (const file of files) migrations[file.name] = this.#recording(file)
-    const migrator = new Migrator({
+    const migrator = await createKyselyMigrator({
       db: this.#options.db,
-      provider: { getMigrations: () => Promise.resolve(migrations) },
+      migrations,
       migrationTableSchema: this.#schema,
       migrationTableName: this.#table,
       migrationLockTableName: `${this.#table}_lock`,
@@ -134,7 +138,7 @@ export class MigrationRunner {
   // The checksum is written by the migration itself, so it commits or rolls
   // back with it; the table is created here because this code runs under
   // the Migrator's lock, where concurrent runners cannot race to create it.
-  #recording(file: MigrationFile): Migration {
+  #recording(file: MigrationFile): KyselyMigration {
     const checksums = sql.id(this.#schema, `${this.#table}_checksum`)
     return {
       up: async (db) => {
