@@ -39,6 +39,8 @@ export default defineConfig({
         test: {
           name: 'package',
           include: ['test/package/**/*.test.ts'],
+          // The packed library runs its migrations and the tax-rate story on it.
+          globalSetup: ['./test/global-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,
         },

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
 import { extname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { Migration } from 'kysely'
 import { MigrationFailedError } from '../errors/errors.js'
 import { runSqlStatements } from '../schema/sql-statements.js'
+import type { KyselyMigration } from './kysely-migration-api.js'
 
 /** One migration read from a folder: its name (the file name without extension) and content hash. */
 export interface MigrationFile {
@@ -12,7 +12,7 @@ export interface MigrationFile {
   readonly path: string
   /** sha256 of the file's bytes, hex. */
   readonly checksum: string
-  readonly migration: Migration
+  readonly migration: KyselyMigration
 }
 
 const SQL_EXTENSIONS = new Set(['.sql'])
@@ -60,7 +60,7 @@ export async function readMigrationFolder(folder: string): Promise<MigrationFile
   return files
 }
 
-function sqlMigration(name: string, text: string): Migration {
+function sqlMigration(name: string, text: string): KyselyMigration {
   const marker = SQL_DOWN_MARKER.exec(text)
   const upSql = marker ? text.slice(0, marker.index) : text
   const downSql = marker ? text.slice(marker.index + marker[0].length) : undefined
@@ -81,8 +81,8 @@ function sqlMigration(name: string, text: string): Migration {
   }
 }
 
-function moduleMigration(name: string, path: string): Migration {
-  const load = async (): Promise<Migration> => {
+function moduleMigration(name: string, path: string): KyselyMigration {
+  const load = async (): Promise<KyselyMigration> => {
     let module: Record<string, unknown>
     try {
       module = (await import(pathToFileURL(path).href)) as Record<string, unknown>
@@ -92,11 +92,11 @@ function moduleMigration(name: string, path: string): Migration {
         { cause: error, migration: name },
       )
     }
-    const candidate = (typeof module['up'] === 'function' ? module : module['default']) as Partial<Migration> | undefined
+    const candidate = (typeof module['up'] === 'function' ? module : module['default']) as Partial<KyselyMigration> | undefined
     if (typeof candidate?.up !== 'function') {
       throw new MigrationFailedError(`bitemporal: migration "${name}" (${path}) must export a function up(db)`, { migration: name })
     }
-    return candidate as Migration
+    return candidate as KyselyMigration
   }
   return {
     up: async (db) => {

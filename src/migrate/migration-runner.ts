@@ -1,4 +1,4 @@
-import { type Migration, type MigrationResultSet, Migrator, sql } from 'kysely'
+import { sql } from 'kysely'
 import type { AnyKysely } from '../any-kysely.js'
 import { BitemporalError, InvalidInputError, MigrationEditedError, MigrationFailedError } from '../errors/errors.js'
 import { mapDatabaseError } from '../errors/map-database-error.js'
@@ -6,6 +6,7 @@ import { DISCARD_HISTORY_SETTING } from '../schema/drop-guard-sql.js'
 import { validateIdentifier } from '../schema/identifier.js'
 import { readOptions } from '../read/read-input.js'
 import { assertDatabase } from '../repository/database.js'
+import { createKyselyMigrator, type KyselyMigration, type KyselyMigrationResultSet, type KyselyMigrator } from './kysely-migration-api.js'
 import { type MigrationFile, readMigrationFolder } from './migration-file.js'
 
 /** What {@link MigrationRunner} takes. */
@@ -136,14 +137,14 @@ export class MigrationRunner {
 
   async #run(
     files: readonly MigrationFile[],
-    step: (migrator: Migrator) => Promise<MigrationResultSet>,
+    step: (migrator: KyselyMigrator) => Promise<KyselyMigrationResultSet>,
     { discardHistory = false, reverting = false }: { discardHistory?: boolean; reverting?: boolean } = {},
   ): Promise<MigrationRunResult> {
-    const migrations: Record<string, Migration> = {}
+    const migrations: Record<string, KyselyMigration> = {}
     for (const file of files) migrations[file.name] = this.#recording(file, discardHistory)
-    const migrator = new Migrator({
+    const migrator = await createKyselyMigrator({
       db: this.#options.db,
-      provider: { getMigrations: () => Promise.resolve(migrations) },
+      migrations,
       migrationTableSchema: this.#schema,
       migrationTableName: this.#table,
       migrationLockTableName: `${this.#table}_lock`,
@@ -174,7 +175,7 @@ export class MigrationRunner {
   // transaction (set_config(..., true) ends with it), not as an argument:
   // a down written as dropTable(db, def), or as the SQL of dropTableSql in
   // a .sql file, is let through without being edited.
-  #recording(file: MigrationFile, discardHistory: boolean): Migration {
+  #recording(file: MigrationFile, discardHistory: boolean): KyselyMigration {
     const checksums = sql.id(this.#schema, `${this.#table}_checksum`)
     return {
       up: async (db) => {
