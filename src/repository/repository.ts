@@ -200,7 +200,10 @@ export class Repository<D extends TableDefinition> {
    * is an array or an (async) iterable, read batch by batch, so a load of
    * millions holds one batch in memory. Every version is checked before its
    * batch is sent; an overlap (with a current version or between loaded
-   * versions) is an `OverlapError`, and nothing is written.
+   * versions) is an `OverlapError`, and nothing is written. In the caller's
+   * transaction (`with(trx)`) the batches run in a savepoint, rolled back
+   * when the load fails, so the caller may catch the error and commit the
+   * rest.
    *
    * @example
    * ```ts
