@@ -106,6 +106,39 @@ describe('parseCommand', () => {
   })
 })
 
+describe('a connection URL given where an argument goes is never echoed', () => {
+  const secret = 'postgres://u:SECRET@h/db'
+  test.each([
+    [['migrate', 'up', secret], 'unexpected argument (a URL: did you mean --url?)'],
+    [['migrate', 'status', 'extra', secret], 'unexpected argument (a URL: did you mean --url?)'],
+    [['check', secret], 'unexpected argument (a URL: did you mean --url?)'],
+    [['check', 'postgresql://u:SECRET@h/db?sslmode=require'], 'unexpected argument (a URL: did you mean --url?)'],
+    [['history', 'rates', secret], 'unexpected argument (a URL: did you mean --url?)'],
+    [['history', secret], 'the table is missing, and a URL was given in its place (did you mean --url?)'],
+    [['migrate', 'create', 'x', secret], 'unexpected argument (a URL: did you mean --url?)'],
+    [['migrate', 'create', secret], 'invalid migration name (a URL: did you mean --url?)'],
+    [['migrate', secret], 'unknown migrate command (a URL: did you mean --url?)'],
+    [[secret], 'unknown command (a URL: did you mean --url?)'],
+    [['check', 'u:SECRET@h/db'], 'unexpected argument (a URL: did you mean --url?)'],
+  ])('%j', (argv, message) => {
+    let error: unknown
+    try {
+      parseCommand(argv)
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).toBeInstanceOf(UsageError)
+    expect((error as UsageError).message).toBe(message)
+    expect((error as UsageError).message).not.toContain('SECRET')
+  })
+
+  test('nor printed by the CLI', async () => {
+    const run = await cli(['migrate', 'up', secret])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toBe("bitemporal: unexpected argument (a URL: did you mean --url?)\nRun 'bitemporal migrate up --help' for usage.\n")
+  })
+})
+
 describe('runCli without a database', () => {
   test('--help and --version print to stdout and exit 0', async () => {
     const help = await cli(['migrate', 'status', '--help'])
