@@ -200,12 +200,17 @@ function optionError(argv: readonly string[], error: unknown): UsageError {
   const usage = usageFor(positionals)
   const [command, action] = positionals
   const scope = command === 'history' || command === 'check' ? command : command === 'migrate' && isAction(action) ? action : undefined
-  const named = scope === undefined ? '' : ` for "${scope === command ? command : `migrate ${scope}`}"`
+  const commandName = scope === undefined ? undefined : scope === command ? command : `migrate ${scope}`
+  const named = commandName === undefined ? '' : ` for "${commandName}"`
   const accepted = [...(scope === undefined ? ALWAYS : [...ACCEPTED[scope], 'help']).map((name) => `--${name}`)].join(', ')
   for (const token of tokens) {
     if (token.kind !== 'option') continue
     const option = Object.hasOwn(OPTIONS, token.name) ? OPTIONS[token.name as OptionName] : undefined
     if (option === undefined) return new UsageError(`unknown option ${token.rawName}${named}; the options are ${accepted}`, usage)
+    // An option of another command is that, whatever its value: the same words as without one.
+    if (scope !== undefined && !ALWAYS.includes(token.name as OptionName) && !ACCEPTED[scope].includes(token.name as OptionName)) {
+      return new UsageError(`option ${token.rawName} does not apply to "${String(commandName)}"`, usage)
+    }
     if (option.type === 'boolean' && token.value !== undefined) return new UsageError(`option ${token.rawName} takes no value`, usage)
     if (option.type === 'string' && token.value === undefined) return new UsageError(`option ${token.rawName} needs a value: ${token.rawName} <value>`, usage)
     if (option.type === 'string' && !token.inlineValue && token.value?.startsWith('-') === true) {

@@ -93,6 +93,8 @@ describe('parseCommand', () => {
     [['migrate', 'up', '--folder', '--allow-edited'], 'option --folder needs a value, and the word after it starts with "-"; for such a value write --folder=<value>'],
     [['migrate', 'create', 'x', '--ts=yes'], 'option --ts takes no value'],
     [['migrate', 'up', '--ts'], 'option --ts does not apply to "migrate up"'],
+    [['migrate', 'up', '--ts=1'], 'option --ts does not apply to "migrate up"'],
+    [['check', '--key'], 'option --key does not apply to "check"'],
     [['migrate', 'status', '--allow-edited'], 'option --allow-edited does not apply to "migrate status"'],
     [['migrate', 'up', '--discard-history'], 'option --discard-history does not apply to "migrate up"'],
     [['migrate', 'create', 'x', '--url', 'postgres://h/d'], 'option --url does not apply to "migrate create"'],
