@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { argumentText, looksLikeUrl, URL_IN_PLACE } from './argument-text.js'
 import { MIGRATION_NAME } from './create-migration.js'
 import { type HistoryCommand, parseHistoryOptions } from './parse-history-options.js'
 import { UsageError } from './usage-error.js'
@@ -111,9 +112,9 @@ export function parseCommand(argv: readonly string[]): CliCommand {
 
   if (command === undefined) throw new UsageError('missing command: migrate, history or check', MAIN_USAGE)
   if (command === 'history' || command === 'check') return inspectCommand(command, positionals.slice(1), values, tokens)
-  if (command !== 'migrate') throw new UsageError(`unknown command "${command}"`, MAIN_USAGE)
+  if (command !== 'migrate') throw new UsageError(`unknown command ${argumentText([command])}`, MAIN_USAGE)
   if (action === undefined) throw new UsageError('missing migrate command: up, down, status or create', MIGRATE_USAGE)
-  if (!isAction(action)) throw new UsageError(`unknown migrate command "${action}"`, MIGRATE_USAGE)
+  if (!isAction(action)) throw new UsageError(`unknown migrate command ${argumentText([action])}`, MIGRATE_USAGE)
 
   const usage = ACTION_USAGE[action]
   rejectOptionsOutside(tokens, action, `migrate ${action}`, usage)
@@ -122,14 +123,15 @@ export function parseCommand(argv: readonly string[]): CliCommand {
   if (action === 'create') {
     const [name, ...extra] = rest
     if (name === undefined) throw new UsageError('missing the name of the migration', usage)
-    if (extra.length > 0) throw new UsageError(`unexpected argument "${extra.join(' ')}"`, usage)
+    if (extra.length > 0) throw new UsageError(`unexpected argument ${argumentText(extra)}`, usage)
+    if (looksLikeUrl(name)) throw new UsageError(`invalid migration name ${URL_IN_PLACE}`, usage)
     if (!MIGRATION_NAME.test(name)) {
       throw new UsageError(`invalid migration name "${name}": use letters, digits and underscores, at most 200 characters`, usage)
     }
     return { kind: 'create', folder, name, typescript: values.ts === true }
   }
 
-  if (rest.length > 0) throw new UsageError(`unexpected argument "${rest.join(' ')}"`, usage)
+  if (rest.length > 0) throw new UsageError(`unexpected argument ${argumentText(rest)}`, usage)
   return {
     kind: 'migrate',
     action,
@@ -160,12 +162,15 @@ function inspectCommand(command: 'history' | 'check', positionals: readonly stri
   rejectOptionsOutside(tokens, command, command, usage)
   const url = nonEmpty(values.url, '--url', usage)
   if (command === 'check') {
-    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals.join(' ')}": check reads every registered table`, usage)
+    if (positionals.length > 0) {
+      throw new UsageError(positionals.some(looksLikeUrl) ? `unexpected argument ${URL_IN_PLACE}` : `unexpected argument ${argumentText(positionals)}: check reads every registered table`, usage)
+    }
     return { kind: 'check', url }
   }
   const [table, ...extra] = positionals
   if (table === undefined) throw new UsageError('missing the table: bitemporal history <table> --key <json>', usage)
-  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra.join(' ')}"`, usage)
+  if (looksLikeUrl(table)) throw new UsageError('the table is missing, and a URL was given in its place (did you mean --url?)', usage)
+  if (extra.length > 0) throw new UsageError(`unexpected argument ${argumentText(extra)}`, usage)
   return parseHistoryOptions(table, { key: values.key, validAt: values['valid-at'], knownAt: values['known-at'], svg: values.svg, url })
 }
 
@@ -195,12 +200,17 @@ function optionError(argv: readonly string[], error: unknown): UsageError {
   const usage = usageFor(positionals)
   const [command, action] = positionals
   const scope = command === 'history' || command === 'check' ? command : command === 'migrate' && isAction(action) ? action : undefined
-  const named = scope === undefined ? '' : ` for "${scope === command ? command : `migrate ${scope}`}"`
+  const commandName = scope === undefined ? undefined : scope === command ? command : `migrate ${scope}`
+  const named = commandName === undefined ? '' : ` for "${commandName}"`
   const accepted = [...(scope === undefined ? ALWAYS : [...ACCEPTED[scope], 'help']).map((name) => `--${name}`)].join(', ')
   for (const token of tokens) {
     if (token.kind !== 'option') continue
     const option = Object.hasOwn(OPTIONS, token.name) ? OPTIONS[token.name as OptionName] : undefined
     if (option === undefined) return new UsageError(`unknown option ${token.rawName}${named}; the options are ${accepted}`, usage)
+    // An option of another command is that, whatever its value: the same words as without one.
+    if (scope !== undefined && !ALWAYS.includes(token.name as OptionName) && !ACCEPTED[scope].includes(token.name as OptionName)) {
+      return new UsageError(`option ${token.rawName} does not apply to "${String(commandName)}"`, usage)
+    }
     if (option.type === 'boolean' && token.value !== undefined) return new UsageError(`option ${token.rawName} takes no value`, usage)
     if (option.type === 'string' && token.value === undefined) return new UsageError(`option ${token.rawName} needs a value: ${token.rawName} <value>`, usage)
     if (option.type === 'string' && !token.inlineValue && token.value?.startsWith('-') === true) {

@@ -1,4 +1,4 @@
-import { inspect } from 'node:util'
+import { inspect, types } from 'node:util'
 
 // Long enough to recognise a value, short enough to keep a message on one line.
 const MAX_STRING = 40
@@ -10,7 +10,9 @@ const MAX_PREVIEW = 60
  * { from: '2023-01-01' }`), never `[object Object]` or a bare `object`.
  * Strings are quoted (so `"5"` reads apart from the number 5), everything is
  * cut to a few dozen characters on one line, and no code of the value runs
- * (no `toString`, no custom inspect, no getters).
+ * (no `toString`, no custom inspect, no getters): a Proxy is only "a Proxy",
+ * since even `instanceof` and `Array.isArray` would run its traps (or throw,
+ * once it is revoked).
  *
  * @example
  * ```ts
@@ -20,6 +22,7 @@ const MAX_PREVIEW = 60
  * describeValue([1, 2])                 // 'an array [ 1, 2 ]'
  * describeValue(new Date(NaN))          // 'an invalid Date'
  * describeValue(new Map())              // 'a Map(0) {}'
+ * describeValue(new Uint8Array(1))      // 'a Uint8Array(1) [ 0 ]'
  * ```
  */
 export function describeValue(value: unknown): string {
@@ -37,9 +40,10 @@ export function describeValue(value: unknown): string {
     case 'undefined':
       return 'undefined'
     case 'function':
+      if (types.isProxy(value)) return 'a Proxy'
       return value.name === '' ? 'a function' : `the function ${value.name}`
     case 'object':
-      return describeObject(value)
+      return value !== null && types.isProxy(value) ? 'a Proxy' : describeObject(value)
   }
 }
 
@@ -51,7 +55,19 @@ function describeObject(value: object | null): string {
   if (prototype === Object.prototype || prototype === null) return `an object ${preview(value)}`
   // A class instance: inspect starts with the class name (`Map(1) {…}`, `Foo { a: 1 }`).
   const text = preview(value)
-  return `${/^[aeiou]/i.test(text) ? 'an' : 'a'} ${text}`
+  return `${article(text)} ${text}`
+}
+
+/**
+ * `a` or `an` by how the class name sounds: `an Int32Array`, `an
+ * ArrayBuffer`, but `a Uint8Array`, `a URL` and `a UserRecord`, whose U
+ * sounds "you"; `an Umbrella`, whose does not.
+ */
+function article(name: string): 'a' | 'an' {
+  if (/^[aeio]/i.test(name)) return 'an'
+  // U then a capital, a vowel, or one consonant and a vowel: "you".
+  if (/^[Uu]/.test(name)) return /^[Uu](?:[A-Z]|[aeiou]|[^aeiou][aeiou])/.test(name) ? 'a' : 'an'
+  return 'a'
 }
 
 function preview(value: object): string {

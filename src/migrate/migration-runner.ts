@@ -80,7 +80,7 @@ export class MigrationRunner {
   readonly #table: string
 
   constructor(options: MigrationRunnerOptions) {
-    const checked = readOptions(options, 'MigrationRunner', ['db', 'folder', 'schema', 'table', 'allowEdited'])
+    const checked = readOptions(options, 'MigrationRunner', ['db', 'folder', 'schema', 'table', 'allowEdited'], ['db', 'folder'])
     assertDatabase(checked['db'], 'MigrationRunner: db')
     if (typeof checked['folder'] !== 'string' || checked['folder'] === '') {
       throw new InvalidInputError('bitemporal: MigrationRunner: folder must be the path of the migrations folder')

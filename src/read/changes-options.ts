@@ -30,7 +30,7 @@ export interface EncodedChanges {
 
 /** Checks the options of `changes` and lays out the parameters of {@link changesStatements}. */
 export function encodeChanges(context: TableSqlContext, options: unknown): EncodedChanges {
-  const checked = readOptions(options, 'changes', ['since', 'until', 'key'])
+  const checked = readOptions(options, 'changes', ['since', 'until', 'key'], ['since'])
   const interval = encodeSystemInterval(checked['since'], checked['until'], 'changes')
   if (checked['key'] === undefined) return Object.freeze({ keyed: false, parameters: interval })
   return Object.freeze({ keyed: true, parameters: [...encodeKey(context, checked['key']), ...interval] })

@@ -68,7 +68,7 @@ export async function combineTimelines<L extends TableDefinition, R extends Tabl
   db: DatabaseInput,
   options: CombineTimelinesOptions<L, R>,
 ): Promise<readonly CombinedPeriod<L, R>[]> {
-  const checked = readOptions(options, 'combineTimelines', ['left', 'right', 'knownAt', 'from', 'to'])
+  const checked = readOptions(options, 'combineTimelines', ['left', 'right', 'knownAt', 'from', 'to'], ['left', 'right'])
   const [left, leftKey] = side(checked['left'], 'left')
   const [right, rightKey] = side(checked['right'], 'right')
   if (left.definition.validTime !== right.definition.validTime) {

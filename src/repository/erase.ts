@@ -47,7 +47,7 @@ function requiredText(value: unknown, what: string): string {
  * ```
  */
 export async function eraseKey(db: AnyKysely, context: TableSqlContext, key: unknown, options: unknown): Promise<EraseResult> {
-  const checked = readOptions(options, 'erase', ['reason', 'actor', 'columns'])
+  const checked = readOptions(options, 'erase', ['reason', 'actor', 'columns'], ['reason', 'actor'])
   const reason = requiredText(checked['reason'], 'reason')
   const actor = requiredText(checked['actor'], 'actor')
   const names = context.values.map((codec) => codec.column.name)

@@ -1,5 +1,6 @@
 import type { AnyKysely } from '../any-kysely.js'
 import { ConcurrentWriteError, ConflictError, InvalidInputError, NotFoundError, OverlapError } from '../errors/errors.js'
+import { describeValue } from '../errors/describe-value.js'
 import { mapDatabaseError } from '../errors/map-database-error.js'
 import { assertDefinition, type AsOfInstant } from '../query/as-of-instant.js'
 import { type AsOfQuery, queryAsOf } from '../query/query-as-of.js'
@@ -11,7 +12,7 @@ import { decodeTimelineVersion, encodeTimelineWindow } from '../read/timeline-wi
 import type { KeyOf, TableDefinition } from '../schema/define-table.js'
 import { type DateInput, type InstantInput, toInstant, toKnownAt } from '../time/date-input.js'
 import { backoff, queueForKey, transaction, type TransactionOptions } from '../transaction/transaction.js'
-import type { WriteOperation } from '../write/write-operation.js'
+import { operationName, type WriteOperation } from '../write/write-operation.js'
 import { type LoadOptions, type LoadResult, loadVersions } from '../write/load-versions.js'
 import { writeParameters } from '../write/write-sql.js'
 import { assertDatabase, runStatement, withoutCallerPlugins } from './database.js'
@@ -49,10 +50,13 @@ export interface LoadVersion<D extends TableDefinition> {
 export interface WriteOptions {
   /**
    * Optimistic check: the system time of the key's current timeline as the
-   * caller last read it (`lastChange`, or a write's `systemTime`). If it has
-   * changed since, the write fails with `ConflictError` and writes nothing.
+   * caller last read it (`lastChange`, or a write's `systemTime`), as that
+   * string: its microseconds make it exact, so a `Date` (milliseconds) is
+   * refused with `InvalidInputError`. If the timeline has changed since, the
+   * write fails with `ConflictError` and writes nothing
+   * (docs/semantics.md §3).
    */
-  readonly expect?: InstantInput
+  readonly expect?: string
   /** Who makes the change (required on tables with `audit: true`). */
   readonly actor?: string
   /** Why (recorded on tables with `audit: true`). */
@@ -201,7 +205,10 @@ export class Repository<D extends TableDefinition> {
    * is an array or an (async) iterable, read batch by batch, so a load of
    * millions holds one batch in memory. Every version is checked before its
    * batch is sent; an overlap (with a current version or between loaded
-   * versions) is an `OverlapError`, and nothing is written.
+   * versions) is an `OverlapError`, and nothing is written. In the caller's
+   * transaction (`with(trx)`) the batches run in a savepoint, rolled back
+   * when the load fails, so the caller may catch the error and commit the
+   * rest.
    *
    * @example
    * ```ts
@@ -408,13 +415,14 @@ export class Repository<D extends TableDefinition> {
     complete: boolean,
     options: WriteOptions,
   ): Promise<WriteResult> {
-    assertOptions(options, operation === 'setFrom' ? 'set' : operation, ['expect', 'actor', 'reason'])
+    const name = operationName(operation)
+    assertOptions(options, name, ['expect', 'actor', 'reason'])
     const parameters = writeParameters({
       key: encodeKey(this.#statements.context, key),
       target,
-      expect: options.expect === undefined ? null : toInstant(options.expect, `${operation}: expect`),
+      expect: options.expect === undefined ? null : encodeExpect(options.expect, name),
       audit: encodeAudit(this.#statements.context, options),
-      values: encodeValues(this.#statements.context, values, complete, operation === 'setFrom' ? 'set' : operation),
+      values: encodeValues(this.#statements.context, values, complete, name),
     })
     const expect = options.expect !== undefined
     const text = this.#statements.write(operation, this.#db.isTransaction ? 'transaction' : 'statement', expect)
@@ -462,7 +470,7 @@ export class Repository<D extends TableDefinition> {
     // not see yet. Run again, the write sees it (and an insert then reports
     // the overlap, if there still is one).
     if (mapped instanceof OverlapError) {
-      return new ConcurrentWriteError(`bitemporal: ${operation} on ${this.definition.name} met a version a concurrent transaction wrote; run it again`, {
+      return new ConcurrentWriteError(`bitemporal: ${operationName(operation)} on ${this.definition.name} met a version a concurrent transaction wrote; run it again`, {
         cause: error,
         sqlState: mapped.sqlState,
       })
@@ -473,10 +481,10 @@ export class Repository<D extends TableDefinition> {
   #result(operation: WriteOperation, rows: readonly Readonly<Record<string, unknown>>[]): WriteResult {
     const [row] = rows
     const name = this.definition.name
-    if (row === undefined) throw new Error(`bitemporal: ${operation} on ${name} returned no status row`)
+    if (row === undefined) throw new Error(`bitemporal: ${operationName(operation)} on ${name} returned no status row`)
     switch (row['outcome']) {
       case 'outdated':
-        throw new ConflictError(`bitemporal: ${operation} on ${name}: the key's timeline changed after the expected system time; read it again and retry`)
+        throw new ConflictError(`bitemporal: ${operationName(operation)} on ${name}: the key's timeline changed after the expected system time; read it again and retry`)
       case 'overlapping':
         throw new OverlapError(`bitemporal: insert on ${name}: a current version of the key overlaps the portion; use set or update to change it`)
       case 'not_found':
@@ -485,6 +493,35 @@ export class Repository<D extends TableDefinition> {
     const closed = Number(row['closed'])
     const inserted = Number(row['inserted'])
     return Object.freeze({ systemTime: closed + inserted === 0 ? null : String(row['system_time']), closed, inserted })
+  }
+}
+
+/**
+ * The `expect` of a write, checked: an instant string with its offset. A
+ * `Date` is refused rather than read: it holds milliseconds, a system time
+ * microseconds, so `new Date(w.systemTime)` lands before `w` and the check
+ * would fail as a `ConflictError` that blames a change nobody made
+ * (docs/semantics.md §3).
+ *
+ * @example
+ * encodeExpect(await repo.lastChange(key), 'set') // the string itself
+ */
+function encodeExpect(expect: unknown, operation: string): string {
+  if (expect instanceof Date) {
+    throw new InvalidInputError(
+      `bitemporal: ${operation}: expect takes the systemTime string of lastChange() or of a write, not a Date: a Date drops the microseconds, so it would never match`,
+    )
+  }
+  const wrong = (): InvalidInputError =>
+    new InvalidInputError(
+      `bitemporal: ${operation}: expect must be the systemTime string of lastChange() or of a write, an ISO 8601 time with Z or an offset such as '2023-10-16T09:30:00.123456Z', got ${describeValue(expect)}`,
+    )
+  if (typeof expect !== 'string') throw wrong()
+  try {
+    return toInstant(expect, `${operation}: expect`)
+  } catch {
+    // toInstant's own message offers a Date, which expect refuses.
+    throw wrong()
   }
 }
 

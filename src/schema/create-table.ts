@@ -11,9 +11,13 @@ import { upgradeTableSql } from './upgrade-table-sql.js'
 /**
  * Creates one bitemporal table ({@link createTableSql}) in one
  * transaction, so it is all or nothing. Call it from a migration, after
- * {@link install}. The DDL starts with {@link columnTypesCheckSql}: a
- * column type PostgreSQL does not know is an `InvalidInputError` naming the
- * column, and nothing is created.
+ * {@link install}. Before the batch it sends {@link columnTypesCheckSql}: a
+ * column type PostgreSQL does not know or cannot parse is an
+ * `InvalidInputError` naming the column, the table and PostgreSQL's
+ * complaint, and nothing is created. The check is a statement of its own,
+ * not the head of the DDL, because PostgreSQL parses a whole batch before
+ * running any of it: a type such as `int(11)` would fail the batch as a
+ * bare syntax error before the check could name its column.
  *
  * @example
  * ```ts
@@ -30,7 +34,8 @@ export async function createTable(db: AnyKysely, definition: TableDefinition): P
   try {
     // createTableSql checks that `definition` is one before anything reads it.
     const ddl = createTableSql(definition)
-    await runDdl(db, `${columnTypesCheckSql(definition)}\n${ddl}`)
+    await runDdl(db, columnTypesCheckSql(definition))
+    await runDdl(db, ddl)
   } catch (error) {
     throw keyTypeError(definition, error) ?? error
   }

@@ -95,11 +95,23 @@ export function isRunning(child: ChildProcess | undefined): child is ChildProces
   return child !== undefined && child.exitCode === null && child.signalCode === null
 }
 
-/** Fast shutdown (SIGINT: end sessions, checkpoint, exit) and wait for it; nothing when it already exited. */
-export async function stopPostgres(child: ChildProcess): Promise<void> {
+/**
+ * Stops postgres and waits for it; nothing when it already exited. `fast`
+ * (SIGINT): end the sessions, checkpoint, exit. `immediate` (SIGQUIT): exit
+ * at once, without a checkpoint, so the next start replays the WAL as after
+ * a crash.
+ *
+ * @example
+ * ```ts
+ * await stopPostgres(child)              // a clean shutdown
+ * await stopPostgres(child, 'immediate') // as if the machine lost power, minus the disk
+ * ```
+ */
+export async function stopPostgres(child: ChildProcess, mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
   if (!isRunning(child)) return
   const exited = once(child, 'exit')
-  child.kill(platform() === 'win32' ? undefined : 'SIGINT')
+  if (platform() === 'win32') child.kill()
+  else child.kill(mode === 'fast' ? 'SIGINT' : 'SIGQUIT')
   await exited
 }
 

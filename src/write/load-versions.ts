@@ -56,12 +56,29 @@ async function* sourceOwnErrors(source: Iterable<unknown> | AsyncIterable<unknow
   }
 }
 
+/** What a load in the caller's transaction sends around its batches; without parameters, so one round trip each. */
+const SAVEPOINT = 'savepoint bitemporal_load'
+const UNDO = 'rollback to savepoint bitemporal_load; release savepoint bitemporal_load'
+const RELEASE = 'release savepoint bitemporal_load'
+
 /**
  * Inserts historical versions of many keys in batches, all in one
  * transaction (the caller's, or one of its own): all or nothing, one system
  * time. Each version is checked as `insert` checks it before its batch is
  * sent; an overlap with a current version, or between two loaded versions,
  * is an `OverlapError` and nothing is written.
+ *
+ * In the caller's transaction the batches run inside a savepoint, set just
+ * before the first batch is sent: a bad version found after earlier batches
+ * went out, a source that throws midway, an `onProgress` that throws, or an
+ * error from the database rolls back to it, so a caller that catches the
+ * error and commits commits nothing of the load (docs/semantics.md §3). Its
+ * own transaction needs none: the error rolls the whole of it back.
+ *
+ * @example
+ * await db.transaction().execute(async (trx) => {
+ *   await loadVersions(trx, context, rows, {}, false) // savepoint, batches, release
+ * })
  */
 export async function loadVersions(
   db: AnyKysely,
@@ -85,14 +102,20 @@ export async function loadVersions(
 
   const fullBatch = loadSql(context, batchSize)
   const fullStatement = (options.prepare ?? prepare) ? new NamedStatement(fullBatch) : fullBatch
-  const run = async (trx: AnyKysely): Promise<LoadResult> => {
+  const run = async (trx: AnyKysely, inSavepoint: boolean): Promise<LoadResult> => {
     let inserted = 0
     let systemTime: string | null = null
     let batch: unknown[] = []
     let index = 0
+    // Set lazily: a source that is empty, or bad from its first batch, costs no round trip.
+    const savepoint = { set: false }
     const flush = async (): Promise<void> => {
       const count = batch.length / loadParametersPerVersion(context)
       if (count === 0) return
+      if (inSavepoint && !savepoint.set) {
+        await runStatement(trx, SAVEPOINT, [])
+        savepoint.set = true
+      }
       const statement = count === batchSize ? fullStatement : loadSql(context, count)
       const [row] = await runStatement(trx, statement, [...batch, ...audit])
       batch = []
@@ -100,18 +123,27 @@ export async function loadVersions(
       systemTime = String(row?.['system_time'])
       options.onProgress?.({ inserted })
     }
-    for await (const version of sourceOwnErrors(source, (error) => sourceErrors.add(error))) {
-      batch.push(...encodeVersion(context, version, index++))
-      if (batch.length === batchSize * loadParametersPerVersion(context)) await flush()
+    try {
+      for await (const version of sourceOwnErrors(source, (error) => sourceErrors.add(error))) {
+        batch.push(...encodeVersion(context, version, index++))
+        if (batch.length === batchSize * loadParametersPerVersion(context)) await flush()
+      }
+      await flush()
+    } catch (error) {
+      if (savepoint.set) {
+        // If even this fails the connection is gone, and the caller's commit fails with it.
+        await runStatement(trx, UNDO, []).catch(() => undefined)
+      }
+      throw error
     }
-    await flush()
+    if (savepoint.set) await runStatement(trx, RELEASE, [])
     return Object.freeze({ systemTime, inserted })
   }
   // What the caller's source throws is theirs, and goes through untouched;
   // the rest came from the database, whichever driver raised it.
   const sourceErrors = new WeakSet<object>()
   try {
-    return db.isTransaction ? await run(db) : await db.transaction().execute(run)
+    return db.isTransaction ? await run(db, true) : await db.transaction().execute((trx) => run(trx, false))
   } catch (error) {
     throw typeof error !== 'object' || error === null || sourceErrors.has(error) || error instanceof BitemporalError ? error : mapDatabaseError(error)
   }

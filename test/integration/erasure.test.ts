@@ -112,7 +112,8 @@ describe('a compliance role erases', () => {
     await rejectsWithCode(() => repository.erase(KEY, { reason: 'r', actor: 'dpo', columns: ['nope'] as never }), 'INVALID_INPUT')
     await rejectsWithCode(() => repository.erase(KEY, { reason: 'r', actor: 'dpo', columns: [] }), 'INVALID_INPUT')
     await rejectsWithCode(() => repository.erase({ id: 7, extra: 1 } as never, { reason: 'r', actor: 'dpo' }), 'INVALID_INPUT')
-    await rejectsWithCode(() => repository.erase(KEY, { reason: 'r', actor: 'dpo', why: 'typo' } as never), 'INVALID_INPUT')
+    const typo = await rejectsWithCode(() => repository.erase(KEY, { reason: 'r', actor: 'dpo', why: 'typo' } as never), 'INVALID_INPUT')
+    expect(typo.message).toBe('bitemporal: erase: unknown option "why"; the options are { reason, actor, columns? }')
     // A not-null numeric without a default has nothing to stand in for it: the database says so.
     const score = await rejectsWithCode(() => repository.erase(KEY, { reason: 'r', actor: 'dpo', columns: ['score'] }), 'INVALID_INPUT')
     expect(score.message).toContain('score')

@@ -358,6 +358,12 @@ describe('bookkeeping options', () => {
     expect(await exists(db, 'bitemporal.migration')).toBe(false)
   })
 
+  it('names a misspelt option, and shows db and folder as required in the shape', () => {
+    expect(() => new MigrationRunner({ db: database().db, folder: '.', allowedited: true } as never)).toThrow(
+      'bitemporal: MigrationRunner: unknown option "allowedited"; the options are { db, folder, schema?, table?, allowEdited? }',
+    )
+  })
+
   it.each([
     [{ schema: 'bad-schema' }, 'bad-schema'],
     [{ table: 'migration; drop table x' }, 'migration; drop table x'],

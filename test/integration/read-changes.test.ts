@@ -249,4 +249,10 @@ describe('bad input is rejected before anything is sent', () => {
     await rejectsWithCode(() => untyped().changes(options), 'INVALID_INPUT')
     expect(logged.sent).toEqual([])
   })
+
+  it('names the misspelt option, and shows since as required in the shape', async () => {
+    const error = await rejectsWithCode(() => untyped().changes({ sinse: '2023-01-01T00:00:00Z' }), 'INVALID_INPUT')
+    expect(error.message).toBe('bitemporal: changes: unknown option "sinse"; the options are { since, until?, key? }')
+    expect(logged.sent).toEqual([])
+  })
 })

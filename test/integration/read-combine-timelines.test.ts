@@ -198,6 +198,12 @@ describe('bad input is rejected before anything is sent', () => {
     expect(logged.sent).toEqual([])
   })
 
+  it('names a misspelt option, and shows left and right as required in the shape', async () => {
+    const error = await rejectsWithCode(() => untyped(logged.db, { ...good, knownat: '2023-01-01T00:00:00Z' }), 'INVALID_INPUT')
+    expect(error.message).toBe('bitemporal: combineTimelines: unknown option "knownat"; the options are { left, right, knownAt?, from?, to? }')
+    expect(logged.sent).toEqual([])
+  })
+
   it('names the unknown key of a side', async () => {
     const error = await rejectsWithCode(() => untyped(logged.db, { ...good, left: { ...good.left, from: '2023-01-01' } }), 'INVALID_INPUT')
     expect(error.message).toBe('bitemporal: combineTimelines: unknown key "from" in left; a side is { table, key }')

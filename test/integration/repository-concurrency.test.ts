@@ -1,6 +1,6 @@
 import { type ControlledTransaction, type Kysely, sql } from 'kysely'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { ConcurrentWriteError, ConflictError } from '../../src/errors/errors.js'
+import { ConcurrentWriteError, ConflictError, InvalidInputError } from '../../src/errors/errors.js'
 import { install } from '../../src/install/install.js'
 import { bitemporal } from '../../src/repository/bitemporal.js'
 import type { Repository, WriteResult } from '../../src/repository/repository.js'
@@ -825,6 +825,20 @@ describe('optimistic writes with expect', () => {
       ['2023-03-01', '2023-04-01', '2.5'],
       ['2023-04-01', null, '1'],
     ])
+  })
+
+  it("expect as a Date made from an unchanged write's systemTime is an InvalidInputError, not a ConflictError; messages say set, not setFrom", async () => {
+    const key = newKey()
+    const w = await repo().set(key, { from: '2023-01-01' }, { rate: '1' })
+    const error = await rejection(repo().set(key, { from: '2023-01-01' }, { rate: '1' }, { expect: new Date(String(w.systemTime)) as never }))
+    expect(error).toBeInstanceOf(InvalidInputError)
+    expect((error as Error).message).toMatch(/^bitemporal: set: expect takes the systemTime string/)
+    // The string itself, unchanged since, succeeds (and writes nothing: same values).
+    expect(await repo().set(key, { from: '2023-01-01' }, { rate: '1' }, { expect: String(w.systemTime) })).toMatchObject({ systemTime: null })
+    await repo().set(key, { from: '2023-02-01' }, { rate: '2' })
+    const conflict = await rejection(repo().set(key, { from: '2023-03-01' }, { rate: '3' }, { expect: String(w.systemTime) }))
+    expect(conflict).toBeInstanceOf(ConflictError)
+    expect((conflict as Error).message).toMatch(/^bitemporal: set on rates: /)
   })
 
   it('a delete is a change: expecting the time before it conflicts; expecting the delete’s time succeeds', async () => {

@@ -339,6 +339,14 @@ describe('write options are checked before anything is sent', () => {
     }
   })
 
+  it.each(writes)('%s: expect given a Date is refused, naming the string to pass instead (docs/semantics.md §3)', async (_, write) => {
+    // A Date drops the microseconds of the system time it came from, so
+    // the check could only ever fail, as a ConflictError that blamed a change.
+    const message = await rejectedBeforeSending(() => write({ expect: new Date('2023-01-01T00:00:00.123Z') }))
+    expect(message).toMatch(/^bitemporal: (insert|set|update|correct|delete): expect takes the systemTime string of lastChange\(\) or of a write, not a Date/)
+    expect(message).not.toContain('setFrom')
+  })
+
   it.each(writes)('%s: an actor or reason on a table without audit', async (_, write) => {
     expect(await rejectedBeforeSending(() => write({ actor: 'alice' }))).toMatch(/audit/)
     await rejectedBeforeSending(() => write({ reason: 'ticket 42' }))

@@ -177,6 +177,58 @@ describe('load', () => {
     expect(await countRows(9)).toBe(7)
   })
 
+  it("in a caller's transaction that goes on after a failed load, nothing of the load is written (docs/semantics.md §3)", async () => {
+    // A bad third version, and a source that breaks after two versions, each
+    // after two single-version batches were sent: the caller catches, writes
+    // something else and commits.
+    class SourceFailed extends Error {}
+    function* failing(): Generator<LoadVersion<Prices>> {
+      yield* versions(2, 1, 13)
+      throw new SourceFailed('upstream export broke')
+    }
+    const badThird: unknown[] = [...versions(2, 1, 10), { key: { sku: 'third', store: 10 }, effective: { from: '2024-01-01', unti: '2024-02-01' }, values: { price: '1' } }]
+    const failures: unknown[] = []
+    const { sent } = await counting.count(() =>
+      counting.db.transaction().execute(async (trx) => {
+        const repository = bitemporal(trx, prices)
+        for (const source of [badThird as LoadVersion<Prices>[], failing()]) {
+          await repository.load(source, { batchSize: 1 }).catch((error: unknown) => failures.push(error))
+        }
+        await repository.insert({ sku: 'kept', store: 10 }, { from: '2024-01-01' }, { price: '1' })
+      }),
+    )
+    expect(failures.map((error) => (error instanceof SourceFailed ? 'source' : (error as { code?: string }).code))).toEqual(['INVALID_INPUT', 'source'])
+    const { rows } = await sql<{ sku: string; store: number }>`select sku, store from prices where store in (10, 13) order by store, sku`.execute(database().db)
+    expect(rows).toEqual([{ sku: 'kept', store: 10 }])
+    // Each load costs a savepoint and its rollback around its batches.
+    expect(sent.map(statementKind)).toEqual(['begin', 'savepoint', 'with', 'with', 'rollback', 'savepoint', 'with', 'with', 'rollback', 'with', 'commit'])
+  })
+
+  it("in a caller's transaction an overlap in a later batch undoes the load alone: the transaction goes on", async () => {
+    const overlapping = [...versions(2, 1, 12), ...versions(1, 1, 12)]
+    const result = await database()
+      .db.transaction()
+      .execute(async (trx) => {
+        const repository = bitemporal(trx, prices)
+        await rejectsWithCode(() => repository.load(overlapping, { batchSize: 1 }), 'OVERLAP')
+        return repository.insert({ sku: 'kept', store: 12 }, { from: '2024-01-01' }, { price: '1' })
+      })
+    expect(result.systemTime).not.toBeNull()
+    const { rows } = await sql<{ sku: string }>`select sku from prices where store = 12`.execute(database().db)
+    expect(rows).toEqual([{ sku: 'kept' }])
+  })
+
+  it("in a caller's transaction a load that succeeds costs a savepoint and its release, and one load of an empty source costs nothing", async () => {
+    const { sent } = await counting.count(() =>
+      counting.db.transaction().execute(async (trx) => {
+        await bitemporal(trx, prices).load([])
+        return bitemporal(trx, prices).load(versions(2, 2, 11), { batchSize: 3 })
+      }),
+    )
+    expect(sent.map(statementKind)).toEqual(['begin', 'savepoint', 'with', 'with', 'release', 'commit'])
+    expect(await countRows(11)).toBe(4)
+  })
+
   it('an empty source writes nothing and returns a null system time', async () => {
     expect(await bitemporal(database().db, prices).load([])).toEqual({ systemTime: null, inserted: 0 })
   })

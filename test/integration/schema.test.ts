@@ -273,6 +273,7 @@ describe('createTable: what it makes', () => {
       type: 'txt',
     },
     { where: 'an array column', definition: defineTable({ name: 'array_typo', key: { id: 'integer' }, values: { tags: 'test[]' } }), column: 'tags', type: 'test[]' },
+    { where: 'a schema that does not exist', definition: defineTable({ name: 'schema_typo', key: { id: 'integer' }, values: { amount: 'nowhere.money' } }), column: 'amount', type: 'nowhere.money' },
   ])('a type PostgreSQL does not know, in $where, is an InvalidInputError naming the column and the type, and nothing is created', async ({ definition, column, type }) => {
     const error = instanceOf(InvalidInputError, await thrown(() => createTable(database().db, definition)))
     expect(error.message).toContain(`column "${column}" of "${definition.name}" has type "${type}", which PostgreSQL does not know`)
@@ -283,17 +284,37 @@ describe('createTable: what it makes', () => {
     expect((await registry(database().db)).map((r) => r.relation)).not.toContain(definition.name)
   })
 
+  it.each([
+    ['int(11)', 'syntax error at or near "("'],
+    ['integer(3)', 'syntax error at or near "("'],
+    ['int4(3)', 'type modifier is not allowed for type "int4"'],
+    ['text(5)', 'type modifier is not allowed for type "text"'],
+    ['timestamp with time zone(3)', 'syntax error at or near "("'],
+    ['double precision(2)', 'syntax error at or near "("'],
+    ['time without time zone(3)', 'syntax error at or near "("'],
+  ])('a type PostgreSQL cannot parse, %s, is an InvalidInputError naming the column, the table and its complaint, and nothing is created', async (type, complaint) => {
+    const name = `unparsed_${type.replace(/\W/g, '')}`
+    const definition = defineTable({ name, key: { id: 'integer' }, values: { amount: type } })
+    const error = instanceOf(InvalidInputError, await thrown(() => createTable(database().db, definition)))
+    expect(error.message).toContain(`bitemporal: column "amount" of "${name}" has type "${type}", which PostgreSQL cannot use: ${complaint}`)
+    expect(error.sqlState).toBe('BT004')
+    expect(await exists(`public.${name}`)).toBe(false)
+    expect((await registry(database().db)).map((r) => r.relation)).not.toContain(name)
+  })
+
   it('the type check sees what the migration created before it (an enum, a domain), in the same transaction, and serial shorthands', async () => {
     const shipments = defineTable({
       name: 'shipments',
       key: { id: 'integer' },
-      values: { state: 'shipment_state not null', weight: 'positive_grams', history: 'shipment_state[]', counter: 'serial' },
+      values: { state: 'shipment_state not null', weight: 'positive_grams', note: 'required_note', history: 'shipment_state[]', counter: 'serial' },
     })
     await database()
       .db.transaction()
       .execute(async (trx) => {
         await sql`create type shipment_state as enum ('packed', 'sent')`.execute(trx)
         await sql`create domain positive_grams as integer check (value > 0)`.execute(trx)
+        // The check must not cast a null to it: this domain refuses nulls.
+        await sql`create domain required_note as text not null`.execute(trx)
         await createTable(trx, shipments)
       })
     expect(await exists('public.shipments')).toBe(true)

@@ -93,6 +93,8 @@ describe('parseCommand', () => {
     [['migrate', 'up', '--folder', '--allow-edited'], 'option --folder needs a value, and the word after it starts with "-"; for such a value write --folder=<value>'],
     [['migrate', 'create', 'x', '--ts=yes'], 'option --ts takes no value'],
     [['migrate', 'up', '--ts'], 'option --ts does not apply to "migrate up"'],
+    [['migrate', 'up', '--ts=1'], 'option --ts does not apply to "migrate up"'],
+    [['check', '--key'], 'option --key does not apply to "check"'],
     [['migrate', 'status', '--allow-edited'], 'option --allow-edited does not apply to "migrate status"'],
     [['migrate', 'up', '--discard-history'], 'option --discard-history does not apply to "migrate up"'],
     [['migrate', 'create', 'x', '--url', 'postgres://h/d'], 'option --url does not apply to "migrate create"'],
@@ -103,6 +105,39 @@ describe('parseCommand', () => {
   ])('%j is a usage error', (argv, message) => {
     expect(() => parseCommand(argv)).toThrow(UsageError)
     expect(() => parseCommand(argv)).toThrow(message)
+  })
+})
+
+describe('a connection URL given where an argument goes is never echoed', () => {
+  const secret = 'postgres://u:SECRET@h/db'
+  test.each([
+    [['migrate', 'up', secret], 'unexpected argument (a URL: did you mean --url?)'],
+    [['migrate', 'status', 'extra', secret], 'unexpected argument (a URL: did you mean --url?)'],
+    [['check', secret], 'unexpected argument (a URL: did you mean --url?)'],
+    [['check', 'postgresql://u:SECRET@h/db?sslmode=require'], 'unexpected argument (a URL: did you mean --url?)'],
+    [['history', 'rates', secret], 'unexpected argument (a URL: did you mean --url?)'],
+    [['history', secret], 'the table is missing, and a URL was given in its place (did you mean --url?)'],
+    [['migrate', 'create', 'x', secret], 'unexpected argument (a URL: did you mean --url?)'],
+    [['migrate', 'create', secret], 'invalid migration name (a URL: did you mean --url?)'],
+    [['migrate', secret], 'unknown migrate command (a URL: did you mean --url?)'],
+    [[secret], 'unknown command (a URL: did you mean --url?)'],
+    [['check', 'u:SECRET@h/db'], 'unexpected argument (a URL: did you mean --url?)'],
+  ])('%j', (argv, message) => {
+    let error: unknown
+    try {
+      parseCommand(argv)
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).toBeInstanceOf(UsageError)
+    expect((error as UsageError).message).toBe(message)
+    expect((error as UsageError).message).not.toContain('SECRET')
+  })
+
+  test('nor printed by the CLI', async () => {
+    const run = await cli(['migrate', 'up', secret])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toBe("bitemporal: unexpected argument (a URL: did you mean --url?)\nRun 'bitemporal migrate up --help' for usage.\n")
   })
 })
 

@@ -8,6 +8,12 @@ import { invalidInput } from '../support/invalid-input.js'
 class Money {
   constructor(readonly cents: number) {}
 }
+class UserRecord {
+  constructor(readonly id: number) {}
+}
+class Umbrella {
+  constructor(readonly open: boolean) {}
+}
 
 describe('describeValue: what an error message says it got', () => {
   it.each([
@@ -28,6 +34,10 @@ describe('describeValue: what an error message says it got', () => {
     ['an invalid Date', new Date(Number.NaN), 'an invalid Date'],
     ['a Map', new Map([['a', 1]]), "a Map(1) { 'a' => 1 }"],
     ['a class instance', new Money(5), 'a Money { cents: 5 }'],
+    ['a Uint8Array, "a" by sound', new Uint8Array([1, 2]), 'a Uint8Array(2) [ 1, 2 ]'],
+    ['an Int32Array', new Int32Array([1]), 'an Int32Array(1) [ 1 ]'],
+    ['a class whose name starts with a "you" sound', new UserRecord(1), 'a UserRecord { id: 1 }'],
+    ['a class whose name starts with an "uh" sound', new Umbrella(true), 'an Umbrella { open: true }'],
   ])('%s', (_, value, expected) => {
     expect(describeValue(value)).toBe(expected)
   })
@@ -47,6 +57,27 @@ describe('describeValue: what an error message says it got', () => {
       [Symbol.for('nodejs.util.inspect.custom')]: () => 'custom inspect ran',
     }
     expect(describeValue(sneaky)).not.toMatch(/ran/)
+  })
+
+  it("runs no code of a Proxy: none of its traps, even those instanceof and getPrototypeOf would call", () => {
+    const trapped: string[] = []
+    const handler: ProxyHandler<object> = new Proxy(
+      {},
+      {
+        get: (_, trap) => () => {
+          trapped.push(String(trap))
+          throw new Error(`trap ${String(trap)} ran`)
+        },
+      },
+    )
+    expect(describeValue(new Proxy({}, handler))).toBe('a Proxy')
+    expect(describeValue(new Proxy(new Date(), handler))).toBe('a Proxy')
+    expect(describeValue(new Proxy([1], handler))).toBe('a Proxy')
+    expect(describeValue(new Proxy(function rate() {}, handler))).toBe('a Proxy')
+    const revocable = Proxy.revocable({}, {})
+    revocable.revoke()
+    expect(describeValue(revocable.proxy)).toBe('a Proxy')
+    expect(trapped).toEqual([])
   })
 })
 

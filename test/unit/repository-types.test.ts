@@ -94,6 +94,9 @@ describe('values of set and insert (NewValues)', () => {
       void repo.set(key, { to: '2023-01-01' }, { rate: '0.15' })
       // @ts-expect-error dates are strings or Dates
       void repo.set(key, { from: 20230101 }, { rate: '0.15' })
+      void repo.set(key, { from: '2023-01-01' }, { rate: '0.15' }, { expect: '2023-01-01T00:00:00.123456Z' })
+      // @ts-expect-error expect is the systemTime string: a Date drops its microseconds
+      void repo.set(key, { from: '2023-01-01' }, { rate: '0.15' }, { expect: new Date() })
     }
     expect(typeof typeOnly).toBe('function')
   })

