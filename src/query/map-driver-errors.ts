@@ -1,4 +1,4 @@
-import { type CompiledQuery, type ConnectionProvider, type DatabaseConnection, QueryCreator, type QueryResult } from 'kysely'
+import { type ConnectionProvider, type DatabaseConnection, QueryCreator, type QueryResult } from 'kysely'
 import type { AnyKysely } from '../any-kysely.js'
 import { mapDatabaseError } from '../errors/map-database-error.js'
 
@@ -48,16 +48,18 @@ export function mapDriverErrors<DB = any>(db: AnyKysely): QueryCreator<DB> {
 
 function mappedConnection(connection: DatabaseConnection): DatabaseConnection {
   return {
-    async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    // Every argument goes through as given: Kysely 0.29 added an options
+    // argument (an abort signal) that 0.28's signature does not have.
+    async executeQuery<R>(...args: Parameters<DatabaseConnection['executeQuery']>): Promise<QueryResult<R>> {
       try {
-        return await connection.executeQuery<R>(compiledQuery)
+        return await connection.executeQuery<R>(...args)
       } catch (error) {
         throw mapDatabaseError(error)
       }
     },
-    async *streamQuery<R>(compiledQuery: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    async *streamQuery<R>(...args: Parameters<DatabaseConnection['streamQuery']>): AsyncIterableIterator<QueryResult<R>> {
       try {
-        yield* connection.streamQuery<R>(compiledQuery, chunkSize)
+        yield* connection.streamQuery<R>(...args)
       } catch (error) {
         throw mapDatabaseError(error)
       }
