@@ -1,7 +1,5 @@
-import { PGlite } from '@electric-sql/pglite'
-import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist'
-import { type Kysely, Kysely as KyselyClass, PostgresDialect } from 'kysely'
-import { PGliteDialect } from 'kysely-pglite-dialect'
+import { createPgliteDatabase } from 'bitemporal/testing'
+import { type Kysely, Kysely as KyselyClass, PostgresDialect, sql } from 'kysely'
 import { PostgresJSDialect } from 'kysely-postgres-js'
 import pg from 'pg'
 import postgres from 'postgres'
@@ -26,7 +24,7 @@ export function driverName(value: string | undefined): DriverName {
 
 /**
  * Opens `driver` on the database at `url` (ignored for PGlite, which runs in
- * this process with btree_gist loaded), with the session TimeZone set to
+ * this process: `createPgliteDatabase()` of bitemporal/testing), with the session TimeZone set to
  * `sessionTimeZone` when given, in the way each driver offers it.
  *
  * @example
@@ -45,11 +43,11 @@ export async function openDatabase(driver: DriverName, url: string, sessionTimeZ
       return { db, close: () => db.destroy() }
     }
     case 'pglite': {
-      const lite = await PGlite.create({ extensions: { btree_gist } })
+      // bitemporal/testing's own PGlite (btree_gist loaded); the suite installs the library itself.
+      const database = await createPgliteDatabase({ install: false })
       // One connection: a SET lasts for the whole session.
-      if (sessionTimeZone !== undefined) await lite.exec(`set TimeZone = '${sessionTimeZone}'`)
-      const db = new KyselyClass<unknown>({ dialect: new PGliteDialect(lite) })
-      return { db, close: () => db.destroy() }
+      if (sessionTimeZone !== undefined) await sql`select set_config('TimeZone', ${sessionTimeZone}, false)`.execute(database.db)
+      return { db: database.db, close: () => database.close() }
     }
   }
 }
