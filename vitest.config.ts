@@ -39,6 +39,9 @@ export default defineConfig({
         test: {
           name: 'package',
           include: ['test/package/**/*.test.ts'],
+          // One file at a time: each packs the library (its prepack rebuilds
+          // dist/) and runs npm install, which two files at once would race on.
+          fileParallelism: false,
           // The packed library runs its migrations and the tax-rate story on it.
           globalSetup: ['./test/global-setup.ts'],
           testTimeout: 300_000,

@@ -1,4 +1,4 @@
-import { createTestDatabase, startTestServer, type TestDatabase, type TestServer } from '../../src/testing/index.js'
+import { createPgliteDatabase, createTestDatabase, startTestServer, type TestDatabase, type TestServer } from '../../src/testing/index.js'
 import { maskPassword } from '../../src/testing/mask-password.js'
 import { tellStory } from './story.js'
 
@@ -9,7 +9,7 @@ export interface DemoIo {
   readonly stderr: (text: string) => void
 }
 
-const USAGE = `usage: npm run demo [-- --keep]
+const USAGE = `usage: npm run demo [-- --keep | --pglite]
 
 Tells the tax-rate story of docs/semantics.md on a real PostgreSQL:
   DATABASE_URL unset  an embedded PostgreSQL, started for this run and deleted at the end
@@ -18,6 +18,8 @@ Tells the tax-rate story of docs/semantics.md on a real PostgreSQL:
 
   --keep   keep the database (only with DATABASE_URL), to look at it with psql or
            \`bitemporal history\`
+  --pglite PGlite in this process instead (bitemporal/testing's createPgliteDatabase():
+           PostgreSQL in WebAssembly, no server; DATABASE_URL is not used)
 `
 
 /**
@@ -32,6 +34,13 @@ export async function runDemo(io: DemoIo): Promise<number> {
     return 0
   }
   const keep = args.includes('--keep')
+  if (args.includes('--pglite')) {
+    if (args.some((a) => a !== '--pglite')) {
+      io.stderr(`bitemporal demo: --pglite takes no other argument (its database lives in this process and ends with it)\n\n${USAGE}`)
+      return 2
+    }
+    return runOnPglite(io)
+  }
   const unknown = args.filter((a) => a !== '--keep')
   const databaseUrl = io.env['DATABASE_URL']
   const external = databaseUrl !== undefined && databaseUrl !== ''
@@ -91,6 +100,35 @@ export async function runDemo(io: DemoIo): Promise<number> {
     if (io.env['BITEMPORAL_DEBUG'] === '1' && error instanceof Error && error.stack !== undefined) io.stderr(`${error.stack}\n`)
     await database?.drop().catch(() => undefined)
     await server?.stop().catch(() => undefined)
+    return 1
+  }
+}
+
+/** The story on an in-process PGlite database (docs/testing.md): nothing to start, nothing left behind. */
+async function runOnPglite(io: DemoIo): Promise<number> {
+  const line = (text = ''): void => {
+    io.stdout(`${text}\n`)
+  }
+  let stage = 'opening a PGlite database'
+  try {
+    line('bitemporal demo: the tax-rate story')
+    line('===================================')
+    line()
+    // The story installs the library itself.
+    const database = await createPgliteDatabase({ install: false })
+    try {
+      line('PGlite in this process (PostgreSQL in WebAssembly, in memory): gone when the demo ends.')
+      line()
+      stage = 'telling the story'
+      await tellStory(database.db, { line })
+      line()
+      line('Done. The PGlite database is closed now.')
+    } finally {
+      await database.close()
+    }
+    return 0
+  } catch (error) {
+    io.stderr(`\nbitemporal demo failed while ${stage}: ${messageOf(error)}\n`)
     return 1
   }
 }

