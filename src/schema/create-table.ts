@@ -11,13 +11,12 @@ import { upgradeTableSql } from './upgrade-table-sql.js'
 /**
  * Creates one bitemporal table ({@link createTableSql}) in one
  * transaction, so it is all or nothing. Call it from a migration, after
- * {@link install}. Before the batch it sends {@link columnTypesCheckSql}: a
+ * {@link install}. Its first statement is {@link columnTypesCheckSql}: a
  * column type PostgreSQL does not know or cannot parse is an
  * `InvalidInputError` naming the column, the table and PostgreSQL's
- * complaint, and nothing is created. The check is a statement of its own,
- * not the head of the DDL, because PostgreSQL parses a whole batch before
- * running any of it: a type such as `int(11)` would fail the batch as a
- * bare syntax error before the check could name its column.
+ * complaint, and nothing is created. Every statement is its own query, so
+ * the check runs before PostgreSQL parses the DDL: a type such as `int(11)`
+ * in one batch would fail it as a bare syntax error first.
  *
  * @example
  * ```ts
@@ -34,8 +33,9 @@ export async function createTable(db: AnyKysely, definition: TableDefinition): P
   try {
     // createTableSql checks that `definition` is one before anything reads it.
     const ddl = createTableSql(definition)
-    await runDdl(db, columnTypesCheckSql(definition))
-    await runDdl(db, ddl)
+    // One transaction, one query per statement: the check is parsed and run
+    // before PostgreSQL parses any of the DDL it guards.
+    await runDdl(db, `${columnTypesCheckSql(definition)}\n${ddl}`)
   } catch (error) {
     throw keyTypeError(definition, error) ?? error
   }
