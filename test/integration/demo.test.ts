@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { capturedCli } from '../support/captured-cli.js'
+import { runTsxScript, type ScriptRun } from '../support/run-tsx-script.js'
 import { describe, expect, inject, it } from 'vitest'
 
 // `npm run demo` as a user runs it: a child process (tsx), here with
@@ -10,29 +10,8 @@ import { describe, expect, inject, it } from 'vitest'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
-interface Run {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-function runDemo(env: Record<string, string | undefined>, args: readonly string[] = []): Promise<Run> {
-  const childEnv: Record<string, string | undefined> = { ...process.env, BITEMPORAL_TEST_CONTAINER: undefined, BITEMPORAL_DEBUG: undefined, ...env }
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo/main.ts', ...args], {
-      cwd: ROOT,
-      env: Object.fromEntries(Object.entries(childEnv).filter((entry): entry is [string, string] => entry[1] !== undefined)),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (code) => {
-      resolve({ code, stdout, stderr })
-    })
-  })
+function runDemo(env: Record<string, string | undefined>, args: readonly string[] = []): Promise<ScriptRun> {
+  return runTsxScript(ROOT, 'scripts/demo/main.ts', args, { BITEMPORAL_TEST_CONTAINER: undefined, BITEMPORAL_DEBUG: undefined, ...env })
 }
 
 function testServerUrl(): string {

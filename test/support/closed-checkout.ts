@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process'
 import { cp, mkdir, mkdtemp, readdir, rm, stat, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { runTsxScript, type ScriptRun } from './run-tsx-script.js'
 
 const REPOSITORY = resolve(import.meta.dirname, '../..')
 
@@ -18,11 +18,7 @@ export interface ClosedCheckout {
   remove(): Promise<void>
 }
 
-export interface ScriptRun {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
+export type { ScriptRun }
 
 /**
  * Copies `src`, `scripts` and `sql` into a new 0700 folder of `os.tmpdir()`, with a
@@ -74,23 +70,7 @@ export async function makeClosedCheckout(): Promise<ClosedCheckout> {
 }
 
 function runScript(cwd: string, script: string, env: Readonly<Record<string, string>>): Promise<ScriptRun> {
-  const inherited = Object.entries(process.env).filter(
-    (entry): entry is [string, string] =>
-      entry[1] !== undefined && !['DATABASE_URL', 'BITEMPORAL_TEST_URL', 'BITEMPORAL_TEST_CONTAINER', 'BITEMPORAL_DEBUG'].includes(entry[0]),
-  )
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script], {
-      cwd,
-      env: { ...Object.fromEntries(inherited), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (code) => {
-      resolvePromise({ code, stdout, stderr })
-    })
-  })
+  // The checkout must start its own server: nothing of this run's may leak in.
+  const withoutTestServer = { DATABASE_URL: undefined, BITEMPORAL_TEST_URL: undefined, BITEMPORAL_TEST_CONTAINER: undefined, BITEMPORAL_DEBUG: undefined }
+  return runTsxScript(cwd, script, [], { ...withoutTestServer, ...env })
 }
