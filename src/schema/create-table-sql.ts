@@ -6,6 +6,7 @@ import { tableSqlNames } from './table-sql-names.js'
 import { changedAfterSql, dropChangedAfterSql } from './changed-after-sql.js'
 import { dropEntityTableSql, entityForeignKeySql, entityTableSql } from './entity-table-sql.js'
 import { dropReferencesSql, referencesSql } from './reference-sql.js'
+import { registerTableSql } from './registry-sql.js'
 import { dropGuardSql, type DropTableOptions, readDropTableOptions } from './drop-guard-sql.js'
 
 /**
@@ -110,8 +111,6 @@ export function createTableSql(definition: TableDefinition): string {
     `constraint ${names.noOverlap} exclude using gist (${[...keys.map((k) => `${k} with =`), `${effective} with &&`, `${system} with &&`].join(', ')})`,
     ...(definition.entity ? [entityForeignKeySql(definition)] : []),
   ]
-  const literalArray = (values: readonly string[]): string =>
-    values.length === 0 ? `'{}'::text[]` : `array[${values.map((v) => `'${v}'`).join(', ')}]`
   return [
     ...(definition.entity ? [entityTableSql(definition)] : []),
     `create table ${names.table} (\n  ${columns.join(',\n  ')}\n);`,
@@ -123,7 +122,7 @@ export function createTableSql(definition: TableDefinition): string {
     `create trigger ${names.deleteTrigger} before delete on ${names.table}\n  for each row execute function bitemporal.guard_history(${guardArguments});`,
     `create trigger ${names.truncateTrigger} before truncate on ${names.table}\n  for each statement execute function bitemporal.guard_history(${systemArgument});`,
     changedAfterSql(definition),
-    `insert into bitemporal.versioned_table (relation, key_columns, value_columns, effective_column, system_column)\n  values (${names.tableLiteral}, ${literalArray(definition.keyColumns.map((c) => c.name))}, ${literalArray(definition.valueColumns.map((c) => c.name))}, '${definition.effectiveColumn}', ${systemArgument});`,
+    registerTableSql(definition),
     ...referencesSql(definition),
   ].join('\n')
 }
