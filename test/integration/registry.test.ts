@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto'
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { InvalidInputError, NotFoundError } from '../../src/errors/errors.js'
 import { install } from '../../src/install/install.js'
 import { createTable } from '../../src/schema/create-table.js'
 import { defineTable, type TableDefinition } from '../../src/schema/define-table.js'
+import { readRegisteredDefinition } from '../../src/schema/read-registered-definition.js'
 import { definitionFromRegistry, registeredDefinition } from '../../src/schema/registered-definition.js'
 import { useTestDatabase } from '../support/database.js'
 
@@ -118,5 +120,81 @@ describe('createTable records the whole definition', () => {
       await sql`drop owned by ${sql.id(reader)}`.execute(db)
       await sql`drop role ${sql.id(reader)}`.execute(db)
     }
+  })
+})
+
+describe('a table created before the registry held definitions', () => {
+  const readAll = async (): Promise<TableDefinition[]> => {
+    const read: TableDefinition[] = []
+    for (const definition of definitions) read.push(await readRegisteredDefinition(database().db, definition.name))
+    return read
+  }
+
+  it('is read from the catalog once, and its definition stored in its registry row', async () => {
+    const { db } = database()
+    await sql`update bitemporal.versioned_table set definition = null`.execute(db)
+    const inferredCustomers = defineTable({
+      name: 'public.customers',
+      key: { region: 'text', customer_id: 'integer' },
+      values: { name: 'text not null' },
+      entity: true,
+    })
+    const expected = [
+      inferredCustomers,
+      defineTable({
+        name: 'billing.quoted_defaults',
+        key: { state_id: 'integer', tax_type: 'character varying(20)' },
+        values: {
+          note: "text default 'it''s; $$ -- not a comment $tag$'",
+          said: "text not null default 'say \"hi\"'",
+          rate: 'numeric(10,2) not null default 0',
+          delta: "integer default '-1'",
+          enabled: 'boolean default true',
+          tags: "text[] default '{}'",
+        },
+      }),
+      defineTable({
+        name: 'public.audited_events',
+        key: { id: 'bigint' },
+        values: { payload: 'jsonb', at_time: 'timestamp with time zone not null' },
+        effective: 'timestamp',
+        effectiveColumn: 'valid_during',
+        systemColumn: 'recorded_during',
+        audit: true,
+      }),
+      defineTable({
+        name: 'public.contracts',
+        key: { contract_id: 'integer' },
+        values: { region: 'text not null', customer_id: 'integer', fee: 'numeric not null' },
+        references: [{ table: inferredCustomers, columns: { region: 'region', customer_id: 'customer_id' }, onParentDelete: 'cascade' }],
+      }),
+    ]
+    expect(await readAll()).toEqual(expected)
+    for (const definition of expected) expect(await storedDefinition(definition.name)).toEqual(registeredDefinition(definition))
+
+    // Read once: a change the catalog would show now is not read again.
+    await sql`alter table contracts alter column fee set default 1`.execute(db)
+    expect((await readRegisteredDefinition(db, 'contracts')).values).toEqual(expected[3]?.values)
+  })
+
+  it('an audited table without its guard triggers is told by its audit columns; a default that is not a literal is refused', async () => {
+    const { db } = database()
+    await sql`update bitemporal.versioned_table set definition = null where relation = 'audited_events'::regclass`.execute(db)
+    await sql`drop trigger audited_events_guard_history on audited_events; drop trigger audited_events_guard_delete on audited_events`.execute(db)
+    expect((await readRegisteredDefinition(db, 'audited_events')).audit).toBe(true)
+
+    await sql`update bitemporal.versioned_table set definition = null where relation = 'customers'::regclass`.execute(db)
+    await sql`alter table customers alter column name set default md5('x')`.execute(db)
+    const refused = await readRegisteredDefinition(db, 'customers').catch((error: unknown) => error)
+    expect(refused).toBeInstanceOf(InvalidInputError)
+    expect((refused as Error).message).toBe(
+      `bitemporal: column "name" of public.customers has the default md5('x'::text), which is not a literal; a definition holds literal defaults only (drop the default, or set one that is a literal)`,
+    )
+    expect(await storedDefinition('customers')).toBeNull()
+    await sql`alter table customers alter column name drop default`.execute(db)
+  })
+
+  it('an unregistered table is a NotFoundError', async () => {
+    await expect(readRegisteredDefinition(database().db, 'no_such_table')).rejects.toBeInstanceOf(NotFoundError)
   })
 })
