@@ -262,16 +262,57 @@ describe('bitemporal check', () => {
     await sql`delete from bitemporal.versioned_table where relation = ${oid}::oid`.execute(db)
   })
 
-  test('a registered column dropped from the table', async () => {
-    await brokenTable('lost_column')
+  test('columns that disagree with the registered definition: added, renamed, retyped and dropped by hand, each with its fix', async () => {
     const { db } = database()
+    const upgrade = 'run upgradeTable(db, definition) in a migration'
+
+    const added = await brokenTable('drift_added')
+    await sql`alter table drift_added add column currency text`.execute(db)
+    await expectProblems('drift_added', [
+      `column "currency" (text) is in the table but not in its registered definition (added with ALTER TABLE?): add it to the definition's values and ${upgrade}`,
+    ])
+    await dropTable(db, added, { discardHistory: true })
+
+    const renamed = await brokenTable('drift_renamed')
+    await sql`alter table drift_renamed rename column label to title`.execute(db)
+    await expectProblems('drift_renamed', [
+      `column "label" of the registered definition is not in the table, and "title" (text) is not in the definition: renamed with ALTER TABLE? Rename it in the definition and ${upgrade} (alterTable(db, definition, { rename: { label: 'title' } }) renames a column without this drift)`,
+    ])
+    await sql`alter table drift_renamed rename column title to label`.execute(db)
+    await dropTable(db, renamed, { discardHistory: true })
+
+    const retyped = await brokenTable('drift_retyped')
+    // The history guard's condition names the column: PostgreSQL changes its type only without the guard.
+    await sql`drop trigger drift_retyped_guard_history on drift_retyped`.execute(db)
+    await sql`alter table drift_retyped alter column label type varchar(10)`.execute(db)
+    await expectProblems('drift_retyped', [
+      `column "label" is character varying(10) in the table but text in its registered definition (changed with ALTER TABLE?): write character varying(10) in the definition and ${upgrade} (alterTable(db, definition) widens a type without this drift)`,
+      'trigger "drift_retyped_guard_history" is missing (before update for each row, bitemporal.guard_history); recreate it with the DDL of createTableSql(definition)',
+    ])
+    await dropTable(db, retyped, { discardHistory: true })
+
+    const dropped = await brokenTable('lost_column')
     // The guard's WHEN clause names every column, so only CASCADE drops one (and the guard with it).
     await sql`alter table lost_column drop column label cascade`.execute(db)
     await expectProblems('lost_column', [
-      'lost_column has no column "label", which the registry lists as its value column; the table was altered after createTable',
+      `column "label" (text) of the registered definition is not in the table (dropped with ALTER TABLE?): the values it held are gone; add it back (alter table "public"."lost_column" add column "label" text), then ${upgrade}`,
+      'trigger "lost_column_guard_history" is missing (before update for each row, bitemporal.guard_history); recreate it with the DDL of createTableSql(definition)',
     ])
-    await sql`delete from bitemporal.versioned_table where relation = 'lost_column'::regclass`.execute(db)
-    await sql`drop table lost_column`.execute(db)
+    await dropTable(db, dropped, { discardHistory: true })
+  })
+
+  test('types agree however the definition spells them (int4, varchar, timestamptz, decimal, arrays)', async () => {
+    const { db } = database()
+    const spelled = defineTable({
+      name: 'spelled_types',
+      key: { id: 'int4' },
+      values: { code: 'varchar(20) not null', at_time: 'timestamptz(3)', amount: 'decimal(5, 1)', codes: 'varchar(3)[]', flag: 'bool' },
+    })
+    await createTable(db, spelled)
+    const run = await check()
+    expect(run.stdout).toMatch(/^spelled_types: ok \(0 rows\)$/m)
+    expect(run.code).toBe(0)
+    await dropTable(db, spelled)
   })
 
   test('after the broken tables are gone, the healthy ones pass again', async () => {
