@@ -315,6 +315,25 @@ describe('bitemporal check', () => {
     await dropTable(db, spelled)
   })
 
+  test('a table registered before the registry held definitions is read from the catalog, once, and checked like the others', async () => {
+    const { db } = database()
+    await sql`update bitemporal.versioned_table set definition = null where relation = 'billing.prices'::regclass`.execute(db)
+    const run = await check()
+    expect(run.stdout).toMatch(/^billing\.prices: ok \(3 rows\)$/m)
+    expect(run.code).toBe(0)
+    const { rows } = await sql<{ definition: { audit: boolean; effective: string; values: unknown } }>`
+      select definition from bitemporal.versioned_table where relation = 'billing.prices'::regclass`.execute(db)
+    expect(rows[0]?.definition).toMatchObject({
+      name: 'billing.prices',
+      audit: true,
+      effective: 'timestamp',
+      values: [
+        { name: 'price', type: 'numeric(10,2) not null' },
+        { name: 'tags', type: 'text[]' },
+      ],
+    })
+  })
+
   test('after the broken tables are gone, the healthy ones pass again', async () => {
     const run = await check()
     expect(run.stdout).toBe('billing.prices: ok (3 rows)\ntax_rates: ok (5 rows)\n2 tables checked, all healthy\n')
