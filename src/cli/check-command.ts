@@ -1,9 +1,10 @@
 import type { AnyKysely } from '../any-kysely.js'
 import { InvalidInputError } from '../errors/errors.js'
 import { pendingLibraryVersions } from '../install/pending-library-versions.js'
-import { catalogDefinition } from './catalog-definition.js'
+import { registeredTableDefinition } from './registered-table-definition.js'
 import { checkProgress } from './check-progress.js'
 import { checkTableData, dataCheckSteps, tableSize } from './check-table-data.js'
+import { checkTableColumns } from './check-table-columns.js'
 import { checkTableStructure } from './check-table-structure.js'
 import type { CliIo } from './cli-io.js'
 import { databaseUrl } from './database-url.js'
@@ -23,7 +24,8 @@ export interface TableCheck {
 /**
  * Runs `bitemporal check`: first whether every library SQL version of this
  * package is installed ({@link pendingLibraryVersions}), then for every
- * table in the registry the catalog checks ({@link checkTableStructure}) and
+ * table in the registry whether its columns are those of its registered
+ * definition ({@link checkTableColumns}), the catalog checks ({@link checkTableStructure}) and
  * the data checks ({@link checkTableData}), printing one line per table and
  * one per problem, then a summary.
  *
@@ -82,11 +84,12 @@ async function checkTable(db: AnyKysely, registered: RegisteredTable, io: CliIo)
   }
   let definition
   try {
-    definition = await catalogDefinition(db, registered)
+    definition = await registeredTableDefinition(db, registered)
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error
     return { table, rows: undefined, problems: [error.message.replace(/^bitemporal: /, '')] }
   }
+  const columns = await checkTableColumns(db, registered.oid, definition)
   const structure = await checkTableStructure(db, registered.oid, definition)
   const size = await tableSize(db, registered.oid)
   // Never analysed: guess from the pages (rows of about 100 bytes).
@@ -98,7 +101,7 @@ async function checkTable(db: AnyKysely, registered: RegisteredTable, io: CliIo)
       .setIsolationLevel('repeatable read')
       .setAccessMode('read only')
       .execute((trx) => checkTableData(trx, definition, size.pages, progress))
-    return { table, rows: data.rows, problems: [...structure, ...data.problems] }
+    return { table, rows: data.rows, problems: [...columns, ...structure, ...data.problems] }
   } finally {
     progress.stop()
   }

@@ -138,9 +138,9 @@ export async function checkTableStructure(db: AnyKysely, oid: string, definition
   ]
   for (const want of expected) {
     const trigger = triggers.rows.find((row) => row.name === raw(want.name))
-    if (trigger === undefined) problems.push(`trigger ${want.name} is missing (${want.fires}, ${want.function}); ${recreate}`)
+    if (trigger === undefined) problems.push(`trigger ${want.name} is missing (${want.fires}, ${want.function}): upgradeTable puts every trigger back; ${upgrade}`)
     else if (trigger.type !== want.type || trigger.function !== want.function) {
-      problems.push(`trigger ${want.name} does not fire ${want.fires} calling ${want.function}; drop it and ${recreate}`)
+      problems.push(`trigger ${want.name} does not fire ${want.fires} calling ${want.function}: upgradeTable drops it and puts it back right; ${upgrade}`)
     } else if (trigger.enabled === 'D') problems.push(`trigger ${want.name} is disabled; alter table ${table} enable trigger ${want.name}`)
     else if (trigger.enabled === 'R') {
       problems.push(`trigger ${want.name} fires only in replica sessions; alter table ${table} enable trigger ${want.name}`)

@@ -8,7 +8,7 @@ import type { Version } from '../repository/version.js'
 import { tableSqlContext } from '../repository/table-sql-context.js'
 import { encodeKey } from '../repository/write-input.js'
 import type { KeyOf, TableDefinition } from '../schema/define-table.js'
-import { catalogDefinition } from './catalog-definition.js'
+import { registeredTableDefinition } from './registered-table-definition.js'
 import type { CliIo } from './cli-io.js'
 import { databaseUrl } from './database-url.js'
 import { findRegisteredTable } from './find-registered-table.js'
@@ -32,7 +32,7 @@ interface HistoryReads {
  * as known at `--known-at`, the version valid at `--valid-at` (if given),
  * its whole history, and the text diagram of `renderHistory`; with `--svg`
  * writes the SVG diagram too. The table's definition is rebuilt from the
- * registry and the catalog ({@link catalogDefinition}).
+ * registry ({@link registeredTableDefinition}).
  *
  * @returns the exit code, 0 (also when the key has no versions: that is an answer).
  * @throws {UsageError} for an unknown table, or a key or `--valid-at` that does not fit the table.
@@ -43,7 +43,7 @@ export async function historyCommand(command: HistoryCommand, io: CliIo): Promis
   const db = await openDatabase(url, databaseTarget(url, HISTORY_USAGE))
   try {
     const registered = await findRegisteredTable(db, command.table, HISTORY_USAGE)
-    const definition = await catalogDefinition(db, registered)
+    const definition = await registeredTableDefinition(db, registered)
     const key = checkedKey(definition, command.key)
     const validAt = command.validAt === undefined ? undefined : checkedValidAt(definition, command.validAt)
     const reads = await readSnapshot(db, definition, key, validAt, command.knownAt)

@@ -51,8 +51,8 @@ import { dropGuardSql, type DropTableOptions, readDropTableOptions } from './dro
  * create trigger "tax_rates_guard_truncate" before truncate on "tax_rates"
  *   for each statement execute function bitemporal.guard_history('system');
  * create or replace function "tax_rates_changed_after"(integer, text, timestamp, daterange, bigint, tid[]) returns boolean …;  -- see changedAfterSql
- * insert into bitemporal.versioned_table (relation, key_columns, value_columns, effective_column, system_column)
- *   values ('"tax_rates"', array['state_id', 'tax_type'], array['rate'], 'effective', 'system') on conflict …;  -- see registerTableSql
+ * insert into bitemporal.versioned_table (relation, key_columns, value_columns, effective_column, system_column, definition)
+ *   values ('"tax_rates"', array['state_id', 'tax_type'], array['rate'], 'effective', 'system', '{"format":1,…}'::jsonb) on conflict …;  -- see registerTableSql
  * ```
  *
  * Everything after the indexes comes from `tableObjectsSql`, the one source

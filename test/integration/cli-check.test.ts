@@ -147,8 +147,8 @@ describe('bitemporal check', () => {
     await sql`drop trigger lost_guards_check_inserted_system on lost_guards`.execute(db)
     await sql`create trigger lost_guards_check_inserted_system after insert on lost_guards for each row execute function bitemporal.check_inserted_system('system')`.execute(db)
     await expectProblems('lost_guards', [
-      'trigger "lost_guards_check_inserted_system" does not fire before insert for each row calling bitemporal.check_inserted_system; drop it and recreate it with the DDL of createTableSql(definition)',
-      'trigger "lost_guards_guard_truncate" is missing (before truncate, bitemporal.guard_history); recreate it with the DDL of createTableSql(definition)',
+      'trigger "lost_guards_check_inserted_system" does not fire before insert for each row calling bitemporal.check_inserted_system: upgradeTable drops it and puts it back right; run upgradeTable(db, definition) in a migration (docs/schema.md)',
+      'trigger "lost_guards_guard_truncate" is missing (before truncate, bitemporal.guard_history): upgradeTable puts every trigger back; run upgradeTable(db, definition) in a migration (docs/schema.md)',
     ])
     await dropTable(db, definition, { discardHistory: true })
   })
@@ -262,16 +262,79 @@ describe('bitemporal check', () => {
     await sql`delete from bitemporal.versioned_table where relation = ${oid}::oid`.execute(db)
   })
 
-  test('a registered column dropped from the table', async () => {
-    await brokenTable('lost_column')
+  test('columns that disagree with the registered definition: added, renamed, retyped and dropped by hand, each with its fix', async () => {
     const { db } = database()
-    // The guard's WHEN clause names every column, so only CASCADE drops one (and the guard with it).
+    const upgrade = 'run upgradeTable(db, definition) in a migration'
+
+    const added = await brokenTable('drift_added')
+    await sql`alter table drift_added add column currency text`.execute(db)
+    await expectProblems('drift_added', [
+      `column "currency" (text) is in the table but not in its registered definition (added with ALTER TABLE?): add it to the definition's values and ${upgrade}`,
+    ])
+    await dropTable(db, added, { discardHistory: true })
+
+    const renamed = await brokenTable('drift_renamed')
+    await sql`alter table drift_renamed rename column label to title`.execute(db)
+    await expectProblems('drift_renamed', [
+      `column "label" of the registered definition is not in the table, and "title" (text) is not in the definition: renamed with ALTER TABLE? Rename it in the definition and ${upgrade} (alterTable(db, definition, { rename: { label: 'title' } }) renames a column without this drift)`,
+    ])
+    await sql`alter table drift_renamed rename column title to label`.execute(db)
+    await dropTable(db, renamed, { discardHistory: true })
+
+    const retyped = await brokenTable('drift_retyped')
+    // The guards' conditions name the column: PostgreSQL changes its type only without them.
+    await sql`drop trigger drift_retyped_guard_history on drift_retyped`.execute(db)
+    await sql`drop trigger drift_retyped_check_inserted_system on drift_retyped`.execute(db)
+    await sql`alter table drift_retyped alter column label type varchar(10)`.execute(db)
+    await expectProblems('drift_retyped', [
+      `column "label" is character varying(10) in the table but text in its registered definition (changed with ALTER TABLE?): write character varying(10) in the definition and ${upgrade} (alterTable(db, definition) widens a type without this drift)`,
+      'trigger "drift_retyped_check_inserted_system" is missing (before insert for each row, bitemporal.check_inserted_system): upgradeTable puts every trigger back; run upgradeTable(db, definition) in a migration (docs/schema.md)',
+      'trigger "drift_retyped_guard_history" is missing (before update for each row, bitemporal.guard_history): upgradeTable puts every trigger back; run upgradeTable(db, definition) in a migration (docs/schema.md)',
+    ])
+    await dropTable(db, retyped, { discardHistory: true })
+
+    const dropped = await brokenTable('lost_column')
+    // The guards' WHEN clauses name every column, so only CASCADE drops one (and the guards with it).
     await sql`alter table lost_column drop column label cascade`.execute(db)
     await expectProblems('lost_column', [
-      'lost_column has no column "label", which the registry lists as its value column; the table was altered after createTable',
+      `column "label" (text) of the registered definition is not in the table (dropped with ALTER TABLE?): the values it held are gone; add it back (alter table "public"."lost_column" add column "label" text), then ${upgrade}`,
+      'trigger "lost_column_check_inserted_system" is missing (before insert for each row, bitemporal.check_inserted_system): upgradeTable puts every trigger back; run upgradeTable(db, definition) in a migration (docs/schema.md)',
+      'trigger "lost_column_guard_history" is missing (before update for each row, bitemporal.guard_history): upgradeTable puts every trigger back; run upgradeTable(db, definition) in a migration (docs/schema.md)',
     ])
-    await sql`delete from bitemporal.versioned_table where relation = 'lost_column'::regclass`.execute(db)
-    await sql`drop table lost_column`.execute(db)
+    await dropTable(db, dropped, { discardHistory: true })
+  })
+
+  test('types agree however the definition spells them (int4, varchar, timestamptz, decimal, arrays)', async () => {
+    const { db } = database()
+    const spelled = defineTable({
+      name: 'spelled_types',
+      key: { id: 'int4' },
+      values: { code: 'varchar(20) not null', at_time: 'timestamptz(3)', amount: 'decimal(5, 1)', codes: 'varchar(3)[]', flag: 'bool' },
+    })
+    await createTable(db, spelled)
+    const run = await check()
+    expect(run.stdout).toMatch(/^spelled_types: ok \(0 rows\)$/m)
+    expect(run.code).toBe(0)
+    await dropTable(db, spelled)
+  })
+
+  test('a table registered before the registry held definitions is read from the catalog, once, and checked like the others', async () => {
+    const { db } = database()
+    await sql`update bitemporal.versioned_table set definition = null where relation = 'billing.prices'::regclass`.execute(db)
+    const run = await check()
+    expect(run.stdout).toMatch(/^billing\.prices: ok \(3 rows\)$/m)
+    expect(run.code).toBe(0)
+    const { rows } = await sql<{ definition: { audit: boolean; effective: string; values: unknown } }>`
+      select definition from bitemporal.versioned_table where relation = 'billing.prices'::regclass`.execute(db)
+    expect(rows[0]?.definition).toMatchObject({
+      name: 'billing.prices',
+      audit: true,
+      effective: 'timestamp',
+      values: [
+        { name: 'price', type: 'numeric(10,2) not null' },
+        { name: 'tags', type: 'text[]' },
+      ],
+    })
   })
 
   test('after the broken tables are gone, the healthy ones pass again', async () => {

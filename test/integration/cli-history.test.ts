@@ -182,3 +182,22 @@ describe('bitemporal history: errors name what to fix and exit 2', () => {
     expect(run.stderr).toMatch(/^bitemporal: no database: set DATABASE_URL or pass --url <url>\n/)
   })
 })
+
+describe('a table read from its registered definition, not guessed from its columns', () => {
+  test('value columns named like the audit columns on a table without audit', async () => {
+    const { db } = database()
+    // Guessing from the columns took these for the audit columns and could not read the table.
+    const notes = defineTable({
+      name: 'review_notes',
+      key: { id: 'integer' },
+      values: { recorded_by: 'text', recorded_reason: 'text', closed_by: 'text', closed_reason: 'text' },
+    })
+    await createTable(db, notes)
+    await bitemporal(db, notes).set({ id: 1 }, { from: '2024-01-01' }, { recorded_by: 'ann', recorded_reason: 'r', closed_by: 'bob', closed_reason: 'c' })
+    const run = await history('review_notes', '--key', '{"id": 1}')
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/^review_notes {2}id=1\n\nTimeline .*\nid {2}recorded_by {2}recorded_reason {2}closed_by {2}closed_reason {2}effective from/)
+    expect(run.stdout).toMatch(/^1 {3}ann {10}r {16}bob {8}c {14}2024-01-01 /m)
+  })
+})
