@@ -83,7 +83,8 @@ export async function checkTableColumns(db: AnyKysely, oid: string, definition: 
     }
   }
   for (const row of rows) {
-    if (row.expected_type === null || row.actual_type === null) continue
+    // A type the CLI's search_path does not reach (an enum in another schema) cannot be compared; saying it changed would be a guess.
+    if (row.expected_type === null || row.actual_type === null || row.expected_base === null) continue
     if (row.expected_base === row.actual_base && sizeOf(row.expected_type) === sizeOf(row.actual_type)) continue
     problems.push(
       `column "${row.name}" is ${row.actual_type} in the table but ${row.expected_type} in its registered definition (changed with ALTER TABLE?): ` +
