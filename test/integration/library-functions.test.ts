@@ -120,6 +120,14 @@ describe('function files are applied again when they change, and only then', () 
     expect(await installLibrary(db, folder)).toEqual({ applied: [], functions: [] })
   })
 
+  it('has PostgreSQL inline is_own_row: a plan shows its expression, not a call (declared stable, it would be a call)', async () => {
+    const { db } = database()
+    const { rows } = await sql<{ 'QUERY PLAN': string }>`explain verbose select bitemporal.is_own_row(xmin) from bitemporal.versioned_table`.execute(db)
+    const plan = rows.map((row) => row['QUERY PLAN']).join('\n')
+    expect(plan).toContain('pg_xact_status(')
+    expect(plan).not.toContain('is_own_row')
+  })
+
   it('runs a changed function that needs a new version in the same transaction, after the version', async () => {
     const { db } = database()
     // A SQL function is checked against the tables when it is created: its body names a column only 0011 adds.
