@@ -2,7 +2,9 @@
 -- way (SQLSTATE 40001: the client runs the write or its transaction again).
 -- A function, because plain SQL cannot raise. When another transaction holds
 -- the key's write lock, it first waits for that transaction to end, so that
--- the retry sees what it wrote instead of spinning.
+-- the retry sees what it wrote instead of spinning. The detail ends with
+-- "; key lock <n>", so that the retry queues for that lock before it reads
+-- the key (decision 78): PostgreSQL grants a waited-for lock in turn.
 create or replace function bitemporal.raise_concurrent_write(detail text, key_lock bigint) returns boolean
 language plpgsql
 as $$
