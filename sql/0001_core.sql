@@ -1,9 +1,15 @@
 -- bitemporal library schema, version 0001.
 --
 -- Installed by `install(db)` into the schema "bitemporal" (created by the
--- installer), once per database; later versions add files, never edit this one.
--- Every versions table created by `createTable` calls the trigger functions
--- below, passing the name of its system-time column as the trigger argument.
+-- installer), once per database; later versions add files. Every versions
+-- table created by `createTable` calls the trigger functions named below,
+-- passing the name of its system-time column as the trigger argument.
+--
+-- Functions are not defined here: each has its one file in sql/functions/,
+-- which install applies (before the versions that a run applies, and again
+-- whenever its text changes). Until 90eeb75 this file held copies of them;
+-- removing those was the one edit of an applied version, which install
+-- accepts by the earlier checksum (src/install/earlier-library-versions.ts).
 
 -- The exclusion constraint needs `=` on scalar key columns inside GiST.
 -- btree_gist is a trusted extension (PostgreSQL 13+): a role with CREATE on
@@ -11,135 +17,11 @@
 -- this does nothing.
 create extension if not exists btree_gist with schema bitemporal;
 
--- The system time of the current transaction, in UTC whatever the session's
--- TimeZone. now() is fixed for a whole transaction, which is what gives every
--- row one transaction inserts or closes the same instant.
-create function bitemporal.system_time() returns timestamp
-language sql stable parallel safe
-as $$ select now() at time zone 'UTC' $$;
+-- bitemporal.system_time: its one definition is sql/functions/system_time.sql
 
--- BEFORE INSERT: the system range is the database's to set. The column's
--- default supplies it; anything else a caller wrote is rejected. Tables call
--- it from a trigger whose WHEN clause already compares the value, so the
--- function runs only for a wrong one and a correct insert costs no PL/pgSQL.
-create function bitemporal.check_inserted_system() returns trigger
-language plpgsql
-as $$
-declare
-  system_column constant text := TG_ARGV[0];
-  inserted tsrange := (to_jsonb(NEW) ->> system_column)::tsrange;
-begin
-  if inserted is distinct from tsrange(bitemporal.system_time(), null, '[)') then
-    raise exception using
-      errcode = 'BT001',
-      message = format('bitemporal: column %I of %I.%I is set by the database; leave it out of the INSERT (got %s)',
-                       system_column, TG_TABLE_SCHEMA, TG_TABLE_NAME, coalesce(inserted::text, 'null')),
-      hint = 'Every inserted row gets system = [transaction time, unbounded).';
-  end if;
-  return NEW;
-end
-$$;
+-- bitemporal.check_inserted_system: its one definition is sql/functions/check_inserted_system.sql
 
--- BEFORE UPDATE OR DELETE (per row) and BEFORE TRUNCATE: history is never
--- rewritten. The one change allowed is closing a current row: the upper bound
--- of system goes from unbounded to the transaction's system time. Two more
--- things are allowed, both needed by writes:
---
--- 1. A row inserted by the current transaction may be deleted by it. Nobody
---    else has ever seen it, so this removes no history; it is how a second
---    write to the same key in one transaction replaces the first one's rows
---    (closing them would leave the empty system range [T, T)). A row is the
---    transaction's own when its inserting transaction is still in progress:
---    another transaction's uncommitted rows are invisible, so the only rows
---    in progress that a statement can reach are its own transaction's,
---    including those of its subtransactions (savepoints).
---
--- 2. Trigger arguments after the first name columns that a close may fill in
---    (the audit columns closed_by and closed_reason), from null, together with
---    the close and only then.
-create function bitemporal.guard_history() returns trigger
-language plpgsql
-as $$
-declare
-  system_column constant text := TG_ARGV[0];
-  table_name constant text := format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME);
-  transaction_time constant timestamp := bitemporal.system_time();
-  old_system tsrange;
-  new_system tsrange;
-  unchanged jsonb;
-  rest_unchanged boolean;
-  position integer;
-begin
-  if TG_OP = 'DELETE' then
-    old_system := (to_jsonb(OLD) ->> system_column)::tsrange;
-    if lower(old_system) = transaction_time and upper_inf(old_system)
-       and pg_xact_status(((pg_current_xact_id()::text::bigint >> 32) << 32 | OLD.xmin::text::bigint)::text::xid8) = 'in progress' then
-      return OLD;
-    end if;
-  end if;
-  if TG_OP <> 'UPDATE' then
-    raise exception using
-      errcode = 'BT001',
-      message = format('bitemporal: %s on %s is not allowed: history is never deleted', TG_OP, table_name),
-      hint = 'End an entity''s validity with a write (delete for a portion), which closes rows in system time.';
-  end if;
-
-  -- *= compares the stored images, so even 1.0 -> 1.00 counts as a change;
-  -- comparing whole rows also covers columns added to the table later.
-  if system_column = 'system' and TG_NARGS = 1 then
-    -- The usual case, without the detour through jsonb: compare the rows
-    -- with NEW's system set aside for a moment.
-    old_system := OLD.system;
-    new_system := NEW.system;
-    NEW.system := old_system;
-    rest_unchanged := NEW *= OLD;
-    NEW.system := new_system;
-  else
-    old_system := (to_jsonb(OLD) ->> system_column)::tsrange;
-    new_system := (to_jsonb(NEW) ->> system_column)::tsrange;
-    -- What must not change: everything but system and the columns a close fills in.
-    unchanged := jsonb_build_object(system_column, old_system);
-    for position in 1 .. TG_NARGS - 1 loop
-      if (to_jsonb(OLD) -> TG_ARGV[position]) <> 'null'::jsonb
-         and (to_jsonb(OLD) -> TG_ARGV[position]) is distinct from (to_jsonb(NEW) -> TG_ARGV[position]) then
-        raise exception using
-          errcode = 'BT001',
-          message = format('bitemporal: UPDATE of %s would change %I, which was already recorded', table_name, TG_ARGV[position]);
-      end if;
-      unchanged := unchanged || jsonb_build_object(TG_ARGV[position], to_jsonb(OLD) -> TG_ARGV[position]);
-    end loop;
-    rest_unchanged := jsonb_populate_record(NEW, unchanged) *= OLD;
-  end if;
-  if not rest_unchanged then
-    raise exception using
-      errcode = 'BT001',
-      message = format('bitemporal: UPDATE of %s may change only %I: versions are immutable', table_name, system_column),
-      hint = 'Write a new version instead of editing one (the repository''s set, update or correct).';
-  end if;
-  if not upper_inf(old_system) then
-    raise exception using
-      errcode = 'BT001',
-      message = format('bitemporal: UPDATE of %s would change a closed row (system %s): a row is closed once, for good',
-                       table_name, old_system);
-  end if;
-  if isempty(new_system) or lower(new_system) is distinct from lower(old_system)
-     or not lower_inc(new_system) or upper_inc(new_system) or upper_inf(new_system) then
-    raise exception using
-      errcode = 'BT001',
-      message = format('bitemporal: UPDATE of %s may only close %I: from %s to [lower, transaction time), got %s',
-                       table_name, system_column, old_system, new_system),
-      hint = format('Set %I = tsrange(lower(%I), bitemporal.system_time()).', system_column, system_column);
-  end if;
-  if upper(new_system) <> transaction_time then
-    raise exception using
-      errcode = 'BT001',
-      message = format('bitemporal: UPDATE of %s must close rows at the transaction''s system time %s, not at %s',
-                       table_name, transaction_time, upper(new_system)),
-      hint = format('Set %I = tsrange(lower(%I), bitemporal.system_time()).', system_column, system_column);
-  end if;
-  return NEW;
-end
-$$;
+-- bitemporal.guard_history: its one definition is sql/functions/guard_history.sql
 
 -- Every table created by createTable, so that tools (`bitemporal check`) can
 -- find them without being told.

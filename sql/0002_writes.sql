@@ -1,27 +1,5 @@
 -- bitemporal library schema, version 0002: what the repository's writes need.
 
--- Raised from inside a write statement when another transaction got in its
--- way (SQLSTATE 40001: the client runs the write or its transaction again).
--- A function, because plain SQL cannot raise. When another transaction holds
--- the key's write lock, it first waits for that transaction to end, so that
--- the retry sees what it wrote instead of spinning.
-create function bitemporal.raise_concurrent_write(detail text, key_lock bigint) returns boolean
-language plpgsql
-as $$
-begin
-  if key_lock is not null then
-    perform pg_advisory_xact_lock(key_lock);
-  end if;
-  raise exception using
-    errcode = '40001',
-    message = 'bitemporal: a concurrent transaction changed the versions this write was about to replace',
-    detail = detail,
-    hint = 'Run the transaction again (the transaction helper does this for you).';
-end
-$$;
+-- bitemporal.raise_concurrent_write: its one definition is sql/functions/raise_concurrent_write.sql
 
--- The transaction's system time as the library's lossless text:
--- ISO 8601 in UTC with microseconds, whatever DateStyle and TimeZone say.
-create function bitemporal.format_system_time(t timestamp) returns text
-language sql immutable parallel safe
-as $$ select to_char(t, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') $$;
+-- bitemporal.format_system_time: its one definition is sql/functions/format_system_time.sql

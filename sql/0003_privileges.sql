@@ -20,62 +20,11 @@
 --   superusers).
 -- * Never TRUNCATE, TRIGGER or REFERENCES.
 
--- The entity table `<name>_entity` that a versions table's foreign key
--- references (createTable with `entity: true`), or null.
-create function bitemporal.entity_table_of(versions regclass) returns regclass
-language sql stable
-as $$
-  select c.confrelid::regclass
-  from pg_constraint c
-  join pg_class v on v.oid = c.conrelid
-  join pg_class e on e.oid = c.confrelid
-  where c.conrelid = versions and c.contype = 'f'
-    and e.relname = v.relname || '_entity' and e.relnamespace = v.relnamespace
-$$;
+-- bitemporal.entity_table_of: its one definition is sql/functions/entity_table_of.sql
 
-create function bitemporal.grant_reader(grantee regrole) returns void
-language plpgsql
-as $$
-declare
-  versioned regclass;
-begin
-  execute format('grant usage on schema bitemporal to %s', grantee);
-  execute format('grant select on bitemporal.versioned_table to %s', grantee);
-  for versioned in select relation from bitemporal.versioned_table loop
-    execute format('grant select on %s to %s', versioned, grantee);
-    if bitemporal.entity_table_of(versioned) is not null then
-      execute format('grant select on %s to %s', bitemporal.entity_table_of(versioned), grantee);
-    end if;
-  end loop;
-end
-$$;
+-- bitemporal.grant_reader: its one definition is sql/functions/grant_reader.sql
 
-create function bitemporal.grant_writer(grantee regrole) returns void
-language plpgsql
-as $$
-declare
-  versioned record;
-  entity record;
-  closing text;
-begin
-  perform bitemporal.grant_reader(grantee);
-  for versioned in select relation, system_column from bitemporal.versioned_table loop
-    closing := quote_ident(versioned.system_column);
-    -- The audit columns a close fills in (createTable's names for them).
-    if exists (select 1 from pg_attribute
-               where attrelid = versioned.relation and attname = 'closed_by' and not attisdropped) then
-      closing := closing || ', closed_by, closed_reason';
-    end if;
-    execute format('grant select, insert, delete on %s to %s', versioned.relation, grantee);
-    execute format('grant update (%s) on %s to %s', closing, versioned.relation, grantee);
-    -- The entity table of an `entity: true` table: writes insert its rows.
-    for entity in select bitemporal.entity_table_of(versioned.relation) as relation loop
-      continue when entity.relation is null;
-      execute format('grant select, insert on %s to %s', entity.relation, grantee);
-    end loop;
-  end loop;
-end
-$$;
+-- bitemporal.grant_writer: its one definition is sql/functions/grant_writer.sql
 
 -- Only the roles the owner chooses may hand out privileges.
 revoke execute on function bitemporal.grant_reader(regrole) from public;

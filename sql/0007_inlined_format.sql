@@ -8,6 +8,5 @@
 -- server time, and a share of every read that returns system times. Declared
 -- stable (which it is: the pattern has no locale-dependent fields), it is
 -- inlined into the caller's plan once, when the plan is made.
-create or replace function bitemporal.format_system_time(t timestamp) returns text
-language sql stable parallel safe
-as $$ select to_char(t, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') $$;
+
+-- bitemporal.format_system_time: its one definition is sql/functions/format_system_time.sql

@@ -54,6 +54,17 @@ export interface MigrationDownOptions {
   readonly discardHistory?: boolean
 }
 
+/**
+ * Work the library's installer runs in the same transaction as a run's
+ * pending migrations (`up` only): `beforePending` before the first one,
+ * `afterPending` after the last. Not called when nothing is pending.
+ * Internal: `install` applies its function files this way (decision 117).
+ */
+export interface MigrationRunHooks {
+  readonly beforePending: (db: AnyKysely) => Promise<void>
+  readonly afterPending: (db: AnyKysely) => Promise<void>
+}
+
 export interface MigrationRunResult {
   /** Names of the migrations this call applied (`up`) or reverted (`down`), in order. */
   readonly migrations: readonly string[]
@@ -78,8 +89,10 @@ export class MigrationRunner {
   readonly #options: MigrationRunnerOptions
   readonly #schema: string
   readonly #table: string
+  readonly #hooks: MigrationRunHooks | undefined
 
-  constructor(options: MigrationRunnerOptions) {
+  /** @param hooks internal: for the library's own installer ({@link MigrationRunHooks}). */
+  constructor(options: MigrationRunnerOptions, hooks?: MigrationRunHooks) {
     const checked = readOptions(options, 'MigrationRunner', ['db', 'folder', 'schema', 'table', 'allowEdited'], ['db', 'folder'])
     assertDatabase(checked['db'], 'MigrationRunner: db')
     if (typeof checked['folder'] !== 'string' || checked['folder'] === '') {
@@ -88,6 +101,7 @@ export class MigrationRunner {
     this.#options = options
     this.#schema = validateIdentifier(options.schema ?? 'bitemporal', 'migration schema')
     this.#table = validateIdentifier(options.table ?? 'migration', 'migration table')
+    this.#hooks = hooks
   }
 
   /** Every migration in the folder or the record, in order, with its state. */
@@ -142,6 +156,7 @@ export class MigrationRunner {
   ): Promise<MigrationRunResult> {
     const migrations: Record<string, KyselyMigration> = {}
     for (const file of files) migrations[file.name] = this.#recording(file, discardHistory)
+    if (!reverting) this.#surround(migrations, files)
     const migrator = await createKyselyMigrator({
       db: this.#options.db,
       migrations,
@@ -189,6 +204,30 @@ export class MigrationRunner {
         if (file.migration.down) await file.migration.down(db)
         await sql`delete from ${checksums} where name = ${file.name}`.execute(db)
       },
+    }
+  }
+
+  // Kysely applies pending migrations in name order, and they are always the
+  // last ones (it refuses a pending migration before an applied one), so
+  // the first up that runs is the first pending and the last file's up
+  // always runs last.
+  #surround(migrations: Record<string, KyselyMigration>, files: readonly MigrationFile[]): void {
+    const hooks = this.#hooks
+    const last = files.at(-1)?.name
+    if (hooks === undefined || last === undefined) return
+    let started = false
+    for (const [name, migration] of Object.entries(migrations)) {
+      migrations[name] = {
+        ...migration,
+        up: async (db) => {
+          if (!started) {
+            started = true
+            await hooks.beforePending(db)
+          }
+          await migration.up(db)
+          if (name === last) await hooks.afterPending(db)
+        },
+      }
     }
   }
 

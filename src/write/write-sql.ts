@@ -202,7 +202,7 @@ export function writeSql(context: TableSqlContext, operation: WriteOperation, va
     scope === 'statement'
       ? 'false'
       : `case when lower(t.${S}) = bitemporal.system_time()
-      then pg_xact_status(((pg_current_xact_id()::text::bigint >> 32) << 32 | t.xmin::text::bigint)::text::xid8) = 'in progress'
+      then bitemporal.is_own_row(t.xmin)
       else false end`
 
   // The portion is the target parameter itself, except where it depends on

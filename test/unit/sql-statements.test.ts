@@ -28,7 +28,10 @@ describe('sqlStatements', () => {
   })
 
   it("splits the library's own SQL into statements that each start with SQL or a comment and keep every function body whole", () => {
-    for (const file of readdirSync(LIBRARY_SQL_FOLDER).filter((name) => name.endsWith('.sql'))) {
+    const versions = readdirSync(LIBRARY_SQL_FOLDER).filter((name) => name.endsWith('.sql'))
+    const functions = readdirSync(join(LIBRARY_SQL_FOLDER, 'functions')).map((name) => join('functions', name))
+    expect(functions.length).toBeGreaterThan(10)
+    for (const file of [...versions, ...functions]) {
       const text = readFileSync(join(LIBRARY_SQL_FOLDER, file), 'utf8')
       const statements = sqlStatements(text)
       expect(statements.length, file).toBeGreaterThan(0)
