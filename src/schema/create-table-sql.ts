@@ -91,7 +91,6 @@ export function createTableSql(definition: TableDefinition): string {
   const effective = quoteIdentifier(definition.effectiveColumn)
   const system = quoteIdentifier(definition.systemColumn)
   const systemArgument = `'${definition.systemColumn}'`
-  const guardArguments = guardArgumentsSql(definition)
   const keys = definition.keyColumns.map((c) => quoteIdentifier(c.name))
   const columns = [
     ...definition.keyColumns.map((c) => `${quoteIdentifier(c.name)} ${columnTypeSql(c, true)}`),
@@ -119,7 +118,7 @@ export function createTableSql(definition: TableDefinition): string {
     `create index ${names.retractedIndex} on ${names.table} (upper(${system})) where not upper_inf(${system});`,
     insertTriggerSql(definition),
     historyTriggerSql(definition),
-    `create trigger ${names.deleteTrigger} before delete on ${names.table}\n  for each row execute function bitemporal.guard_history(${guardArguments});`,
+    deleteTriggerSql(definition),
     `create trigger ${names.truncateTrigger} before truncate on ${names.table}\n  for each statement execute function bitemporal.guard_history(${systemArgument});`,
     changedAfterSql(definition),
     registerTableSql(definition),
@@ -138,6 +137,12 @@ export function insertTriggerSql(definition: TableDefinition): string {
 export function historyTriggerSql(definition: TableDefinition): string {
   const { table, historyTrigger } = tableSqlNames(definition)
   return `create trigger ${historyTrigger} before update on ${table}\n  for each row when (not (${closeOnly(definition)}))\n  execute function bitemporal.guard_history(${guardArgumentsSql(definition)});`
+}
+
+/** The BEFORE DELETE trigger of the history guard: it refuses any DELETE but a write's of its own transaction's rows. */
+export function deleteTriggerSql(definition: TableDefinition): string {
+  const { table, deleteTrigger } = tableSqlNames(definition)
+  return `create trigger ${deleteTrigger} before delete on ${table}\n  for each row execute function bitemporal.guard_history(${guardArgumentsSql(definition)});`
 }
 
 /** The history guard's arguments: the system column and, on audited tables, the close columns. */

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { mapDatabaseError } from '../../src/errors/map-database-error.js'
 import { install } from '../../src/install/install.js'
 import { bitemporal } from '../../src/repository/bitemporal.js'
+import { turnOnAuditSql } from '../../src/schema/alter-table/turn-on-audit-sql.js'
 import { turnOnEntitySql } from '../../src/schema/alter-table/turn-on-entity-sql.js'
 import { turnOnReferencesSql } from '../../src/schema/alter-table/turn-on-references-sql.js'
 import { createTable, upgradeTable } from '../../src/schema/create-table.js'
@@ -52,6 +53,71 @@ async function triggersOn(table: string): Promise<string[]> {
 
 beforeAll(async () => {
   await install(db())
+})
+
+describe('turning audit on', () => {
+  const plain = defineTable({ name: 'rates', key: { rate_id: 'integer' }, values: { amount: 'numeric' } })
+  const audited = defineTable({ name: 'rates', key: { rate_id: 'integer' }, values: { amount: 'numeric' }, audit: true })
+  const columns = ['rate_id', 'amount', 'effective', 'system']
+  const unknown = { recordedBy: null, recordedReason: null, closedBy: null, closedReason: null }
+  let before: string[]
+  let beforeHistory: Awaited<ReturnType<ReturnType<typeof bitemporal<typeof plain>>['history']>>
+  let lastWriteBefore: string
+
+  beforeAll(async () => {
+    await createTable(db(), plain)
+    const repo = bitemporal(db(), plain)
+    await repo.set({ rate_id: 1 }, { from: '2024-01-01' }, { amount: '1.00' })
+    await repo.update({ rate_id: 1 }, { from: '2024-06-01' }, { amount: '2.00' })
+    await repo.correct({ rate_id: 1 }, { at: '2024-02-01' }, { amount: '1.50' })
+    await repo.set({ rate_id: 2 }, { from: '2024-01-01' }, { amount: '9.00' })
+    lastWriteBefore = (await repo.delete({ rate_id: 2 }, { from: '2024-03-01' })).systemTime ?? ''
+    before = await rowsOf('rates', columns)
+    beforeHistory = await repo.history({ rate_id: 1 })
+    await turnOn(audited, turnOnAuditSql(audited))
+  })
+
+  it('keeps every version, and reads the versions recorded before with nobody as recorder or closer', async () => {
+    expect(await rowsOf('rates', columns)).toEqual(before)
+    const history = await bitemporal(db(), audited).history({ rate_id: 1 })
+    expect(history).toEqual(beforeHistory.map((version) => ({ ...version, audit: unknown })))
+    expect(history).toHaveLength(4)
+  })
+
+  it('reads knowledge from before the change, by version and by change', async () => {
+    const repo = bitemporal(db(), audited)
+    const known = await repo.asOf({ rate_id: 2 }, { validAt: '2024-02-01', knownAt: lastWriteBefore })
+    expect(known).toMatchObject({ values: { amount: '9.00' }, audit: unknown })
+    const changes = await repo.changes({ since: '2024-01-01T00:00:00Z', key: { rate_id: 2 } })
+    expect(changes.map((change) => [change.kind, change.audit])).toEqual([
+      ['asserted', { actor: null, reason: null }],
+      ['retracted', { actor: null, reason: null }],
+      ['asserted', { actor: null, reason: null }],
+    ])
+  })
+
+  it('makes every write name its actor, and records who closes a version recorded before', async () => {
+    const repo = bitemporal(db(), audited)
+    await rejectsWithCode(() => repo.update({ rate_id: 1 }, { from: '2024-09-01' }, { amount: '3.00' }), 'INVALID_INPUT')
+    const { systemTime } = await repo.update({ rate_id: 1 }, { from: '2024-09-01' }, { amount: '3.00' }, { actor: 'ana', reason: 'new tariff' })
+    const history = await repo.history({ rate_id: 1 })
+    const closedNow = history.filter((version) => version.system.to === systemTime)
+    expect(closedNow.map((version) => version.audit)).toEqual([{ recordedBy: null, recordedReason: null, closedBy: 'ana', closedReason: 'new tariff' }])
+    const recordedNow = history.filter((version) => version.system.from === systemTime)
+    expect(recordedNow.map((version) => [version.values.amount, version.audit?.recordedBy])).toEqual([['2.00', 'ana'], ['3.00', 'ana']])
+  })
+
+  it('refuses a version recorded without an actor after the change, and an actor filled in afterwards', async () => {
+    // A writer still using the definition without audit, and plain SQL.
+    const stale = mapDatabaseError(await rejection(bitemporal(db(), plain).set({ rate_id: 4 }, { from: '2024-01-01' }, { amount: '4.00' })))
+    expect([stale.sqlState, stale.message]).toEqual(['23514', expect.stringContaining('rates_audited_since')])
+    const raw = mapDatabaseError(await rejection(sql`insert into rates (rate_id, amount, effective) values (5, 5, '[2024-01-01,)')`.execute(db())))
+    expect(raw.sqlState).toBe('23514')
+    await rejectsWithCode(() => sql`update rates set recorded_by = 'mallory' where recorded_by is null and upper_inf(system)`.execute(db()).catch((error: unknown) => { throw mapDatabaseError(error) }), 'IMMUTABLE_HISTORY')
+    await rejectsWithCode(() => sql`update rates set recorded_by = 'mallory' where recorded_by is null and not upper_inf(system)`.execute(db()).catch((error: unknown) => { throw mapDatabaseError(error) }), 'IMMUTABLE_HISTORY')
+    const { rows } = await sql<{ d: string }>`select pg_get_triggerdef(oid) as d from pg_trigger where tgname = 'rates_guard_delete'`.execute(db())
+    expect(rows[0]?.d).toContain("guard_history('system', 'closed_by', 'closed_reason')")
+  })
 })
 
 describe('turning entity on', () => {
