@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { checkTableData } from '../../src/cli/check-table-data.js'
 import { mapDatabaseError } from '../../src/errors/map-database-error.js'
 import { install } from '../../src/install/install.js'
 import { bitemporal } from '../../src/repository/bitemporal.js'
@@ -117,6 +118,19 @@ describe('turning audit on', () => {
     await rejectsWithCode(() => sql`update rates set recorded_by = 'mallory' where recorded_by is null and not upper_inf(system)`.execute(db()).catch((error: unknown) => { throw mapDatabaseError(error) }), 'IMMUTABLE_HISTORY')
     const { rows } = await sql<{ d: string }>`select pg_get_triggerdef(oid) as d from pg_trigger where tgname = 'rates_guard_delete'`.execute(db())
     expect(rows[0]?.d).toContain("guard_history('system', 'closed_by', 'closed_reason')")
+  })
+
+  it('lets bitemporal check pass the versions closed before the change, and still report a close around the library after it', async () => {
+    const dataProblems = async (): Promise<readonly string[]> =>
+      (
+        await db()
+          .transaction()
+          .setIsolationLevel('repeatable read')
+          .execute((trx) => checkTableData(trx, audited, 1, { advance: () => undefined, stop: () => undefined }))
+      ).problems
+    expect(await dataProblems()).toEqual([])
+    await sql`update rates set system = tsrange(lower(system), bitemporal.system_time()) where rate_id = 1 and upper_inf(system) and recorded_by is null`.execute(db())
+    expect(await dataProblems()).toEqual(['1 row closed without closed_by on an audited table (closed around the library), e.g. key {"rate_id": 1}'])
   })
 })
 

@@ -11,13 +11,19 @@ const MAX_NAME = 63
  * recorded before audit was turned on: `"<table>_audited_since"`.
  */
 export function auditedSinceConstraintName(definition: TableDefinition): string {
-  const name = `${definition.table.name}_audited_since`
-  if (name.length > MAX_NAME) {
+  const name = auditedSinceConstraint(definition)
+  if (name === undefined) {
     throw new InvalidInputError(
-      `bitemporal: table name "${definition.table.name}" is too long to turn audit on: "${name}" would exceed PostgreSQL's ${MAX_NAME} characters`,
+      `bitemporal: table name "${definition.table.name}" is too long to turn audit on: "${definition.table.name}_audited_since" would exceed PostgreSQL's ${MAX_NAME} characters`,
     )
   }
   return quoteIdentifier(name)
+}
+
+/** The unquoted name of that check, or `undefined` when the table's name is too long to have one. */
+export function auditedSinceConstraint(definition: TableDefinition): string | undefined {
+  const name = `${definition.table.name}_audited_since`
+  return name.length > MAX_NAME ? undefined : name
 }
 
 /**
