@@ -14,6 +14,8 @@ export type BitemporalErrorCode =
   | 'MIGRATION_FAILED'
   | 'MIGRATION_EDITED'
   | 'CONVERSION_PENDING'
+  | 'TABLE_NEEDS_UPGRADE'
+  | 'DEFINITION_MISMATCH'
   | 'DATABASE_ERROR'
 
 export interface BitemporalErrorOptions {

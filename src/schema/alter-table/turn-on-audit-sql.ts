@@ -1,5 +1,4 @@
 import { InvalidInputError } from '../../errors/errors.js'
-import { deleteTriggerSql } from '../create-table-sql.js'
 import { AUDIT_COLUMNS, type TableDefinition } from '../define-table.js'
 import { quoteIdentifier, quoteLiteral } from '../identifier.js'
 import { tableSqlNames } from '../table-sql-names.js'
@@ -46,13 +45,13 @@ export function auditedSinceConstraint(definition: TableDefinition): string | un
  *    started before it, and every version recorded after it needs an
  *    actor, as on a table created with audit. The check is validated on
  *    the rows there are (a scan, under the lock).
- * 3. The delete guard is created again with the close columns as
- *    arguments, as `createTable` makes it on audited tables.
  *
- * The history guard (which must now let a close fill in `closed_by` and
- * `closed_reason`, and compares `recorded_by` like any column, so nobody
- * can fill in an actor afterwards), `<table>_changed_after` and the
- * registry row are `alterTable`'s to regenerate after these statements.
+ * The guard triggers (the history guard must now let a close fill in
+ * `closed_by` and `closed_reason`, and compares `recorded_by` like any
+ * column, so nobody can fill in an actor afterwards; the delete guard gets
+ * the close columns as arguments), `<table>_changed_after` and the registry
+ * row are `alterTable`'s to regenerate after these statements
+ * (`tableObjectsSql`).
  *
  * @example
  * ```ts
@@ -67,9 +66,6 @@ export function auditedSinceConstraint(definition: TableDefinition): string | un
  *                  to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'));
  * end
  * $audit$;
- * drop trigger "prices_guard_delete" on "prices";
- * create trigger "prices_guard_delete" before delete on "prices"
- *   for each row execute function bitemporal.guard_history('system', 'closed_by', 'closed_reason');
  * ```
  */
 export function turnOnAuditSql(definition: TableDefinition): string[] {
@@ -86,7 +82,5 @@ export function turnOnAuditSql(definition: TableDefinition): string[] {
     // A DO block because the instant is known only when the statement runs;
     // ISO text, so the constant does not depend on the session's DateStyle.
     `do $audit$\nbegin\n  execute format(${quoteLiteral(check)},\n                 to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'));\nend\n$audit$;`,
-    `drop trigger ${names.deleteTrigger} on ${names.table};`,
-    deleteTriggerSql(definition),
   ]
 }
