@@ -266,3 +266,30 @@ describe('turning references on', () => {
     expect(rows[0]?.n).toBe(0)
   })
 })
+
+describe('turning audit and a cascading reference on at once', () => {
+  const shops = defineTable({ name: 'shops', key: { shop_id: 'integer' }, values: { city: 'text' } })
+  const plainOrders = defineTable({ name: 'orders', key: { order_id: 'integer' }, values: { shop_id: 'integer' } })
+  const orders = defineTable({
+    name: 'orders',
+    key: { order_id: 'integer' },
+    values: { shop_id: 'integer' },
+    audit: true,
+    references: [{ table: shops, columns: { shop_id: 'shop_id' }, onParentDelete: 'cascade' }],
+  })
+
+  it('records the cascade as the audited child needs, closing a version recorded before audit', async () => {
+    await createTable(db(), shops)
+    await createTable(db(), plainOrders)
+    await bitemporal(db(), shops).set({ shop_id: 1 }, { from: '2024-01-01' }, { city: 'Oslo' })
+    await bitemporal(db(), plainOrders).set({ order_id: 7 }, { from: '2024-02-01' }, { shop_id: 1 })
+    await turnOn(orders, [...turnOnAuditSql(orders), ...turnOnReferencesSql(orders, orders.references)])
+
+    await bitemporal(db(), shops).delete({ shop_id: 1 }, { from: '2024-06-01' })
+    const history = await bitemporal(db(), orders).history({ order_id: 7 })
+    expect(history.map((version) => [version.effective, version.system.to === null, version.audit])).toEqual([
+      [{ from: '2024-02-01', to: null }, false, { recordedBy: null, recordedReason: null, closedBy: 'bitemporal', closedReason: 'cascade: shops (shop_id)=(1) ended' }],
+      [{ from: '2024-02-01', to: '2024-06-01' }, true, { recordedBy: 'bitemporal', recordedReason: 'cascade: shops (shop_id)=(1) ended', closedBy: null, closedReason: null }],
+    ])
+  })
+})
