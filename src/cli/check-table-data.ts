@@ -3,6 +3,7 @@ import type { AnyKysely } from '../any-kysely.js'
 import { AUDIT_COLUMNS, type TableDefinition } from '../schema/define-table.js'
 import { quoteIdentifier } from '../schema/identifier.js'
 import { tableSqlNames } from '../schema/table-sql-names.js'
+import { auditedSinceConstraint } from '../schema/alter-table/turn-on-audit-sql.js'
 import type { CheckProgress } from './check-progress.js'
 import { pageRanges } from '../convert/page-ranges.js'
 
@@ -107,7 +108,9 @@ export async function checkTableData(
     empty_system: `isempty(t.${system})`,
     malformed_system: `not isempty(t.${system}) and (lower_inf(t.${system}) or not lower_inc(t.${system}) or upper_inc(t.${system}))`,
     future_system: `(lower(t.${system}) > $1::timestamp or upper(t.${system}) > $1::timestamp)`,
-    unattributed_close: definition.audit ? `not upper_inf(t.${system}) and t.${quoteIdentifier(AUDIT_COLUMNS.closedBy)} is null` : 'false',
+    unattributed_close: definition.audit
+      ? `not upper_inf(t.${system}) and t.${quoteIdentifier(AUDIT_COLUMNS.closedBy)} is null and upper(t.${system}) > ${auditedSinceSql(definition)}`
+      : 'false',
   }
   const counts = ROW_CHECKS.map(([name]) => `count(*) filter (where ${conditions[name]})::text as ${name}`)
   const examples = ROW_CHECKS.map(([name]) => `'${name}', (array_agg(${keyJson('t')}) filter (where ${conditions[name]}))[1]`)
@@ -147,3 +150,20 @@ export async function checkTableData(
   progress.advance()
   return { rows: totals.get('rows') ?? 0, problems }
 }
+
+/**
+ * When audit was turned on for a table created without it: the instant in
+ * its check `"<table>_audited_since"` (docs/semantics.md §5a), or
+ * `-infinity` for a table created with audit. Versions closed before then
+ * were closed before anyone recorded who closed them. The constant is read
+ * back from the check's definition; PostgreSQL prints it and this session
+ * reads it under the same DateStyle.
+ */
+function auditedSinceSql(definition: TableDefinition): string {
+  const names = tableSqlNames(definition)
+  const constraint = auditedSinceConstraint(definition)
+  if (constraint === undefined) return `'-infinity'::timestamp`
+  return `coalesce((select (regexp_match(pg_catalog.pg_get_constraintdef(c.oid), '''([^'']*)''::timestamp'))[1]::timestamp
+      from pg_catalog.pg_constraint c where c.conrelid = ${names.tableLiteral}::regclass and c.conname = '${constraint}'), '-infinity'::timestamp)`
+}
+

@@ -15,7 +15,12 @@ export interface SystemRange {
 
 /** Who recorded a version and who closed it, on tables with `audit: true`. */
 export interface VersionAudit {
-  readonly recordedBy: string
+  /**
+   * Who recorded the version: never null on a table created with `audit:
+   * true`; null on a table that turned audit on later, for the versions
+   * recorded before (docs/semantics.md §5a): nobody knows who recorded them.
+   */
+  readonly recordedBy: string | null
   readonly recordedReason: string | null
   readonly closedBy: string | null
   readonly closedReason: string | null
@@ -61,7 +66,7 @@ export function decodeVersion<D extends TableDefinition>(context: TableSqlContex
   return Object.freeze({
     ...version,
     audit: Object.freeze({
-      recordedBy: row['recorded_by'] ?? '',
+      recordedBy: row['recorded_by'] ?? null,
       recordedReason: row['recorded_reason'] ?? null,
       closedBy: row['closed_by'] ?? null,
       closedReason: row['closed_reason'] ?? null,

@@ -63,41 +63,50 @@ export function referenceSqlNames(child: TableDefinition, reference: ReferenceDe
  * inserted), which are the only changes that can shrink coverage.
  */
 export function referencesSql(child: TableDefinition): string[] {
-  // restrict checks at commit, so a transaction may shrink the parent before
-  // it moves the children; cascade acts at the end of the parent's statement,
-  // on the children as they are then, so that children written earlier in
-  // the same transaction are cut too instead of failing their own check,
-  // which is queued before the parent's and would run first at commit.
-  const parentTiming = { restrict: 'constraint trigger', cascade: 'trigger' } as const
-  const parentTimingClause = { restrict: 'deferrable initially deferred ', cascade: '' } as const
+  return child.references.flatMap((reference, index) => referenceSql(child, reference, index))
+}
+
+// restrict checks at commit, so a transaction may shrink the parent before
+// it moves the children; cascade acts at the end of the parent's statement,
+// on the children as they are then, so that children written earlier in
+// the same transaction are cut too instead of failing their own check,
+// which is queued before the parent's and would run first at commit.
+const PARENT_TIMING = { restrict: 'constraint trigger', cascade: 'trigger' } as const
+const PARENT_TIMING_CLAUSE = { restrict: 'deferrable initially deferred ', cascade: '' } as const
+
+/**
+ * The DDL of one reference of `child`, number `index` of its `references`
+ * (the number its triggers and index are named after): what
+ * {@link referencesSql} gives for it. Also used when a reference is turned
+ * on for an existing table (`turnOnReferencesSql`).
+ */
+export function referenceSql(child: TableDefinition, reference: ReferenceDefinition, index: number): string[] {
   const childTable = quoteQualifiedName(child.table)
-  return child.references.flatMap((reference, index) => {
-    const names = referenceSqlNames(child, reference, index)
-    const columns = reference.childColumns.map(quoteIdentifier)
-    const keyPrefix = child.keyColumns.slice(0, columns.length).map((c) => c.name)
-    const indexed = reference.childColumns.every((c, i) => keyPrefix[i] === c)
-    const common = [
-      reference.childColumns.join(','),
-      reference.parentColumns.join(','),
-      child.keyColumns.map((c) => c.name).join(','),
-      child.effectiveColumn,
-      child.systemColumn,
-      reference.table.effectiveColumn,
-      reference.table.systemColumn,
-    ]
-    const audit = child.audit ? [AUDIT_COLUMNS.recordedBy, AUDIT_COLUMNS.recordedReason, AUDIT_COLUMNS.closedBy, AUDIT_COLUMNS.closedReason] : []
-    const childArguments = [quoteLiteral(names.parentTable), ...common.map(quoteLiteral)].join(', ')
-    const parentArguments = [quoteLiteral(childTable), ...[...common, reference.onParentDelete, ...audit].map(quoteLiteral)].join(', ')
-    return [
-      ...(indexed
-        ? []
-        : [
-            `create index ${names.childIndex} on ${childTable} (${[...columns, `lower(${quoteIdentifier(child.effectiveColumn)})`].join(', ')}) where upper_inf(${quoteIdentifier(child.systemColumn)});`,
-          ]),
-      `create constraint trigger ${names.childTrigger} after insert on ${childTable}\n  deferrable initially deferred for each row\n  when (${columns.map((c) => `NEW.${c} is not null`).join(' and ')})\n  execute function bitemporal.check_reference_child(${childArguments});`,
-      `create ${parentTiming[reference.onParentDelete]} ${names.parentTrigger} after update or delete on ${names.parentTable}\n  ${parentTimingClause[reference.onParentDelete]}for each row\n  when (upper_inf(OLD.${quoteIdentifier(reference.table.systemColumn)}))\n  execute function bitemporal.check_reference_parent(${parentArguments});`,
-    ]
-  })
+  const names = referenceSqlNames(child, reference, index)
+  const columns = reference.childColumns.map(quoteIdentifier)
+  const keyPrefix = child.keyColumns.slice(0, columns.length).map((c) => c.name)
+  const indexed = reference.childColumns.every((c, i) => keyPrefix[i] === c)
+  const common = [
+    reference.childColumns.join(','),
+    reference.parentColumns.join(','),
+    child.keyColumns.map((c) => c.name).join(','),
+    child.effectiveColumn,
+    child.systemColumn,
+    reference.table.effectiveColumn,
+    reference.table.systemColumn,
+  ]
+  const audit = child.audit ? [AUDIT_COLUMNS.recordedBy, AUDIT_COLUMNS.recordedReason, AUDIT_COLUMNS.closedBy, AUDIT_COLUMNS.closedReason] : []
+  const childArguments = [quoteLiteral(names.parentTable), ...common.map(quoteLiteral)].join(', ')
+  const parentArguments = [quoteLiteral(childTable), ...[...common, reference.onParentDelete, ...audit].map(quoteLiteral)].join(', ')
+  return [
+    ...(indexed
+      ? []
+      : [
+          `create index ${names.childIndex} on ${childTable} (${[...columns, `lower(${quoteIdentifier(child.effectiveColumn)})`].join(', ')}) where upper_inf(${quoteIdentifier(child.systemColumn)});`,
+        ]),
+    `create constraint trigger ${names.childTrigger} after insert on ${childTable}\n  deferrable initially deferred for each row\n  when (${columns.map((c) => `NEW.${c} is not null`).join(' and ')})\n  execute function bitemporal.check_reference_child(${childArguments});`,
+    `create ${PARENT_TIMING[reference.onParentDelete]} ${names.parentTrigger} after update or delete on ${names.parentTable}\n  ${PARENT_TIMING_CLAUSE[reference.onParentDelete]}for each row\n  when (upper_inf(OLD.${quoteIdentifier(reference.table.systemColumn)}))\n  execute function bitemporal.check_reference_parent(${parentArguments});`,
+  ]
 }
 
 /** Drops the triggers a child's references put on its parents (the child's own go with its table). */
