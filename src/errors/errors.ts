@@ -14,6 +14,7 @@ export type BitemporalErrorCode =
   | 'MIGRATION_FAILED'
   | 'MIGRATION_EDITED'
   | 'CONVERSION_PENDING'
+  | 'TABLE_MISMATCH'
   | 'DATABASE_ERROR'
 
 export interface BitemporalErrorOptions {
