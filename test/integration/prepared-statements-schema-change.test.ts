@@ -43,6 +43,13 @@ beforeAll(async () => {
   await install(database().db)
 })
 
+/** Every item of a stream (Array.fromAsync is not in Node 20). */
+async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = []
+  for await (const item of stream) items.push(item)
+  return items
+}
+
 describe('a named statement whose result type a schema change altered', () => {
   // A statement of its own: the repository's return every column as text,
   // so widening a value column changes none of their result types.
@@ -124,6 +131,8 @@ describe('repository statements that name a column the table no longer has', () 
       () => repo.history(key),
       () => repo.changes({ since: '2020-01-01T00:00:00Z' }),
       () => repo.changes({ since: '2020-01-01T00:00:00Z', key }),
+      () => collect(repo.streamHistory(key)),
+      () => collect(repo.streamChanges({ since: '2020-01-01T00:00:00Z' })),
       () => repo.transaction((inTransaction) => inTransaction.set(key, { from: '2024-05-01' }, { qty: 4, label: 'four' })),
     ]
     const outcomes: unknown[] = []
