@@ -1,3 +1,4 @@
 export * from './errors.js'
 export { type DatabaseErrorContext, mapDatabaseError } from './map-database-error.js'
 export * from './schema-change-errors.js'
+export { TableMismatchError } from './table-mismatch-error.js'

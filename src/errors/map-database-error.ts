@@ -10,6 +10,8 @@ import {
   ReferenceViolationError,
 } from './errors.js'
 import { TableNeedsUpgradeError } from './schema-change-errors.js'
+import { TableMismatchError } from './table-mismatch-error.js'
+import { unknownKeys, unknownKeysText } from '../values/unknown-keys.js'
 
 /**
  * The SQLSTATEs that the library's own SQL raises (`sql/`, and the guard
@@ -49,6 +51,22 @@ function field(error: DriverErrorFields, name: keyof DriverErrorFields): string 
 // CONNECTION_CLOSED, Node's ERR_INVALID_ARG_TYPE) are not SQLSTATEs.
 const SQLSTATE = /^[0-9A-Z]{5}$/
 
+/** What the caller of {@link mapDatabaseError} knows about the statement that failed. */
+export interface DatabaseErrorContext {
+  /**
+   * The versions table the statement was built for, as its definition
+   * names it: the repository's own statements, which name only the columns
+   * of the definition, so a missing column means the two differ.
+   */
+  readonly table?: string | undefined
+  /**
+   * The statement was a named one whose plan a schema change made stale,
+   * and it has moved to a new name (`NamedStatement.prepareAgain`), so
+   * running it again prepares it afresh.
+   */
+  readonly preparedAgain?: boolean
+}
+
 /**
  * `context.table` names the versions table the statement wrote, for the
  * errors that can say which (`TableNeedsUpgradeError`).
@@ -69,6 +87,8 @@ const SQLSTATE = /^[0-9A-Z]{5}$/
  * ```
  */
 export function mapDatabaseError(error: unknown, context: DatabaseErrorContext = {}): BitemporalError {
+  const unknown = unknownKeys(context as Readonly<Record<string, unknown>>, ['table', 'preparedAgain'])
+  if (unknown.length > 0) throw new InvalidInputError(`bitemporal: mapDatabaseError: ${unknownKeysText(unknown)} in its second argument; it takes table and preparedAgain`)
   if (error instanceof BitemporalError) return error
   if (typeof error !== 'object' || error === null) {
     return new DatabaseError(`bitemporal: unexpected non-error thrown: ${String(error)}`, { cause: error })
@@ -109,24 +129,50 @@ export function mapDatabaseError(error: unknown, context: DatabaseErrorContext =
       return new HistoryWouldBeLostError(message, options)
     case SQLSTATE_DATATYPE_MISMATCH:
       if (RECORD_LENGTHS_DIFFER.test(base)) return tableNeedsUpgrade(message, options, context.table)
-      return new DatabaseError(`bitemporal: database error ${sqlState}: ${message}`, options)
-    default:
-      // Class 22, data exception: a value the column's type cannot hold. The
-      // library checks inputs before sending them; this catches the rest.
-      if (sqlState?.startsWith('22') === true) {
-        return new InvalidInputError(`bitemporal: a value does not fit its column (SQLSTATE ${sqlState}): ${message}`, options)
+      break
+    case SQLSTATE_UNDEFINED_COLUMN:
+      if (context.table !== undefined) return tableMismatch(context.table, message, options)
+      break
+    case SQLSTATE_FEATURE_NOT_SUPPORTED:
+      if (context.preparedAgain === true && CACHED_PLAN_CHANGED.test(base)) {
+        // The transaction is aborted; running it again prepares the statement afresh.
+        return new ConcurrentWriteError(
+          `bitemporal: a schema change committed after this connection prepared the statement (its result types changed), which aborted the transaction; run the transaction again, the library prepares the statement again: ${message}`,
+          options,
+        )
       }
-      return new DatabaseError(
-        sqlState === undefined ? `bitemporal: ${message}` : `bitemporal: database error ${sqlState}: ${message}`,
-        options,
-      )
+      break
   }
+  // Class 22, data exception: a value the column's type cannot hold. The
+  // library checks inputs before sending them; this catches the rest.
+  if (sqlState?.startsWith('22') === true) {
+    return new InvalidInputError(`bitemporal: a value does not fit its column (SQLSTATE ${sqlState}): ${message}`, options)
+  }
+  return new DatabaseError(sqlState === undefined ? `bitemporal: ${message}` : `bitemporal: database error ${sqlState}: ${message}`, options)
 }
 
-/** What the caller of {@link mapDatabaseError} knows about the statement that failed. */
-export interface DatabaseErrorContext {
-  /** The versions table the statement wrote, as its definition names it. */
-  readonly table?: string | undefined
+const SQLSTATE_UNDEFINED_COLUMN = '42703'
+const SQLSTATE_FEATURE_NOT_SUPPORTED = '0A000'
+// PostgreSQL's words when it re-plans a prepared statement after a schema
+// change and finds other result columns (plancache.c); the same SQLSTATE
+// covers unrelated refusals, so the message decides.
+const CACHED_PLAN_CHANGED = /^cached plan must not change result type/
+
+/**
+ * Whether `error` is PostgreSQL refusing to run a prepared statement whose
+ * result types a schema change altered. Nothing of the statement ran.
+ */
+export function isCachedPlanChanged(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as DriverErrorFields
+  return code === SQLSTATE_FEATURE_NOT_SUPPORTED && typeof message === 'string' && CACHED_PLAN_CHANGED.test(message)
+}
+
+function tableMismatch(table: string, message: string, options: { cause: unknown; sqlState: string | undefined }): TableMismatchError {
+  return new TableMismatchError(
+    `bitemporal: the definition of "${table}" this application runs and the table in the database differ: a column it names is not in the table (renamed or dropped, or not added yet), and nothing was written; ` +
+      `deploy the definition that matches the table, or bring the table to the definition in a migration with alterTable, or ALTER TABLE and then upgradeTable: ${message}`,
+    { ...options, table },
+  )
 }
 
 const SQLSTATE_DATATYPE_MISMATCH = '42804'

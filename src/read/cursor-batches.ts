@@ -53,6 +53,8 @@ export async function* cursorBatches<R>(
   text: string | NamedStatement,
   parameters: readonly unknown[],
   batchSize: number,
+  /** The repository's table, when `text` is one of its statements (a missing column is then a `TableMismatchError`). */
+  table?: string,
 ): AsyncGenerator<readonly R[], void, undefined> {
   const cursor = `"bitemporal_cursor_${String(++cursors)}"`
   const own = db.isTransaction ? undefined : await db.startTransaction().setAccessMode('read only').execute()
@@ -79,7 +81,7 @@ export async function* cursorBatches<R>(
     else await own.commit().execute()
     finished = true
   } catch (error) {
-    throw mapDatabaseError(error)
+    throw mapDatabaseError(error, { table })
   } finally {
     // After a break or an error, clean up on a best-effort basis: the error
     // that got here matters more than one from cleaning up.

@@ -3,6 +3,7 @@ import type pg from 'pg'
 import type { AnyKysely } from '../any-kysely.js'
 import { describeValue } from '../errors/describe-value.js'
 import { InvalidInputError } from '../errors/errors.js'
+import { isCachedPlanChanged, mapDatabaseError } from '../errors/map-database-error.js'
 import { NamedStatement } from './named-statement.js'
 
 /** What the repository and the transaction helper accept: a Kysely instance or transaction, or a `pg.Pool`. */
@@ -39,6 +40,14 @@ export function toKysely(db: DatabaseInput, what = 'bitemporal'): AnyKysely {
  * {@link withoutCallerPlugins}. A {@link NamedStatement} is sent as one
  * only to a node-postgres connection, which prepares it once per
  * connection; every other driver gets its text (see `docs/drivers.md`).
+ *
+ * A named statement that a schema change left with other result types
+ * (`cached plan must not change result type`, which PostgreSQL raises
+ * before running anything) moves to a new name, so every connection
+ * prepares it again. Outside a transaction it is run again at once, under
+ * the new name; inside one the failure has aborted the transaction, so it
+ * is thrown as a retryable `ConcurrentWriteError`, and `transaction()` runs
+ * the transaction again (docs/drivers.md, "Schema changes").
  */
 export async function runStatement(
   db: AnyKysely,
@@ -46,15 +55,54 @@ export async function runStatement(
   parameters: readonly unknown[],
 ): Promise<readonly Readonly<Record<string, unknown>>[]> {
   if (typeof text === 'string') return (await db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, [...parameters]))).rows
+  try {
+    return await runNamed(db, text, parameters)
+  } catch (error) {
+    if (!isStalePreparedStatement(error)) throw error
+    text.prepareAgain(error.preparedAs)
+    if (db.isTransaction) throw mapDatabaseError(error.cause, { preparedAgain: true })
+  }
+  try {
+    return await runNamed(db, text, parameters)
+  } catch (error) {
+    // A second schema change between the two runs: rare; the caller may run it again.
+    if (!isStalePreparedStatement(error)) throw error
+    text.prepareAgain(error.preparedAs)
+    throw mapDatabaseError(error.cause, { preparedAgain: true })
+  }
+}
+
+/** A named statement's failure because its plan no longer fits its table, with the name it was prepared as. */
+class StalePreparedStatement extends Error {
+  readonly preparedAs: string
+
+  constructor(preparedAs: string, cause: unknown) {
+    super('bitemporal: a prepared statement no longer fits its table', { cause })
+    this.preparedAs = preparedAs
+  }
+}
+
+function isStalePreparedStatement(error: unknown): error is StalePreparedStatement {
+  return error instanceof StalePreparedStatement
+}
+
+async function runNamed(db: AnyKysely, text: NamedStatement, parameters: readonly unknown[]): Promise<readonly Readonly<Record<string, unknown>>[]> {
   const nodePostgres = await nodePostgresConnection
+  // The name the statement is sent under this time: another connection may move it on meanwhile.
+  const name = text.name
   // What Kysely's own executeQuery does, with the connection in hand so that
   // its driver decides how the statement travels. (getExecutor is marked
   // internal in Kysely; the driver test runs this on every supported driver.)
   const result = await db.getExecutor().provideConnection(async (connection) => {
+    if (!(connection instanceof nodePostgres)) return connection.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text.text, [...parameters]))
     // pg copies name, text and values out of the config object it is given,
     // and sets `values` on it first, so each call gets its own object.
-    const query = connection instanceof nodePostgres ? (new NamedStatement(text.text, text.name) as unknown as string) : text.text
-    return connection.executeQuery<Record<string, unknown>>(CompiledQuery.raw(query, [...parameters]))
+    const query = new NamedStatement(text.text, name) as unknown as string
+    try {
+      return await connection.executeQuery<Record<string, unknown>>(CompiledQuery.raw(query, [...parameters]))
+    } catch (error) {
+      throw isCachedPlanChanged(error) ? new StalePreparedStatement(name, error) : error
+    }
   })
   return result.rows
 }

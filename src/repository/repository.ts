@@ -358,7 +358,7 @@ export class Repository<D extends TableDefinition> {
   async *streamHistory(key: KeyOf<D>, options?: StreamOptions): AsyncGenerator<Version<D>, void, undefined> {
     const batchSize = batchSizeOf(options, 'streamHistory')
     const parameters = encodeKey(this.#statements.context, key)
-    for await (const rows of cursorBatches<Record<string, string | null>>(this.#db, this.#statements.read.history, parameters, batchSize)) {
+    for await (const rows of cursorBatches<Record<string, string | null>>(this.#db, this.#statements.read.history, parameters, batchSize, this.definition.name)) {
       for (const row of rows) yield decodeVersion<D>(this.#statements.context, row)
     }
   }
@@ -368,7 +368,7 @@ export class Repository<D extends TableDefinition> {
     const batchSize = batchSizeOf(stream, 'streamChanges')
     const { keyed, parameters } = encodeChanges(this.#statements.context, options)
     const statement = keyed ? this.#statements.changes.key : this.#statements.changes.all
-    for await (const rows of cursorBatches<Record<string, string | null>>(this.#db, statement, parameters, batchSize)) {
+    for await (const rows of cursorBatches<Record<string, string | null>>(this.#db, statement, parameters, batchSize, this.definition.name)) {
       for (const row of rows) yield decodeChange<D>(this.#statements.context, row)
     }
   }
@@ -403,7 +403,7 @@ export class Repository<D extends TableDefinition> {
     try {
       return (await runStatement(this.#db, text, parameters)) as Readonly<Record<string, string | null>>[]
     } catch (error) {
-      throw mapDatabaseError(error)
+      throw mapDatabaseError(error, { table: this.definition.name })
     }
   }
 

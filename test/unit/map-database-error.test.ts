@@ -17,6 +17,7 @@ import {
 } from '../../src/errors/errors.js'
 import { mapDatabaseError } from '../../src/errors/map-database-error.js'
 import { DefinitionMismatchError, TableNeedsUpgradeError } from '../../src/errors/schema-change-errors.js'
+import { TableMismatchError } from '../../src/errors/table-mismatch-error.js'
 
 /** `value` as an instance of `type`, failing the test if it is not one. */
 function instanceOf<T>(type: abstract new (...args: never[]) => T, value: unknown): T {
@@ -282,6 +283,29 @@ describe('mapDatabaseError: SQLSTATE to error class', () => {
   })
 })
 
+describe('mapDatabaseError: what the library knows about its own statement', () => {
+  const undefinedColumn = pgError({ code: '42703', message: 'column t.label does not exist' })
+  const cachedPlan = pgError({ code: '0A000', message: 'cached plan must not change result type' })
+
+  it('42703 in a repository statement is a TableMismatchError naming the table and the way out; in other SQL a DatabaseError', () => {
+    const error = instanceOf(TableMismatchError, mapDatabaseError(undefinedColumn, { table: 'stock' }))
+    expect(error).toMatchObject({ code: 'TABLE_MISMATCH', table: 'stock', sqlState: '42703', retryable: false, cause: undefinedColumn })
+    expect(error.message).toMatch(/definition of "stock" .*deploy the definition that matches the table.*column t\.label does not exist/)
+    expect(mapDatabaseError(undefinedColumn)).toBeInstanceOf(DatabaseError)
+  })
+
+  it('a stale plan of a statement prepared again is a retryable ConcurrentWriteError; any other 0A000 a DatabaseError', () => {
+    expect(instanceOf(ConcurrentWriteError, mapDatabaseError(cachedPlan, { preparedAgain: true }))).toMatchObject({ retryable: true, sqlState: '0A000', keyLock: undefined })
+    expect(mapDatabaseError(cachedPlan)).toBeInstanceOf(DatabaseError)
+    const other = pgError({ code: '0A000', message: 'cannot use a multirange here' })
+    expect(mapDatabaseError(other, { preparedAgain: true })).toBeInstanceOf(DatabaseError)
+  })
+
+  it('refuses an unknown key in its second argument', () => {
+    expect(() => mapDatabaseError(undefinedColumn, { tabel: 'stock' } as never)).toThrow(/unknown key "tabel"/)
+  })
+})
+
 describe('error classes', () => {
   const cases: [string, BitemporalError, BitemporalErrorCode][] = [
     ['OverlapError', new OverlapError('m'), 'OVERLAP'],
@@ -294,6 +318,7 @@ describe('error classes', () => {
     ['ReferenceViolationError', new ReferenceViolationError('m'), 'REFERENCE_VIOLATION'],
     ['MigrationFailedError', new MigrationFailedError('m'), 'MIGRATION_FAILED'],
     ['MigrationEditedError', new MigrationEditedError('m', ['001_a']), 'MIGRATION_EDITED'],
+    ['TableMismatchError', new TableMismatchError('m'), 'TABLE_MISMATCH'],
     ['DatabaseError', new DatabaseError('m'), 'DATABASE_ERROR'],
     ['TableNeedsUpgradeError', new TableNeedsUpgradeError('m'), 'TABLE_NEEDS_UPGRADE'],
     ['DefinitionMismatchError', new DefinitionMismatchError('m', { table: 't', differences: [] }), 'DEFINITION_MISMATCH'],
