@@ -16,6 +16,7 @@ export type BitemporalErrorCode =
   | 'CONVERSION_PENDING'
   | 'TABLE_NEEDS_UPGRADE'
   | 'DEFINITION_MISMATCH'
+  | 'SCHEMA_CHANGE_REFUSED'
   | 'DATABASE_ERROR'
 
 export interface BitemporalErrorOptions {
