@@ -57,8 +57,8 @@ async function tableWithHistory(name: string, values: Columns, first: Record<str
   await createTable(db(), definition)
   const repo = bitemporal(db(), definition)
   let knownAt = ''
-  for (const sku of ['A', 'B']) knownAt = (await repo.set({ sku }, { from: '2024-01-01' }, first as never)).systemTime ?? ''
-  for (const sku of ['A', 'B']) await repo.update({ sku }, { from: '2024-02-01' }, second as never)
+  for (const sku of ['A', 'B']) knownAt = (await repo.set({ sku }, { from: '2024-01-01' }, first)).systemTime ?? ''
+  for (const sku of ['A', 'B']) await repo.update({ sku }, { from: '2024-02-01' }, second)
   // Warm every pooled connection with a write under the old columns.
   const pooled = bitemporal(pool.db, definition)
   await Promise.all(['C', 'D', 'E'].map((sku) => pooled.set({ sku }, { from: '2024-01-01' }, first as never)))
@@ -183,7 +183,8 @@ describe('refused changes change nothing', () => {
 
   it('lists every refusal at once, and unknown or malformed options are INVALID_INPUT before anything is sent', async () => {
     const both = await rejectsWithCode(() => alterTable(db(), define('alter_refused', { net: 'numeric(10,2) not null', qty: 'integer' })), 'SCHEMA_CHANGE_REFUSED')
-    expect((both as SchemaChangeRefusedError).refusals.map((refusal) => [refusal.change, refusal.column])).toEqual([
+    if (!(both instanceof SchemaChangeRefusedError)) throw new Error('expected a SchemaChangeRefusedError')
+    expect(both.refusals.map((refusal) => [refusal.change, refusal.column])).toEqual([
       ['drop', 'note'],
       ['narrow', 'qty'],
     ])
