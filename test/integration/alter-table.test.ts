@@ -146,6 +146,26 @@ describe('supported changes keep every recorded version', () => {
     const registered = await sql<{ value_columns: string[] }>`select value_columns from bitemporal.versioned_table where relation = 'alter_rename'::regclass`.execute(db())
     expect(registered.rows).toEqual([{ value_columns: ['amount'] }])
   })
+  it('adds and renames on an audited, schema-qualified table with an entity table: the close columns stay guarded', async () => {
+    await sql`create schema alter_billing`.execute(db())
+    const options = { audit: true, entity: true }
+    const definition = define('alter_billing.prices', { price: 'numeric not null' }, options)
+    await createTable(db(), definition)
+    const repo = bitemporal(db(), definition)
+    const first = await repo.set({ sku: 'A' }, { from: '2024-01-01' }, { price: '1.00' }, { actor: 'alice' })
+    await repo.update({ sku: 'A' }, { from: '2024-02-01' }, { price: '2.00' }, { actor: 'bob', reason: 'raise' })
+    const columns = ['sku', 'price', 'recorded_by', 'recorded_reason', 'closed_by', 'closed_reason', 'effective', 'system']
+    const before = await versions('alter_billing.prices', columns)
+    const next = define('alter_billing.prices', { amount: 'numeric not null', note: 'text' }, options)
+    await alterTable(db(), next, { rename: { price: 'amount' } })
+    expect(await versions('alter_billing.prices', columns.map((column) => (column === 'price' ? 'amount' : column)))).toEqual(before)
+    const altered = bitemporal(db(), next)
+    expect((await altered.timeline({ sku: 'A' }, { knownAt: first.systemTime ?? '' })).map((version) => version.values)).toEqual([{ amount: '1.00', note: null }])
+    await altered.update({ sku: 'A' }, { from: '2024-03-01' }, { note: 'n' }, { actor: 'carol' })
+    expect((await altered.history({ sku: 'A' })).filter((version) => version.audit?.closedBy === 'carol')).toHaveLength(1)
+    // Rewriting who closed a version is still refused.
+    await expect(sql`update alter_billing.prices set closed_by = 'mallory' where closed_by = 'carol'`.execute(db())).rejects.toMatchObject({ code: 'BT001' })
+  })
 })
 
 describe('refused changes change nothing', () => {
