@@ -168,6 +168,46 @@ describe('supported changes keep every recorded version', () => {
   })
 })
 
+describe('writers during alterTable', () => {
+  it('writers on every pooled connection, with the old definition, keep writing through a nullable add: none lost, none untyped', async () => {
+    const definition = define('alter_busy', { net: 'integer not null' })
+    await createTable(db(), definition)
+    const writers = bitemporal(pool.db, definition)
+    const keys = ['K1', 'K2', 'K3']
+    for (const sku of keys) await writers.set({ sku }, { from: '2024-01-01' }, { net: 0 })
+    let running = true
+    const failures: unknown[] = []
+    const written = new Map(keys.map((sku) => [sku, 0]))
+    const loops = keys.map(async (sku) => {
+      while (running) {
+        const net = (written.get(sku) ?? 0) + 1
+        try {
+          await writers.set({ sku }, { from: '2024-01-01' }, { net })
+          written.set(sku, net)
+        } catch (error) {
+          failures.push(error)
+          return
+        }
+      }
+    })
+    // Let each writer get going, then change the table under them.
+    while ([...written.values()].some((count) => count < 3)) await new Promise((resolve) => setTimeout(resolve, 5))
+    await alterTable(db(), define('alter_busy', { net: 'integer not null', currency: 'text' }))
+    const after = new Map(written)
+    while (keys.some((sku) => (written.get(sku) ?? 0) < (after.get(sku) ?? 0) + 3) && failures.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+    running = false
+    await Promise.all(loops)
+    expect(failures).toEqual([])
+    // Every write is in the table: the current version holds the last value written, and each earlier one is a closed version.
+    const repo = bitemporal(db(), define('alter_busy', { net: 'integer not null', currency: 'text' }))
+    for (const sku of keys) {
+      expect((await repo.asOf({ sku }, { validAt: '2024-06-01' }))?.values).toEqual({ net: written.get(sku), currency: null })
+      const recorded = await sql<{ n: number }>`select count(*)::int as n from alter_busy where sku = ${sku}`.execute(db())
+      expect(recorded.rows[0]?.n).toBe((written.get(sku) ?? 0) + 1)
+    }
+  })
+})
+
 describe('refused changes change nothing', () => {
   const base = { net: 'numeric(10,2) not null', qty: 'bigint', note: 'text' }
   beforeAll(async () => {
