@@ -17,6 +17,7 @@ export type BitemporalErrorCode =
   | 'TABLE_NEEDS_UPGRADE'
   | 'DEFINITION_MISMATCH'
   | 'TABLE_MISMATCH'
+  | 'SCHEMA_CHANGE_REFUSED'
   | 'DATABASE_ERROR'
 
 export interface BitemporalErrorOptions {

@@ -46,3 +46,47 @@ export class DefinitionMismatchError extends BitemporalError {
     this.differences = Object.freeze([...options.differences])
   }
 }
+
+/**
+ * `alterTable` (or `alterTableSql`) was asked for a change that would lose
+ * or alter what history recorded, or that this version cannot make: a
+ * dropped value column, a narrowed or changed type, a changed key or
+ * valid-time granularity, a renamed `effective` or `system` column, `audit`,
+ * `entity` or `references` turned on or off, a `not null` column without a
+ * default on a table that holds rows, a default on such a table without a
+ * stated reading. `change` and `column` describe the first refusal;
+ * `refusals` lists every one, each with its own way out in the message.
+ * Nothing was sent but the catalog reads.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await alterTable(db, pricesWithoutNet)
+ * } catch (error) {
+ *   if (error instanceof SchemaChangeRefusedError) console.error(error.change, error.column) // 'drop' 'net'
+ * }
+ * ```
+ */
+export class SchemaChangeRefusedError extends BitemporalError {
+  readonly table: string
+  /** The column of the first refused change, when it concerns one. */
+  readonly column: string | undefined
+  /** What the first refused change is, e.g. `'drop'`, `'narrow'`, `'key'`. */
+  readonly change: string
+  /** Every refused change: its kind, its column, and what to do instead. */
+  readonly refusals: readonly { readonly change: string; readonly column: string | undefined; readonly reason: string }[]
+
+  constructor(
+    message: string,
+    options: BitemporalErrorOptions & {
+      readonly table: string
+      readonly refusals: readonly { readonly change: string; readonly column: string | undefined; readonly reason: string }[]
+    },
+  ) {
+    super('SCHEMA_CHANGE_REFUSED', message, options)
+    this.table = options.table
+    this.refusals = Object.freeze(options.refusals.map((refusal) => Object.freeze({ ...refusal })))
+    this.column = options.refusals[0]?.column
+    this.change = options.refusals[0]?.change ?? 'unknown'
+  }
+}

@@ -14,3 +14,6 @@ export {
   type ValuesOf,
 } from './define-table.js'
 export type { SqlTypeToTs, SqlTypeToTsNotNull } from './sql-type.js'
+export { alterTable } from './alter-table/alter-table.js'
+export { alterTableSql } from './alter-table/alter-table-sql.js'
+export type { AlterTableOptions, DefaultReading } from './alter-table/alter-table-options.js'
