@@ -269,12 +269,13 @@ describe('correcting a key that a writer holds', () => {
     for (const id of [1, 2, 3]) await bitemporal(db(), next).set({ id }, { from: '2024-01-01' }, { amount: '1', unit: null })
     const writer = await openWrite(1, '7')
     const correction = track(correctCurrentVersions(db(), next, { column: 'unit' }))
-    let later: { systemTime: string | null } | undefined
+    let laterTime: string | null = null
     try {
       expect(await waitingStatement(correction)).toMatch(/^-- bitemporal: lock the next keys/)
       // The batch started and waits for key 1; key 3 is not locked yet. A write of key 3 that starts
       // now commits with a system time after the batch's: the batch cannot write key 3 at its own.
-      later = await bitemporal(db(), next).update({ id: 3 }, { from: '2024-09-01' }, { amount: '3' })
+      const written = await bitemporal(db(), next).update({ id: 3 }, { from: '2024-09-01' }, { amount: '3' })
+      laterTime = written.systemTime
     } finally {
       writer.release()
       await writer.done
@@ -287,7 +288,7 @@ describe('correcting a key that a writer holds', () => {
       ['2024-09-01', { amount: '3', unit: 'kg' }],
     ])
     // The later write is in history as it was made, before the correction of key 3.
-    const known = await bitemporal(db(), next).timeline({ id: 3 }, { knownAt: later?.systemTime ?? '' })
+    const known = await bitemporal(db(), next).timeline({ id: 3 }, { knownAt: laterTime ?? '' })
     expect(known.map((v) => v.values)).toEqual([{ amount: '1', unit: null }, { amount: '3', unit: null }])
   })
 })
