@@ -14,3 +14,9 @@ export {
   type ValuesOf,
 } from './define-table.js'
 export type { SqlTypeToTs, SqlTypeToTsNotNull } from './sql-type.js'
+export {
+  correctCurrentVersions,
+  type CorrectCurrentVersionsOptions,
+  type CorrectCurrentVersionsProgress,
+  type CorrectCurrentVersionsResult,
+} from './alter-table/correct-current-versions.js'
