@@ -14,6 +14,9 @@ export type BitemporalErrorCode =
   | 'MIGRATION_FAILED'
   | 'MIGRATION_EDITED'
   | 'CONVERSION_PENDING'
+  | 'TABLE_NEEDS_UPGRADE'
+  | 'DEFINITION_MISMATCH'
+  | 'SCHEMA_CHANGE_REFUSED'
   | 'DATABASE_ERROR'
 
 export interface BitemporalErrorOptions {

@@ -1,2 +1,3 @@
 export * from './errors.js'
-export { mapDatabaseError } from './map-database-error.js'
+export { type DatabaseErrorContext, mapDatabaseError } from './map-database-error.js'
+export * from './schema-change-errors.js'

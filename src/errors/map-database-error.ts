@@ -9,6 +9,7 @@ import {
   OverlapError,
   ReferenceViolationError,
 } from './errors.js'
+import { TableNeedsUpgradeError } from './schema-change-errors.js'
 
 /**
  * The SQLSTATEs that the library's own SQL raises (`sql/`, and the guard
@@ -49,6 +50,9 @@ function field(error: DriverErrorFields, name: keyof DriverErrorFields): string 
 const SQLSTATE = /^[0-9A-Z]{5}$/
 
 /**
+ * `context.table` names the versions table the statement wrote, for the
+ * errors that can say which (`TableNeedsUpgradeError`).
+ *
  * Turns anything thrown by a driver (node-postgres, postgres.js, PGlite) or
  * Kysely into a {@link BitemporalError}, the same one whichever driver
  * raised it (see `docs/drivers.md`). This is the only place that knows
@@ -64,7 +68,7 @@ const SQLSTATE = /^[0-9A-Z]{5}$/
  * }
  * ```
  */
-export function mapDatabaseError(error: unknown): BitemporalError {
+export function mapDatabaseError(error: unknown, context: DatabaseErrorContext = {}): BitemporalError {
   if (error instanceof BitemporalError) return error
   if (typeof error !== 'object' || error === null) {
     return new DatabaseError(`bitemporal: unexpected non-error thrown: ${String(error)}`, { cause: error })
@@ -103,6 +107,9 @@ export function mapDatabaseError(error: unknown): BitemporalError {
       return new InvalidInputError(message, options)
     case LIBRARY_SQLSTATE.historyWouldBeLost:
       return new HistoryWouldBeLostError(message, options)
+    case SQLSTATE_DATATYPE_MISMATCH:
+      if (RECORD_LENGTHS_DIFFER.test(base)) return tableNeedsUpgrade(message, options, context.table)
+      return new DatabaseError(`bitemporal: database error ${sqlState}: ${message}`, options)
     default:
       // Class 22, data exception: a value the column's type cannot hold. The
       // library checks inputs before sending them; this catches the rest.
@@ -114,6 +121,28 @@ export function mapDatabaseError(error: unknown): BitemporalError {
         options,
       )
   }
+}
+
+/** What the caller of {@link mapDatabaseError} knows about the statement that failed. */
+export interface DatabaseErrorContext {
+  /** The versions table the statement wrote, as its definition names it. */
+  readonly table?: string | undefined
+}
+
+const SQLSTATE_DATATYPE_MISMATCH = '42804'
+// The history guard's condition compares a row built from the columns the
+// table had when the guard was made with the whole new row (src/schema/table-triggers-sql.ts);
+// after a plain ALTER TABLE … ADD COLUMN their lengths differ. No other
+// statement the library sends compares whole rows.
+const RECORD_LENGTHS_DIFFER = /cannot compare record types with different numbers of columns/
+
+function tableNeedsUpgrade(message: string, options: { cause: unknown; sqlState: string | undefined }, table: string | undefined): TableNeedsUpgradeError {
+  const which = table === undefined ? 'a versions table' : `"${table}"`
+  return new TableNeedsUpgradeError(
+    `bitemporal: the columns of ${which} changed (an ALTER TABLE outside the library) and its history guard still lists the old ones, so writes that close a version fail and nothing was written; ` +
+      `add the new columns to the table's definition and run upgradeTable(db, definition) in a migration (docs/schema.md): ${message}`,
+    { ...options, table },
+  )
 }
 
 // SQLSTATE class 08, connection exception: what the client itself reports

@@ -464,7 +464,7 @@ export class Repository<D extends TableDefinition> {
   }
 
   #mapWriteError(operation: WriteOperation, error: unknown): ReturnType<typeof mapDatabaseError> {
-    const mapped = mapDatabaseError(error)
+    const mapped = mapDatabaseError(error, { table: this.definition.name })
     // The statement itself reports overlaps with the versions it can see; an
     // exclusion violation means a concurrent transaction wrote one it could
     // not see yet. Run again, the write sees it (and an insert then reports

@@ -3,21 +3,12 @@ import { AUDIT_COLUMNS, type TableDefinition } from './define-table.js'
 import { columnTypeSql } from './column-type.js'
 import { quoteIdentifier } from './identifier.js'
 import { tableSqlNames } from './table-sql-names.js'
-import { changedAfterSql, dropChangedAfterSql } from './changed-after-sql.js'
+import { dropChangedAfterSql } from './changed-after-sql.js'
 import { dropEntityTableSql, entityForeignKeySql, entityTableSql } from './entity-table-sql.js'
 import { dropReferencesSql, referencesSql } from './reference-sql.js'
-import { registerTableSql } from './registry-sql.js'
+import { definitionColumnNames } from './table-columns.js'
+import { tableObjectsSql } from './table-objects-sql.js'
 import { dropGuardSql, type DropTableOptions, readDropTableOptions } from './drop-guard-sql.js'
-
-/**
- * `bitemporal.system_time()` spelled out, for trigger WHEN clauses only.
- * PostgreSQL plans a WHEN clause again on every statement that fires the
- * trigger, and inlining a SQL function means parsing its body each time: with
- * the function, the guard's condition took about a twelfth of a write's
- * server time (a CPU profile of the backend), a third of that without it.
- * Keep it equal to the function in sql/0001_core.sql.
- */
-const TRIGGER_SYSTEM_TIME = "(now() at time zone 'UTC')"
 
 /**
  * The DDL of one bitemporal table, as one string of statements. It needs the
@@ -52,8 +43,8 @@ const TRIGGER_SYSTEM_TIME = "(now() at time zone 'UTC')"
  * create trigger "tax_rates_guard_history" before update on "tax_rates"
  *   for each row when (not (upper_inf(OLD."system") and lower(OLD."system") < (now() at time zone 'UTC')
  *     and NEW."system" = tsrange(lower(OLD."system"), (now() at time zone 'UTC'), '[)')
- *     and row(OLD."state_id", OLD."tax_type", OLD."rate", OLD."effective", NEW."system")::"tax_rates" *= NEW
- *     and row(NEW."state_id", NEW."tax_type", NEW."rate", NEW."effective", OLD."system")::"tax_rates" *= OLD))
+ *     and row(OLD."state_id", OLD."tax_type", OLD."rate", OLD."effective", NEW."system") *= NEW
+ *     and row(NEW."state_id", NEW."tax_type", NEW."rate", NEW."effective", OLD."system") *= OLD))
  *   execute function bitemporal.guard_history('system');
  * create trigger "tax_rates_guard_delete" before delete on "tax_rates"
  *   for each row execute function bitemporal.guard_history('system');
@@ -61,8 +52,11 @@ const TRIGGER_SYSTEM_TIME = "(now() at time zone 'UTC')"
  *   for each statement execute function bitemporal.guard_history('system');
  * create or replace function "tax_rates_changed_after"(integer, text, timestamp, daterange, bigint, tid[]) returns boolean …;  -- see changedAfterSql
  * insert into bitemporal.versioned_table (relation, key_columns, value_columns, effective_column, system_column)
- *   values ('"tax_rates"', array['state_id', 'tax_type'], array['rate'], 'effective', 'system');
+ *   values ('"tax_rates"', array['state_id', 'tax_type'], array['rate'], 'effective', 'system') on conflict …;  -- see registerTableSql
  * ```
+ *
+ * Everything after the indexes comes from `tableObjectsSql`, the one source
+ * `upgradeTable` and `alterTable` use too.
  *
  * With `effective: 'timestamp'` the valid-time column is a `tstzrange`;
  * with `audit: true` the table also has `recorded_by text not null`,
@@ -90,8 +84,6 @@ export function createTableSql(definition: TableDefinition): string {
   const names = tableSqlNames(definition)
   const effective = quoteIdentifier(definition.effectiveColumn)
   const system = quoteIdentifier(definition.systemColumn)
-  const systemArgument = `'${definition.systemColumn}'`
-  const guardArguments = guardArgumentsSql(definition)
   const keys = definition.keyColumns.map((c) => quoteIdentifier(c.name))
   const columns = [
     ...definition.keyColumns.map((c) => `${quoteIdentifier(c.name)} ${columnTypeSql(c, true)}`),
@@ -117,70 +109,9 @@ export function createTableSql(definition: TableDefinition): string {
     `create index ${names.currentIndex} on ${names.table} (${[...keys, `lower(${effective})`].join(', ')}) where upper_inf(${system});`,
     `create index ${names.assertedIndex} on ${names.table} (lower(${system}));`,
     `create index ${names.retractedIndex} on ${names.table} (upper(${system})) where not upper_inf(${system});`,
-    insertTriggerSql(definition),
-    historyTriggerSql(definition),
-    `create trigger ${names.deleteTrigger} before delete on ${names.table}\n  for each row execute function bitemporal.guard_history(${guardArguments});`,
-    `create trigger ${names.truncateTrigger} before truncate on ${names.table}\n  for each statement execute function bitemporal.guard_history(${systemArgument});`,
-    changedAfterSql(definition),
-    registerTableSql(definition),
+    ...tableObjectsSql(definition, definitionColumnNames(definition)),
     ...referencesSql(definition),
   ].join('\n')
-}
-
-/** The BEFORE INSERT trigger that refuses a `system` other than `[T, )`. */
-export function insertTriggerSql(definition: TableDefinition): string {
-  const { table, insertTrigger } = tableSqlNames(definition)
-  const system = quoteIdentifier(definition.systemColumn)
-  return `create trigger ${insertTrigger} before insert on ${table}\n  for each row when (NEW.${system} is distinct from tsrange(${TRIGGER_SYSTEM_TIME}, null, '[)'))\n  execute function bitemporal.check_inserted_system('${definition.systemColumn}');`
-}
-
-/** The BEFORE UPDATE trigger of the history guard: any UPDATE but a close runs it, and it refuses. */
-export function historyTriggerSql(definition: TableDefinition): string {
-  const { table, historyTrigger } = tableSqlNames(definition)
-  return `create trigger ${historyTrigger} before update on ${table}\n  for each row when (not (${closeOnly(definition)}))\n  execute function bitemporal.guard_history(${guardArgumentsSql(definition)});`
-}
-
-/** The history guard's arguments: the system column and, on audited tables, the close columns. */
-function guardArgumentsSql(definition: TableDefinition): string {
-  return [definition.systemColumn, ...(definition.audit ? [AUDIT_COLUMNS.closedBy, AUDIT_COLUMNS.closedReason] : [])].map((name) => `'${name}'`).join(', ')
-}
-
-/**
- * The trigger condition of an UPDATE that only closes a current row at the
- * transaction's system time (and, on audited tables, fills in who closed it
- * and why): the one UPDATE a write makes. Such an UPDATE skips the
- * PL/pgSQL guard, which costs more than the rest of closing a row; any
- * other UPDATE runs it and fails with its message.
- *
- * Each row comparison builds the table's row type from one side's columns
- * and the other side's system (and close) columns and compares binary
- * images (`*=`, so even `1.0` → `1.00` counts as a change). A column added
- * to the table later is null in the built rows, so an UPDATE only skips the
- * guard while that column is null on both sides; otherwise the guard runs.
- * A column the condition names cannot be dropped without dropping the
- * guard (PostgreSQL refuses), which is what history needs.
- */
-function closeOnly(definition: TableDefinition): string {
-  const system = quoteIdentifier(definition.systemColumn)
-  const closeColumns = definition.audit ? [AUDIT_COLUMNS.closedBy, AUDIT_COLUMNS.closedReason] : []
-  const columns = [
-    ...definition.keyColumns.map((c) => c.name),
-    ...definition.valueColumns.map((c) => c.name),
-    ...(definition.audit ? [AUDIT_COLUMNS.recordedBy, AUDIT_COLUMNS.recordedReason, ...closeColumns] : []),
-    definition.effectiveColumn,
-    definition.systemColumn,
-  ]
-  const changing = new Set([definition.systemColumn, ...closeColumns])
-  const row = (kept: string, changed: string): string =>
-    `row(${columns.map((c) => `${changing.has(c) ? changed : kept}.${quoteIdentifier(c)}`).join(', ')})::${tableSqlNames(definition).table} *= ${changed}`
-  return [
-    // A row closed by the transaction that inserted it would get the empty range [T, T).
-    `upper_inf(OLD.${system}) and lower(OLD.${system}) < ${TRIGGER_SYSTEM_TIME}`,
-    `NEW.${system} = tsrange(lower(OLD.${system}), ${TRIGGER_SYSTEM_TIME}, '[)')`,
-    ...closeColumns.map((c) => `OLD.${quoteIdentifier(c)} is null`),
-    row('OLD', 'NEW'),
-    row('NEW', 'OLD'),
-  ].join('\n    and ')
 }
 
 /**

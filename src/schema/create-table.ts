@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { AnyKysely } from '../any-kysely.js'
 import { DatabaseError, InvalidInputError } from '../errors/errors.js'
 import { mapDatabaseError } from '../errors/map-database-error.js'
@@ -6,7 +7,10 @@ import { createTableSql, dropTableSql } from './create-table-sql.js'
 import type { TableDefinition } from './define-table.js'
 import type { DropTableOptions } from './drop-guard-sql.js'
 import { runSqlStatements } from './sql-statements.js'
-import { upgradeTableSql } from './upgrade-table-sql.js'
+import { assertSameColumns, upgradeTableSql } from './upgrade-table-sql.js'
+import { readTableColumns } from './table-columns.js'
+import { tableSqlNames } from './table-sql-names.js'
+import { assertDefinition } from '../query/as-of-instant.js'
 
 /**
  * Creates one bitemporal table ({@link createTableSql}) in one
@@ -78,9 +82,38 @@ export async function dropTable(db: AnyKysely, definition: TableDefinition, opti
   await runDdl(db, dropTableSql(definition, options))
 }
 
-/** Brings a table created by an earlier version of the library up to date ({@link upgradeTableSql}), in one transaction. */
+/**
+ * Regenerates the per-table objects of a versions table from `definition`
+ * and the table's columns ({@link upgradeTableSql}), in one transaction
+ * that first locks the table (ACCESS EXCLUSIVE, as DROP TRIGGER would):
+ * after a plain `ALTER TABLE … ADD COLUMN` or `RENAME COLUMN`, or after
+ * upgrading the library. Rows are not touched.
+ *
+ * @example
+ * ```ts
+ * // alter table prices add column currency text; ran in an earlier migration
+ * await upgradeTable(db, defineTable({ name: 'prices', key: { sku: 'text' }, values: { net: 'numeric not null', currency: 'text' } }))
+ * ```
+ *
+ * @throws {DefinitionMismatchError} when the definition and the table's columns differ; nothing changes.
+ */
 export async function upgradeTable(db: AnyKysely, definition: TableDefinition): Promise<void> {
-  await runDdl(db, upgradeTableSql(definition))
+  assertDefinition(definition, 'upgradeTable')
+  try {
+    await inTransaction(db, async (trx) => {
+      // Checked before the lock, so that a missing table is a typed error rather than 42P01.
+      assertSameColumns(definition, await readTableColumns(trx, definition), 'upgradeTable')
+      await sql.raw(`lock table ${tableSqlNames(definition).table} in access exclusive mode`).execute(trx)
+      await runSqlStatements(trx, await upgradeTableSql(trx, definition))
+    })
+  } catch (error) {
+    throw mapDatabaseError(error)
+  }
+}
+
+/** Runs `work` in `db`'s transaction when it is one, else in a transaction of its own. */
+export async function inTransaction<T>(db: AnyKysely, work: (trx: AnyKysely) => Promise<T>): Promise<T> {
+  return db.isTransaction ? work(db) : db.transaction().execute(work)
 }
 
 async function runDdl(db: AnyKysely, ddl: string): Promise<void> {

@@ -20,3 +20,7 @@ export {
   type CorrectCurrentVersionsProgress,
   type CorrectCurrentVersionsResult,
 } from './alter-table/correct-current-versions.js'
+
+export { alterTable } from './alter-table/alter-table.js'
+export { alterTableSql } from './alter-table/alter-table-sql.js'
+export type { AlterTableOptions, DefaultReading } from './alter-table/alter-table-options.js'

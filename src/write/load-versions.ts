@@ -145,6 +145,6 @@ export async function loadVersions(
   try {
     return db.isTransaction ? await run(db, true) : await db.transaction().execute((trx) => run(trx, false))
   } catch (error) {
-    throw typeof error !== 'object' || error === null || sourceErrors.has(error) || error instanceof BitemporalError ? error : mapDatabaseError(error)
+    throw typeof error !== 'object' || error === null || sourceErrors.has(error) || error instanceof BitemporalError ? error : mapDatabaseError(error, { table: context.definition.name })
   }
 }

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { DatabaseError, ImmutableHistoryError, InvalidInputError, OverlapError } from '../../src/errors/errors.js'
 import { mapDatabaseError } from '../../src/errors/map-database-error.js'
 import { install } from '../../src/install/install.js'
-import { createTable, dropTable } from '../../src/schema/create-table.js'
+import { createTable, dropTable, upgradeTable } from '../../src/schema/create-table.js'
 import { defineTable, type TableDefinition } from '../../src/schema/define-table.js'
 import { useTestDatabase } from '../support/database.js'
 
@@ -172,7 +172,7 @@ describe('createTable: what it makes', () => {
       {
         name: 'tax_rates_check_inserted_system',
         definition:
-          "CREATE TRIGGER tax_rates_check_inserted_system BEFORE INSERT ON public.tax_rates FOR EACH ROW WHEN ((new.system IS DISTINCT FROM tsrange((now() AT TIME ZONE 'UTC'::text), NULL::timestamp without time zone, '[)'::text))) EXECUTE FUNCTION bitemporal.check_inserted_system('system')",
+          "CREATE TRIGGER tax_rates_check_inserted_system BEFORE INSERT ON public.tax_rates FOR EACH ROW WHEN (((new.system IS DISTINCT FROM tsrange((now() AT TIME ZONE 'UTC'::text), NULL::timestamp without time zone, '[)'::text)) OR (NOT (ROW(new.state_id, new.tax_type, new.rate, new.note, new.tags, new.decided_at, new.effective, new.system) *= new.*)))) EXECUTE FUNCTION bitemporal.check_inserted_system('system')",
         enabled: 'O',
       },
       {
@@ -561,26 +561,45 @@ describe('the history guard: rows are immutable except closing system once', () 
     }
   })
 
-  it('also guards a column added later with ALTER TABLE', async () => {
+  it('after a plain ALTER TABLE … ADD COLUMN refuses every UPDATE until upgradeTable, which then guards the new column too', async () => {
     const altered = await rateTable()
     await inTransaction(sql`insert into ${sql.table(altered)} (id, rate, effective) values (1, 0.15, '[2023-01-01,)')`)
     await sql`alter table ${sql.table(altered)} add column extra text`.execute(database().db)
-    await inTransaction(sql`insert into ${sql.table(altered)} (id, rate, extra, effective) values (2, 0.2, 'a', '[2023-01-01,)')`)
+    const before = await rows(altered)
+    // The guards still list the old columns: even a plain close or insert cannot be told from a rewrite.
+    const insert = sql`insert into ${sql.table(altered)} (id, rate, extra, effective) values (2, 0.2, 'a', '[2023-01-01,)')`
+    for (const statement of [close, `extra = 'changed', ${close}`, insert].map((s) => (typeof s === 'string' ? sql`update ${sql.table(altered)} set ${sql.raw(s)} where id = 1` : s))) {
+      const error = await thrown(() => inTransaction(statement))
+      expect(error.code).toBe('42804')
+      expect(mapDatabaseError(error, { table: altered })).toMatchObject({ code: 'TABLE_NEEDS_UPGRADE', table: altered, message: expect.stringMatching(/upgradeTable\(db, definition\)/) as unknown })
+    }
+    expect(await rows(altered)).toEqual(before)
+
+    await upgradeTable(database().db, defineTable({ name: altered, key: { id: 'integer' }, values: { rate: 'numeric', note: 'text', extra: 'text' } }))
+    await inTransaction(insert)
     for (const id of [1, 2]) {
       await expectImmutable(altered, () =>
         inTransaction(sql`update ${sql.table(altered)} set extra = 'changed', ${sql.raw(close)} where id = ${id}`),
       )
     }
-    // The trigger's condition names only the columns of its day: erasing the new value must still be caught.
+    // Erasing the new value must be caught like any other column's.
     await expectImmutable(altered, () => inTransaction(sql`update ${sql.table(altered)} set extra = null, ${sql.raw(close)} where id = 2`))
-    // Closing alone still works, with the new column null or not.
+    // Closing alone works, with the new column null or not.
     await inTransaction(sql`update ${sql.table(altered)} set ${sql.raw(close)} where id in (1, 2)`)
-    const rows = await sql<{ id: number; extra: string | null; open: boolean }>`
+    const closed = await sql<{ id: number; extra: string | null; open: boolean }>`
       select id, extra, upper_inf(system) as open from ${sql.table(altered)} order by id`.execute(database().db)
-    expect(rows.rows).toEqual([
+    expect(closed.rows).toEqual([
       { id: 1, extra: null, open: false },
       { id: 2, extra: 'a', open: false },
     ])
+  })
+
+  it('does not block ALTER TABLE … ADD COLUMN … DEFAULT (the guard does not use the row type)', async () => {
+    const defaulted = await rateTable()
+    await inTransaction(sql`insert into ${sql.table(defaulted)} (id, rate, effective) values (1, 0.15, '[2023-01-01,)')`)
+    await sql`alter table ${sql.table(defaulted)} add column currency text not null default 'EUR'`.execute(database().db)
+    const read = await sql<{ currency: string }>`select currency from ${sql.table(defaulted)}`.execute(database().db)
+    expect(read.rows).toEqual([{ currency: 'EUR' }])
   })
 
   it('refuses to drop a value column: the history guard depends on it', async () => {

@@ -1,30 +1,22 @@
 import { sql } from 'kysely'
 import type { AnyKysely } from '../../src/any-kysely.js'
-import { AUDIT_COLUMNS, type TableDefinition } from '../../src/schema/define-table.js'
-import { registerTableSql } from '../../src/schema/registry-sql.js'
-import { tableSqlNames } from '../../src/schema/table-sql-names.js'
+import { upgradeTable } from '../../src/schema/create-table.js'
+import type { TableDefinition } from '../../src/schema/define-table.js'
+import { dropTableObjectsSql } from '../../src/schema/table-objects-sql.js'
 
 /**
  * Brings a table to `next` by running `steps` (ALTER TABLE statements) in
- * one transaction, as alterTable's engine will: the history guard trigger,
- * whose condition names every column, is dropped first and created again
- * after, and the registry row is written for `next`. A stand-in for
- * `alterTable(db, next, …)` until it exists: the guard comes back without its
- * WHEN shortcut (the PL/pgSQL guard compares whole rows, whatever their
- * order, and lets a close through), so it does not depend on the columns'
- * physical order. Replace the calls with alterTable at merge.
+ * one transaction, as alterTable's engine does: the derived triggers, whose
+ * conditions name the columns, are dropped first, and `upgradeTable(trx,
+ * next)` makes them (and the registry row) again from the catalog's column
+ * order. A stand-in for `alterTable(db, next, { defaults: { c:
+ * 'current-versions' } | drop, actor, reason })` until those options are
+ * wired in; replace the calls with alterTable then.
  */
 export async function standInAlterTable(db: AnyKysely, next: TableDefinition, steps: readonly string[]): Promise<void> {
-  const names = tableSqlNames(next)
-  const guardArguments = [next.systemColumn, ...(next.audit ? [AUDIT_COLUMNS.closedBy, AUDIT_COLUMNS.closedReason] : [])]
-    .map((name) => `'${name}'`)
-    .join(', ')
   await db.transaction().execute(async (trx) => {
-    await sql.raw(`drop trigger ${names.historyTrigger} on ${names.table}`).execute(trx)
+    for (const statement of dropTableObjectsSql(next)) await sql.raw(statement).execute(trx)
     for (const step of steps) await sql.raw(step).execute(trx)
-    await sql
-      .raw(`create trigger ${names.historyTrigger} before update on ${names.table} for each row execute function bitemporal.guard_history(${guardArguments})`)
-      .execute(trx)
-    await sql.raw(registerTableSql(next)).execute(trx)
+    await upgradeTable(trx, next)
   })
 }

@@ -16,6 +16,7 @@ import {
   ReferenceViolationError,
 } from '../../src/errors/errors.js'
 import { mapDatabaseError } from '../../src/errors/map-database-error.js'
+import { DefinitionMismatchError, TableNeedsUpgradeError } from '../../src/errors/schema-change-errors.js'
 
 /** `value` as an instance of `type`, failing the test if it is not one. */
 function instanceOf<T>(type: abstract new (...args: never[]) => T, value: unknown): T {
@@ -262,6 +263,18 @@ describe('mapDatabaseError: SQLSTATE to error class', () => {
     expect(error.message).toContain(String(thrown))
   })
 
+  it('maps 42804 from comparing rows of different lengths (the guard after a plain ADD COLUMN) to TableNeedsUpgradeError, naming the table it is told', () => {
+    const cause = pgError({ code: '42804', message: 'cannot compare record types with different numbers of columns' })
+    const error = instanceOf(TableNeedsUpgradeError, mapDatabaseError(cause, { table: 'billing.prices' }))
+    expect(error).toMatchObject({ code: 'TABLE_NEEDS_UPGRADE', table: 'billing.prices', sqlState: '42804', cause, retryable: false })
+    expect(error.message).toMatch(/"billing\.prices".*upgradeTable\(db, definition\)/)
+    expect(instanceOf(TableNeedsUpgradeError, mapDatabaseError(cause)).table).toBeUndefined()
+    // Any other datatype mismatch stays a DatabaseError.
+    const other = pgError({ code: '42804', message: 'column "a" is of type integer but expression is of type text' })
+    expect(mapDatabaseError(other)).toBeInstanceOf(DatabaseError)
+    expect(mapDatabaseError(other).code).toBe('DATABASE_ERROR')
+  })
+
   it('maps an object with no message to a DatabaseError with a message', () => {
     const error = mapDatabaseError({})
     expect(error).toBeInstanceOf(DatabaseError)
@@ -282,6 +295,8 @@ describe('error classes', () => {
     ['MigrationFailedError', new MigrationFailedError('m'), 'MIGRATION_FAILED'],
     ['MigrationEditedError', new MigrationEditedError('m', ['001_a']), 'MIGRATION_EDITED'],
     ['DatabaseError', new DatabaseError('m'), 'DATABASE_ERROR'],
+    ['TableNeedsUpgradeError', new TableNeedsUpgradeError('m'), 'TABLE_NEEDS_UPGRADE'],
+    ['DefinitionMismatchError', new DefinitionMismatchError('m', { table: 't', differences: [] }), 'DEFINITION_MISMATCH'],
   ]
 
   it.each(cases)('%s has its stable code, its class name as name, and is a BitemporalError and an Error', (name, error, code) => {

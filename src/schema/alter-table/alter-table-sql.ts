@@ -1,0 +1,104 @@
+import type { AnyKysely } from '../../any-kysely.js'
+import { SchemaChangeRefusedError } from '../../errors/schema-change-errors.js'
+import { assertDefinition } from '../../query/as-of-instant.js'
+import { columnTypeSql } from '../column-type.js'
+import type { TableDefinition } from '../define-table.js'
+import { quoteIdentifier } from '../identifier.js'
+import { dropTableObjectsSql, tableObjectsSql } from '../table-objects-sql.js'
+import { tableSqlNames } from '../table-sql-names.js'
+import { type AlterTableOptions, readAlterTableOptions } from './alter-table-options.js'
+import { readTableState, type TableState } from './read-table-state.js'
+import { describeSchemaChanges, type SchemaChange } from './schema-changes.js'
+
+/**
+ * The DDL that brings an existing versions table to `definition`, as
+ * `alterTable` sends it (in one transaction): reads the table from the
+ * catalog, describes each difference ({@link describeSchemaChanges}), and
+ * returns, in order, the drops of the derived triggers, the `ALTER TABLE`
+ * steps (renames, widenings, added columns), and the derived objects and
+ * registry row made again (`tableObjectsSql`). Sends only reads (and a
+ * temporary view it drops). A refused change throws
+ * `SchemaChangeRefusedError` listing every refusal; bad options throw
+ * `InvalidInputError` before anything is sent. See docs/schema.md.
+ *
+ * @example
+ * ```ts
+ * const prices = defineTable({ name: 'prices', key: { sku: 'text' }, values: { amount: 'numeric(12,2)', currency: "text default 'EUR'" } })
+ * console.log(await alterTableSql(db, prices, { rename: { price: 'amount' }, defaults: { currency: 'every-version' } }))
+ * ```
+ * gives
+ * ```sql
+ * drop trigger if exists "prices_check_inserted_system" on "prices"; …
+ * alter table "prices" rename column "price" to "amount";
+ * alter table "prices" alter column "amount" type numeric(12,2);
+ * alter table "prices" add column "currency" text default 'EUR';
+ * create trigger "prices_check_inserted_system" before insert on "prices" …; …
+ * insert into bitemporal.versioned_table … on conflict (relation) do update …;
+ * ```
+ *
+ * @throws {SchemaChangeRefusedError} when a difference would lose or alter recorded history, or is not supported.
+ */
+export async function alterTableSql(db: AnyKysely, definition: TableDefinition, options?: AlterTableOptions): Promise<string> {
+  assertDefinition(definition, 'alterTableSql')
+  const read = readAlterTableOptions(options, 'alterTableSql', definition.name)
+  const state = await readTableState(db, definition)
+  return alterTableStatements(definition, state, describeSchemaChanges(state, definition, read)).join('\n')
+}
+
+/**
+ * The statements for `changes`, once none is refused: the named steps
+ * below between the drop and the re-creation of the derived objects.
+ */
+export function alterTableStatements(definition: TableDefinition, state: TableState, changes: readonly SchemaChange[]): string[] {
+  const refusals = changes.flatMap((change) => (change.kind === 'refuse' ? [{ change: change.change, column: change.column, reason: change.reason }] : []))
+  if (refusals.length > 0) {
+    throw new SchemaChangeRefusedError(
+      `bitemporal: alterTable ${definition.name}: refused, nothing was changed: ${refusals.map((refusal) => refusal.reason).join('; ')}`,
+      { table: definition.name, refusals },
+    )
+  }
+  const table = tableSqlNames(definition).table
+  const renamed = new Map<string, string>()
+  const steps: string[] = []
+  for (const change of changes) {
+    if (change.kind === 'rename') {
+      renamed.set(change.column, change.to)
+      steps.push(renameColumnSql(table, change.column, change.to))
+    }
+  }
+  const added: string[] = []
+  for (const change of changes) {
+    if (change.kind === 'widen') steps.push(widenColumnSql(table, change.column, change.to))
+    if (change.kind === 'add') {
+      added.push(change.column)
+      steps.push(addColumnSql(table, change.definition))
+    }
+  }
+  // Renamed columns keep their place; added ones come last, as PostgreSQL puts them.
+  const physicalColumns = [...state.columns.map((column) => renamed.get(column.name) ?? column.name), ...added]
+  return [...dropTableObjectsSql(definition), ...steps, ...tableObjectsSql(definition, physicalColumns)]
+}
+
+/** `alter table "prices" rename column "price" to "amount";` The versions keep their values under the new name. */
+export function renameColumnSql(table: string, from: string, to: string): string {
+  return `alter table ${table} rename column ${quoteIdentifier(from)} to ${quoteIdentifier(to)};`
+}
+
+/**
+ * `alter table "prices" alter column "qty" type bigint;` Only for a lossless
+ * widening: every value keeps its text. `integer` → `bigint` rewrites the
+ * table under its ACCESS EXCLUSIVE lock; `varchar(n)` → `text` or a larger
+ * `n`, and `numeric(p,s)` → `numeric`, do not.
+ */
+export function widenColumnSql(table: string, column: string, type: string): string {
+  return `alter table ${table} alter column ${quoteIdentifier(column)} type ${type};`
+}
+
+/**
+ * `alter table "prices" add column "currency" text default 'EUR';` With a
+ * default, PostgreSQL gives the default to every row already there (without
+ * rewriting the table, for a constant): the `'every-version'` reading.
+ */
+export function addColumnSql(table: string, column: TableDefinition['valueColumns'][number]): string {
+  return `alter table ${table} add column ${quoteIdentifier(column.name)} ${columnTypeSql(column)};`
+}
