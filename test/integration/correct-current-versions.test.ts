@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { BitemporalError, ConcurrentWriteError } from '../../src/errors/errors.js'
 import { install } from '../../src/install/install.js'
 import { bitemporal } from '../../src/repository/bitemporal.js'
+import { alterTable } from '../../src/schema/alter-table/alter-table.js'
 import { correctCurrentVersions, type CorrectCurrentVersionsProgress } from '../../src/schema/alter-table/correct-current-versions.js'
 import { createTable } from '../../src/schema/create-table.js'
 import { defineTable } from '../../src/schema/define-table.js'
@@ -290,5 +291,34 @@ describe('correcting a key that a writer holds', () => {
     // The later write is in history as it was made, before the correction of key 3.
     const known = await bitemporal(db(), next).timeline({ id: 3 }, { knownAt: laterTime ?? '' })
     expect(known.map((v) => v.values)).toEqual([{ amount: '1', unit: null }, { amount: '3', unit: null }])
+  })
+})
+
+describe("alterTable with { defaults: { c: 'current-versions' } }", () => {
+  const plain = defineTable({ name: 'rated', key: { id: 'integer' }, values: { rate: 'numeric' }, audit: true })
+  const next = defineTable({ name: 'rated', key: { id: 'integer' }, values: { rate: 'numeric', unit: "text default 'pct'" }, audit: true })
+
+  it('adds the column, corrects the current versions after the change, and history reads null', async () => {
+    await createTable(db(), plain)
+    await bitemporal(db(), plain).set({ id: 1 }, { from: '2024-01-01' }, { rate: '5' }, { actor: 'clerk' })
+    const { systemTime } = await bitemporal(db(), plain).update({ id: 1 }, { from: '2024-06-01' }, { rate: '6' }, { actor: 'clerk' })
+    const refused = await rejection(alterTable(db(), next, { defaults: { unit: 'current-versions' } }))
+    expect((refused as BitemporalError).code).toBe('INVALID_INPUT') // audited: actor needed, and nothing was changed
+    const columns = await sql<{ n: string }>`select count(*)::text as n from pg_attribute where attrelid = 'rated'::regclass and attname = 'unit'`.execute(db())
+    expect(columns.rows[0]?.n).toBe('0')
+
+    await alterTable(db(), next, { defaults: { unit: 'current-versions' }, actor: 'migration 7', reason: 'rates are percentages' })
+    const repo = bitemporal(db(), next)
+    expect((await repo.timeline({ id: 1 })).map((v) => [v.values, v.audit?.recordedBy])).toEqual([
+      [{ rate: '5', unit: 'pct' }, 'migration 7'],
+      [{ rate: '6', unit: 'pct' }, 'migration 7'],
+    ])
+    expect((await repo.timeline({ id: 1 }, { knownAt: systemTime ?? '' })).map((v) => v.values)).toEqual([
+      { rate: '5', unit: null },
+      { rate: '6', unit: null },
+    ])
+    // New rows get the default the change set.
+    await repo.insert({ id: 2 }, { from: '2024-01-01' }, { rate: '1' }, { actor: 'clerk' })
+    expect((await repo.asOf({ id: 2 }, { validAt: '2024-01-01' }))?.values).toEqual({ rate: '1', unit: 'pct' })
   })
 })

@@ -7,6 +7,7 @@ import { BitemporalError } from '../../src/errors/errors.js'
 import { mapDatabaseError } from '../../src/errors/map-database-error.js'
 import { install } from '../../src/install/install.js'
 import { bitemporal } from '../../src/repository/bitemporal.js'
+import { alterTable } from '../../src/schema/alter-table/alter-table.js'
 import { dropColumnSql } from '../../src/schema/alter-table/drop-column-sql.js'
 import { createTable } from '../../src/schema/create-table.js'
 import { defineTable } from '../../src/schema/define-table.js'
@@ -154,5 +155,34 @@ describe('dropping a value column', () => {
     expect(refused(() => dropColumnSql(after, 'legacy_code', { ...audit, when: 'now' } as never))).toBe('INVALID_INPUT')
     expect(refused(() => dropColumnSql(after, 'legacy"code', audit))).toBe('INVALID_INPUT')
     expect(refused(() => dropColumnSql(after, 'legacy_code', audit))).toBe('accepted')
+  })
+})
+
+describe('alterTable and a value column the definition leaves out', () => {
+  const wide = defineTable({ name: 'noted', key: { id: 'integer' }, values: { amount: 'numeric', note: 'text' } })
+  const narrow = defineTable({ name: 'noted', key: { id: 'integer' }, values: { amount: 'numeric' } })
+
+  it('refuses the drop unless it is named with actor and reason, changing nothing; named, drops and records it', async () => {
+    const owner = session('owner')
+    await createTable(owner, wide)
+    await bitemporal(owner, wide).set({ id: 1 }, { from: '2024-01-01' }, { amount: '1', note: 'kept until now' })
+    const columnsOf = async (): Promise<string[]> =>
+      (await sql<{ name: string }>`select attname as name from pg_attribute where attrelid = 'noted'::regclass and attnum > 0 and not attisdropped order by attnum`.execute(owner)).rows.map((row) => row.name)
+
+    const unnamed = await rejection(alterTable(owner, narrow))
+    expect((unnamed as BitemporalError).code).toBe('SCHEMA_CHANGE_REFUSED')
+    expect((unnamed as Error).message).toMatch(/drop: \['note'\], actor, reason/)
+    const unaudited = await rejection(alterTable(owner, narrow, { drop: ['note'] }))
+    expect((unaudited as BitemporalError).code).toBe('INVALID_INPUT')
+    const byWriter = mapDatabaseError(await rejection(alterTable(session('writer'), narrow, { drop: ['note'], ...audit })))
+    expect(byWriter.sqlState).toBe('42501')
+    expect(await columnsOf()).toEqual(['id', 'amount', 'note', 'effective', 'system'])
+    expect((await log()).filter((row) => row['relation'] === 'public.noted')).toEqual([])
+
+    await alterTable(owner, narrow, { drop: ['note'], ...audit })
+    expect(await columnsOf()).toEqual(['id', 'amount', 'effective', 'system'])
+    expect((await log()).filter((row) => row['relation'] === 'public.noted').map((row) => [row['column_name'], row['column_type'], row['versions']])).toEqual([['note', 'text', '1']])
+    await bitemporal(owner, narrow).update({ id: 1 }, { from: '2024-02-01' }, { amount: '2' })
+    expect((await bitemporal(owner, narrow).timeline({ id: 1 })).map((v) => v.values)).toEqual([{ amount: '1' }, { amount: '2' }])
   })
 })
