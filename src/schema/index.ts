@@ -14,6 +14,13 @@ export {
   type ValuesOf,
 } from './define-table.js'
 export type { SqlTypeToTs, SqlTypeToTsNotNull } from './sql-type.js'
+export {
+  correctCurrentVersions,
+  type CorrectCurrentVersionsOptions,
+  type CorrectCurrentVersionsProgress,
+  type CorrectCurrentVersionsResult,
+} from './alter-table/correct-current-versions.js'
+
 export { alterTable } from './alter-table/alter-table.js'
 export { alterTableSql } from './alter-table/alter-table-sql.js'
 export type { AlterTableOptions, DefaultReading } from './alter-table/alter-table-options.js'

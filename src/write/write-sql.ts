@@ -1,8 +1,8 @@
 import { AUDIT, type TableSqlContext } from '../repository/table-sql-context.js'
 import { keyChangedSql } from '../schema/changed-after-sql.js'
+import { keyLockSql } from '../schema/key-lock-sql.js'
 import { entityTableNames } from '../schema/entity-table-sql.js'
 import { quoteIdentifier } from '../schema/identifier.js'
-import { tableSqlNames } from '../schema/table-sql-names.js'
 import type { WriteOperation } from './write-operation.js'
 import { textParameter } from '../values/text-parameter.js'
 
@@ -25,32 +25,20 @@ export interface WriteParameterLayout {
 }
 
 /**
- * The number of a key's transaction-level advisory lock. A write that finds
- * it taken retries once its holder has finished, so two writes to one key
- * never both rely on a snapshot taken while the other was in progress.
- *
- * Equal keys must get equal numbers however they are spelled and whatever
- * the session's settings (decision 80): the key is hashed with its types'
- * own hash functions, which agree with `=` (`1.0` and `1.00`, one instant in
- * two time zones), together with the table's oid, which the statement
- * resolves as it resolves the table it writes.
+ * The number of a key's transaction-level advisory lock, from the write's
+ * key parameters ({@link keyLockSql} in src/schema/key-lock-sql.ts). A write
+ * that finds it taken retries once its holder has finished, so two writes to
+ * one key never both rely on a snapshot taken while the other was in progress.
  *
  * ```sql
  * hash_record_extended(row('"public"."tax_rates"'::regclass::oid, $1::text::integer, $2::text), 0)
  * ```
  */
-export function keyLockSql(context: TableSqlContext): string {
-  const keys = context.keys.map((k, i) => hashableParameter(i + 1, k.parameterType))
-  return `hash_record_extended(row(${tableSqlNames(context.definition).tableLiteral}::regclass::oid, ${keys.join(', ')}), 0)`
-}
-
-// Types that can key a table (btree_gist covers them) but have no hash
-// function, given as a value of one that does and is equal exactly when they
-// are: a bit string's text is canonical; money compares as its amount.
-function hashableParameter(position: number, type: string): string {
-  if (type === 'varbit') return `${textParameter(position, 'varbit')}::text`
-  if (type === 'money') return `${textParameter(position, 'money')}::numeric`
-  return textParameter(position, type)
+export function writeKeyLockSql(context: TableSqlContext): string {
+  return keyLockSql(
+    context.definition,
+    context.keys.map((k, i) => ({ expression: textParameter(i + 1, k.parameterType), parameterType: k.parameterType })),
+  )
 }
 
 export function writeParameterLayout(context: TableSqlContext): WriteParameterLayout {
@@ -187,7 +175,7 @@ export function writeSql(context: TableSqlContext, operation: WriteOperation, va
   const newValues = (alias: string): string[] => context.values.map((_, i) => newValue(i, alias))
 
   const current = `${context.keyMatches('t')} and upper_inf(t.${S})`
-  const keyLock = keyLockSql(context)
+  const keyLock = writeKeyLockSql(context)
   // The current versions the write may touch, spelled with bounds rather
   // than range operators so that the partial btree index of current rows by
   // (key, lower(effective)) serves them (effective is always [from, to)).

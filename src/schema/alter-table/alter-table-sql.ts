@@ -8,6 +8,7 @@ import { dropTableObjectsSql, tableObjectsSql } from '../table-objects-sql.js'
 import { tableSqlNames } from '../table-sql-names.js'
 import { type AlterTableOptions, readAlterTableOptions } from './alter-table-options.js'
 import { readTableState, type TableState } from './read-table-state.js'
+import { dropColumnSql } from './drop-column-sql.js'
 import { describeSchemaChanges, type SchemaChange } from './schema-changes.js'
 
 /**
@@ -42,14 +43,19 @@ export async function alterTableSql(db: AnyKysely, definition: TableDefinition, 
   assertDefinition(definition, 'alterTableSql')
   const read = readAlterTableOptions(options, 'alterTableSql', definition.name)
   const state = await readTableState(db, definition)
-  return alterTableStatements(definition, state, describeSchemaChanges(state, definition, read)).join('\n')
+  return alterTableStatements(definition, state, describeSchemaChanges(state, definition, read), read).join('\n')
 }
 
 /**
  * The statements for `changes`, once none is refused: the named steps
  * below between the drop and the re-creation of the derived objects.
  */
-export function alterTableStatements(definition: TableDefinition, state: TableState, changes: readonly SchemaChange[]): string[] {
+export function alterTableStatements(
+  definition: TableDefinition,
+  state: TableState,
+  changes: readonly SchemaChange[],
+  audit: { readonly actor?: string | undefined; readonly reason?: string | undefined } = {},
+): string[] {
   const refusals = changes.flatMap((change) => (change.kind === 'refuse' ? [{ change: change.change, column: change.column, reason: change.reason }] : []))
   if (refusals.length > 0) {
     throw new SchemaChangeRefusedError(
@@ -67,15 +73,20 @@ export function alterTableStatements(definition: TableDefinition, state: TableSt
     }
   }
   const added: string[] = []
+  const dropped = new Set<string>()
   for (const change of changes) {
     if (change.kind === 'widen') steps.push(widenColumnSql(table, change.column, change.to))
+    if (change.kind === 'drop') {
+      dropped.add(change.column)
+      steps.push(...dropColumnSql(definition, change.column, { actor: audit.actor ?? '', reason: audit.reason ?? '' }))
+    }
     if (change.kind === 'add') {
       added.push(change.column)
-      steps.push(addColumnSql(table, change.definition))
+      steps.push(...(change.reading === 'current-versions' ? addColumnForCorrectionSql(table, change.definition) : [addColumnSql(table, change.definition)]))
     }
   }
   // Renamed columns keep their place; added ones come last, as PostgreSQL puts them.
-  const physicalColumns = [...state.columns.map((column) => renamed.get(column.name) ?? column.name), ...added]
+  const physicalColumns = [...state.columns.map((column) => renamed.get(column.name) ?? column.name).filter((name) => !dropped.has(name)), ...added]
   return [...dropTableObjectsSql(definition), ...steps, ...tableObjectsSql(definition, physicalColumns)]
 }
 
@@ -101,4 +112,20 @@ export function widenColumnSql(table: string, column: string, type: string): str
  */
 export function addColumnSql(table: string, column: TableDefinition['valueColumns'][number]): string {
   return `alter table ${table} add column ${quoteIdentifier(column.name)} ${columnTypeSql(column)};`
+}
+
+/**
+ * The `'current-versions'` reading of an added default: the column is added
+ * without it, so every version already recorded reads `null`, and the
+ * default is then set for the rows inserted from now on; `alterTable` runs
+ * `correctCurrentVersions` once the transaction has committed.
+ *
+ * ```sql
+ * alter table "prices" add column "currency" text;
+ * alter table "prices" alter column "currency" set default 'USD';
+ * ```
+ */
+export function addColumnForCorrectionSql(table: string, column: TableDefinition['valueColumns'][number]): string[] {
+  const name = quoteIdentifier(column.name)
+  return [`alter table ${table} add column ${name} ${column.type};`, `alter table ${table} alter column ${name} set default ${column.default ?? 'null'};`]
 }

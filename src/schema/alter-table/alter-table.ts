@@ -8,7 +8,9 @@ import { tableSqlNames } from '../table-sql-names.js'
 import { type AlterTableOptions, readAlterTableOptions } from './alter-table-options.js'
 import { alterTableStatements } from './alter-table-sql.js'
 import { readTableState } from './read-table-state.js'
+import { correctCurrentVersions } from './correct-current-versions.js'
 import { describeSchemaChanges } from './schema-changes.js'
+import { InvalidInputError } from '../../errors/errors.js'
 
 /**
  * Brings an existing versions table to `definition` without losing a
@@ -35,11 +37,23 @@ import { describeSchemaChanges } from './schema-changes.js'
 export async function alterTable(db: AnyKysely, definition: TableDefinition, options?: AlterTableOptions): Promise<void> {
   assertDefinition(definition, 'alterTable')
   const read = readAlterTableOptions(options, 'alterTable', definition.name)
+  const corrected = [...read.defaults].filter(([, reading]) => reading === 'current-versions').map(([column]) => column)
+  if (corrected.length > 0 && db.isTransaction) {
+    throw new InvalidInputError(
+      `bitemporal: alterTable ${definition.name}: { defaults: { ${corrected[0] ?? ''}: 'current-versions' } } corrects the current versions in batches after the change commits, so it takes a Kysely instance, not a transaction`,
+    )
+  }
+  if (corrected.length > 0 && definition.audit && read.actor === undefined) {
+    throw new InvalidInputError(`bitemporal: alterTable ${definition.name}: the table is audited: the correction of current versions needs { actor } (and may take { reason })`)
+  }
   try {
     await (db.isTransaction ? run(db) : db.transaction().execute(run))
   } catch (error) {
     throw mapDatabaseError(error)
   }
+  // After the DDL's commit: the correction takes the keys' write locks, batch by batch (docs/schema.md).
+  const audit = definition.audit ? { ...(read.actor === undefined ? {} : { actor: read.actor }), ...(read.reason === undefined ? {} : { reason: read.reason }) } : {}
+  for (const column of corrected) await correctCurrentVersions(db, definition, { column, ...audit })
 
   async function run(trx: AnyKysely): Promise<void> {
     // Read once to refuse without a lock (and to name a missing table), then
@@ -50,6 +64,6 @@ export async function alterTable(db: AnyKysely, definition: TableDefinition, opt
   }
 
   function describe(state: Awaited<ReturnType<typeof readTableState>>): string[] {
-    return alterTableStatements(definition, state, describeSchemaChanges(state, definition, read))
+    return alterTableStatements(definition, state, describeSchemaChanges(state, definition, read), read)
   }
 }

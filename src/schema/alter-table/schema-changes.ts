@@ -29,6 +29,7 @@ export type SchemaChange =
   | { readonly kind: 'rename'; readonly column: string; readonly to: string }
   | { readonly kind: 'widen'; readonly column: string; readonly from: string; readonly to: string }
   | { readonly kind: 'add'; readonly column: string; readonly definition: ColumnDefinition; readonly reading: DefaultReading | undefined }
+  | { readonly kind: 'drop'; readonly column: string }
   | { readonly kind: 'refuse'; readonly change: RefusedChange; readonly column: string | undefined; readonly reason: string }
 
 const NEW_TABLE = 'create the table as it should be and copy the history into it with convertToBitemporal (docs/schema.md)'
@@ -48,7 +49,7 @@ const NEW_TABLE = 'create the table as it should be and copy the history into it
 export function describeSchemaChanges(
   state: TableState,
   definition: TableDefinition,
-  options: { readonly rename: ReadonlyMap<string, string>; readonly defaults: ReadonlyMap<string, DefaultReading> },
+  options: ChangeOptions,
 ): SchemaChange[] {
   if (state.columns.length === 0) return [refuse('no-table', undefined, `there is no table ${definition.name}; createTable makes it`)]
   return [...tableChanges(state, definition, options.rename), ...valueChanges(state, definition, options)]
@@ -103,12 +104,15 @@ function tableValueColumns(state: TableState, definition: TableDefinition): Tabl
   return state.columns.filter((column) => !other.has(column.name))
 }
 
+/** What the description takes from the options. */
+interface ChangeOptions {
+  readonly rename: ReadonlyMap<string, string>
+  readonly defaults: ReadonlyMap<string, DefaultReading>
+  readonly drop?: ReadonlySet<string>
+}
+
 /** Renames, widenings, additions and drops of value columns. */
-function valueChanges(
-  state: TableState,
-  definition: TableDefinition,
-  options: { readonly rename: ReadonlyMap<string, string>; readonly defaults: ReadonlyMap<string, DefaultReading> },
-): SchemaChange[] {
+function valueChanges(state: TableState, definition: TableDefinition, options: ChangeOptions): SchemaChange[] {
   const changes: SchemaChange[] = []
   const values = tableValueColumns(state, definition)
   const wanted = new Map(definition.valueColumns.map((column) => [column.name, column]))
@@ -124,10 +128,16 @@ function valueChanges(
     }
   }
   const current = new Map(values.map((column) => [renamedTo.get(column.name) ?? column.name, column]))
+  const drop = options.drop ?? new Set<string>()
   for (const [name] of current) {
-    if (!wanted.has(name)) {
-      changes.push(refuse('drop', name, `value column "${name}" is in the table but not in the definition: dropping it would erase what history recorded in it. If it was renamed, say so with { rename: { ${name}: '<new name>' } }; an audited drop is not available in this version`))
+    if (wanted.has(name)) continue
+    if (drop.has(name) && !renamedTo.has(name)) changes.push({ kind: 'drop', column: name })
+    else {
+      changes.push(refuse('drop', name, `value column "${name}" is in the table but not in the definition: dropping it would erase what history recorded in it. If it was renamed, say so with { rename: { ${name}: '<new name>' } }; to drop it knowingly, name it: { drop: ['${name}'], actor, reason } (recorded in bitemporal.dropped_column)`))
     }
+  }
+  for (const name of drop) {
+    if (!values.some((column) => column.name === name) || wanted.has(name)) changes.push(refuse('options', name, `drop names "${name}", which is not a value column of the table that the definition leaves out`))
   }
   for (const column of definition.valueColumns) {
     const existing = current.get(column.name)
@@ -151,8 +161,8 @@ function addition(state: TableState, column: ColumnDefinition, reading: DefaultR
   if (reading === undefined) {
     return refuse('default-needs-reading', name, `"${name}" has a default and the table holds versions: say what they read with { defaults: { ${name}: 'every-version' } } (the default, in every version ever recorded), or add it without a default (null before the change)`)
   }
-  if (reading === 'current-versions') {
-    return refuse('current-versions-default', name, `{ defaults: { ${name}: 'current-versions' } } (a recorded correction of the current versions) is not available in this version; use 'every-version', or add the column nullable and write the value with the repository`)
+  if (reading === 'current-versions' && column.notNull === true) {
+    return refuse('current-versions-default', name, `"${name}" is not null, but with { defaults: { ${name}: 'current-versions' } } the versions recorded before the change read null in it: define it without "not null"`)
   }
   return { kind: 'add', column: name, definition: column, reading }
 }
