@@ -223,8 +223,6 @@ describe('refused changes change nothing', () => {
     ['retyping the key', defineTable({ name: 'alter_refused', key: { sku: 'varchar(20)' }, values: base }), undefined, 'key', 'sku'],
     ['changing valid time to timestamp', define('alter_refused', base, { effective: 'timestamp' }), undefined, 'valid-time', 'effective'],
     ['renaming the effective column', define('alter_refused', base, { effectiveColumn: 'valid' }), undefined, 'time-column', 'valid'],
-    ['turning on audit', define('alter_refused', base, { audit: true }), undefined, 'turn-on-audit', undefined],
-    ['turning on entity', define('alter_refused', base, { entity: true }), undefined, 'turn-on-entity', undefined],
     ['a not null column without a default', define('alter_refused', { ...base, currency: 'text not null' }), undefined, 'not-null-without-default', 'currency'],
     ['a rename of a column the table does not have', define('alter_refused', base), { rename: { nothing: 'net' } }, 'options', 'nothing'],
   ]

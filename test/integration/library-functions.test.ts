@@ -16,11 +16,14 @@ type Db = Kysely<any>
 
 /** The library SQL as the package shipped it at commit 90eeb75: functions copied from file to file. */
 const EARLIER_LIBRARY = fileURLToPath(new URL('../fixtures/library-sql-90eeb75/', import.meta.url))
+/** The versions that library had; the ones after them are this package's. */
+const EARLIER_VERSIONS = LIBRARY_VERSIONS.filter((name) => name < '0010')
+const LATER_VERSIONS = LIBRARY_VERSIONS.filter((name) => name >= '0010')
 
 const FUNCTION_NAMES = [
   'check_inserted_system', 'check_reference_child', 'check_reference_parent', 'describe_key', 'entity_table_of', 'erase',
   'erasure_allows', 'format_system_time', 'grant_eraser', 'grant_reader', 'grant_writer', 'guard_history', 'is_own_row',
-  'raise_concurrent_write', 'reference_uncovered', 'refuse_pending_conversion', 'system_time',
+  'raise_concurrent_write', 'record_dropped_column', 'reference_uncovered', 'refuse_pending_conversion', 'system_time',
 ]
 
 /**
@@ -65,12 +68,13 @@ describe('the library installed fresh and upgraded from the copies of 90eeb75', 
 
     const { db } = upgraded()
     // As the earlier package installed itself: the same runner, its own folder, no function files.
-    expect((await libraryMigrationRunner(db, EARLIER_LIBRARY).up()).migrations).toEqual(LIBRARY_VERSIONS)
+    expect((await libraryMigrationRunner(db, EARLIER_LIBRARY).up()).migrations).toEqual(EARLIER_VERSIONS)
+    expect(await pendingLibraryVersions(db)).toEqual([...LATER_VERSIONS, ...FUNCTION_NAMES.map((name) => `functions/${name}`)])
+
+    expect(await install(db)).toEqual({ applied: LATER_VERSIONS, functions: FUNCTION_NAMES })
+    // createTable writes the registry's definition column, which a later version adds: after install.
     await createTable(db, prices)
     await sql`insert into prices (id, amount, effective) values (1, 10, '[2024-01-01,)')`.execute(db)
-    expect(await pendingLibraryVersions(db)).toEqual(FUNCTION_NAMES.map((name) => `functions/${name}`))
-
-    expect(await install(db)).toEqual({ applied: [], functions: FUNCTION_NAMES })
     expect((await libraryMigrationRunner(db).status()).map((status) => [status.name, status.state])).toEqual(
       LIBRARY_VERSIONS.map((name) => [name, 'applied']),
     )
@@ -130,20 +134,20 @@ describe('function files are applied again when they change, and only then', () 
 
   it('runs a changed function that needs a new version in the same transaction, after the version', async () => {
     const { db } = database()
-    // A SQL function is checked against the tables when it is created: its body names a column only 0011 adds.
-    writeFileSync(join(folder, '0011_note_column.sql'), 'alter table bitemporal.versioned_table add column note text;\n')
+    // A SQL function is checked against the tables when it is created: its body names a column only 0099 adds.
+    writeFileSync(join(folder, '0099_note_column.sql'), 'alter table bitemporal.versioned_table add column note text;\n')
     writeFileSync(
       join(folder, 'functions', 'note_of.sql'),
       'create or replace function bitemporal.note_of(r regclass) returns text\nlanguage sql stable\nas $$ select note from bitemporal.versioned_table where relation = r $$;\n',
     )
-    expect(await installLibrary(db, folder)).toEqual({ applied: ['0011_note_column'], functions: ['note_of'] })
+    expect(await installLibrary(db, folder)).toEqual({ applied: ['0099_note_column'], functions: ['note_of'] })
     const { rows } = await sql<{ check: string }>`select current_setting('check_function_bodies') as check`.execute(db)
     expect(rows[0]?.check).toBe('on')
   })
 
   it('refuses a body that names a column no version makes, and applies nothing of the run', async () => {
     const { db } = database()
-    writeFileSync(join(folder, '0012_other_column.sql'), 'alter table bitemporal.versioned_table add column other text;\n')
+    writeFileSync(join(folder, '0100_other_column.sql'), 'alter table bitemporal.versioned_table add column other text;\n')
     writeFileSync(
       join(folder, 'functions', 'note_of.sql'),
       'create or replace function bitemporal.note_of(r regclass) returns text\nlanguage sql stable\nas $$ select missing from bitemporal.versioned_table where relation = r $$;\n',
@@ -151,7 +155,7 @@ describe('function files are applied again when they change, and only then', () 
     await expect(installLibrary(db, folder)).rejects.toMatchObject({ code: 'MIGRATION_FAILED' })
     const { rows } = await sql<{ other: boolean; recorded: boolean }>`
       select exists (select 1 from information_schema.columns where table_schema = 'bitemporal' and column_name = 'other') as other,
-             exists (select 1 from bitemporal.library_version where name = '0012_other_column') as recorded`.execute(db)
+             exists (select 1 from bitemporal.library_version where name = '0100_other_column') as recorded`.execute(db)
     expect(rows[0]).toEqual({ other: false, recorded: false })
     expect(await installLibrary(db, folder).catch((error: unknown) => error)).toMatchObject({
       code: 'MIGRATION_FAILED',

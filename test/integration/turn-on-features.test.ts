@@ -7,7 +7,9 @@ import { bitemporal } from '../../src/repository/bitemporal.js'
 import { turnOnAuditSql } from '../../src/schema/alter-table/turn-on-audit-sql.js'
 import { turnOnEntitySql } from '../../src/schema/alter-table/turn-on-entity-sql.js'
 import { turnOnReferencesSql } from '../../src/schema/alter-table/turn-on-references-sql.js'
-import { createTable, upgradeTable } from '../../src/schema/create-table.js'
+import { alterTable } from '../../src/schema/alter-table/alter-table.js'
+import { alterTableSql } from '../../src/schema/alter-table/alter-table-sql.js'
+import { createTable } from '../../src/schema/create-table.js'
 import { defineTable, type TableDefinition } from '../../src/schema/define-table.js'
 import { useTestDatabase } from '../support/database.js'
 import { rejectsWithCode } from '../support/rejects-with-code.js'
@@ -22,21 +24,13 @@ const database = useTestDatabase()
 const db = (): Kysely<any> => database().db
 
 /**
- * Takes a table to `next` with `statements` (what alterTable sends for the
- * feature), then regenerates what depends on the definition, in one
- * transaction, as alterTable does; errors as the library maps them.
+ * Takes a table to `next`, which turns a feature on, with alterTable; the
+ * statements alterTable sends for it (`turnOn…Sql`) must be in its preview.
  */
 async function turnOn(next: TableDefinition, statements: readonly string[]): Promise<void> {
-  try {
-    await db()
-      .transaction()
-      .execute(async (trx) => {
-        for (const statement of statements) await sql.raw(statement).execute(trx)
-        await upgradeTable(trx, next)
-      })
-  } catch (error) {
-    throw mapDatabaseError(error)
-  }
+  const preview = await alterTableSql(db(), next)
+  for (const statement of statements) expect(preview).toContain(statement.slice(0, 60))
+  await alterTable(db(), next)
 }
 
 /** Every row of `table`, as text, in a stable order: what history holds, version by version. */

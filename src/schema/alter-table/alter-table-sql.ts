@@ -2,7 +2,7 @@ import type { AnyKysely } from '../../any-kysely.js'
 import { SchemaChangeRefusedError } from '../../errors/schema-change-errors.js'
 import { assertDefinition } from '../../query/as-of-instant.js'
 import { columnTypeSql } from '../column-type.js'
-import type { TableDefinition } from '../define-table.js'
+import { AUDIT_COLUMNS, type TableDefinition } from '../define-table.js'
 import { quoteIdentifier } from '../identifier.js'
 import { dropTableObjectsSql, tableObjectsSql } from '../table-objects-sql.js'
 import { tableSqlNames } from '../table-sql-names.js'
@@ -10,6 +10,9 @@ import { type AlterTableOptions, readAlterTableOptions } from './alter-table-opt
 import { readTableState, type TableState } from './read-table-state.js'
 import { dropColumnSql } from './drop-column-sql.js'
 import { describeSchemaChanges, type SchemaChange } from './schema-changes.js'
+import { turnOnAuditSql } from './turn-on-audit-sql.js'
+import { turnOnEntitySql } from './turn-on-entity-sql.js'
+import { turnOnReferencesSql } from './turn-on-references-sql.js'
 
 /**
  * The DDL that brings an existing versions table to `definition`, as
@@ -84,6 +87,15 @@ export function alterTableStatements(
       added.push(change.column)
       steps.push(...(change.reading === 'current-versions' ? addColumnForCorrectionSql(table, change.definition) : [addColumnSql(table, change.definition)]))
     }
+  }
+  // After the columns, what turning a feature on adds (docs/schema.md, "Turning on audit, entity, references").
+  for (const change of changes) {
+    if (change.kind === 'turn-on-audit') {
+      added.push(...Object.values(AUDIT_COLUMNS))
+      steps.push(...turnOnAuditSql(definition))
+    }
+    if (change.kind === 'turn-on-entity') steps.push(...turnOnEntitySql(definition))
+    if (change.kind === 'turn-on-references') steps.push(...turnOnReferencesSql(definition, change.added))
   }
   // Renamed columns keep their place; added ones come last, as PostgreSQL puts them.
   const physicalColumns = [...state.columns.map((column) => renamed.get(column.name) ?? column.name).filter((name) => !dropped.has(name)), ...added]

@@ -22,7 +22,7 @@ export interface DropColumnAudit {
  *    ACCESS EXCLUSIVE lock on the table, so that the count is exact;
  * 2. the record in `bitemporal.dropped_column`: table, column, type, the
  *    number of versions that held a value in it, actor, reason, role, login
- *    and system time (sql/0019_dropped_column.sql);
+ *    and system time (sql/0011_dropped_column.sql and sql/functions/record_dropped_column.sql);
  * 3. the `ALTER TABLE … DROP COLUMN`.
  *
  * Run them in one transaction, with the history guard trigger (whose

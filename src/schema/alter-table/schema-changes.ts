@@ -30,6 +30,9 @@ export type SchemaChange =
   | { readonly kind: 'widen'; readonly column: string; readonly from: string; readonly to: string }
   | { readonly kind: 'add'; readonly column: string; readonly definition: ColumnDefinition; readonly reading: DefaultReading | undefined }
   | { readonly kind: 'drop'; readonly column: string }
+  | { readonly kind: 'turn-on-audit' }
+  | { readonly kind: 'turn-on-entity' }
+  | { readonly kind: 'turn-on-references'; readonly added: TableDefinition['references'] }
   | { readonly kind: 'refuse'; readonly change: RefusedChange; readonly column: string | undefined; readonly reason: string }
 
 const NEW_TABLE = 'create the table as it should be and copy the history into it with convertToBitemporal (docs/schema.md)'
@@ -86,12 +89,13 @@ function tableChanges(state: TableState, definition: TableDefinition, rename: Re
     if (current === next) continue
     changes.push(
       next
-        ? refuse(`turn-on-${feature}`, undefined, `turning on ${feature} is not supported by alterTable in this version`)
+        ? { kind: `turn-on-${feature}` }
         : refuse(`turn-off-${feature}`, undefined, `turning off ${feature} would discard what it recorded; keep ${feature}: true in the definition`),
     )
   }
   if (definition.references.length > state.references) {
-    changes.push(refuse('turn-on-references', undefined, `adding references is not supported by alterTable in this version (the table has ${String(state.references)}, the definition ${String(definition.references.length)})`))
+    // The table's references keep their places (their objects are named by position); the new ones come after.
+    changes.push({ kind: 'turn-on-references', added: definition.references.slice(state.references) })
   } else if (definition.references.length < state.references) {
     changes.push(refuse('turn-off-references', undefined, `removing references is refused (the table has ${String(state.references)}, the definition ${String(definition.references.length)}); keep them in the definition`))
   }
