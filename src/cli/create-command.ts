@@ -11,7 +11,7 @@ import type { CreateCommand } from './parse-command.js'
  */
 export async function createCommand(command: CreateCommand, io: CliIo): Promise<number> {
   const cwd = io.cwd ?? process.cwd()
-  const path = await createMigration({ folder: resolve(cwd, command.folder), name: command.name, typescript: command.typescript })
+  const path = await createMigration({ folder: resolve(cwd, command.folder), name: command.name, typescript: command.typescript, tableChange: command.tableChange })
   io.stdout(`created ${relative(cwd, path)}\n`)
   return 0
 }

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { InvalidInputError } from '../errors/errors.js'
-import { sqlMigrationTemplate, tsMigrationTemplate } from './migration-templates.js'
+import { sqlMigrationTemplate, tableChangeMigrationTemplate, tsMigrationTemplate } from './migration-templates.js'
 
 /**
  * What a migration may be called. Letters, digits and underscores keep the
@@ -18,6 +18,8 @@ export interface CreateMigrationOptions {
   readonly name: string
   /** Write a `.ts` module instead of a `.sql` file. Default: `false`. */
   readonly typescript?: boolean
+  /** Write a `.ts` module that changes a bitemporal table with `alterTable` (implies `typescript`). Default: `false`. */
+  readonly tableChange?: boolean
   /** The moment the timestamp is taken from. Default: now. */
   readonly now?: Date
 }
@@ -42,14 +44,15 @@ export async function createMigration(options: CreateMigrationOptions): Promise<
     throw new InvalidInputError(`bitemporal: invalid migration name "${options.name}": use letters, digits and underscores, at most 200 characters`)
   }
   const stamp = (options.now ?? new Date()).toISOString().replace(/\D/g, '').slice(0, 14)
-  const typescript = options.typescript === true
+  const tableChange = options.tableChange === true
+  const typescript = options.typescript === true || tableChange
   const fileName = `${stamp}_${options.name}${typescript ? '.ts' : '.sql'}`
   const folder = resolve(options.folder)
   const path = join(folder, fileName)
   await mkdir(folder, { recursive: true })
   try {
     // 'wx': two runs within the same second must not overwrite each other.
-    await writeFile(path, typescript ? tsMigrationTemplate(fileName) : sqlMigrationTemplate(fileName), { flag: 'wx' })
+    await writeFile(path, tableChange ? tableChangeMigrationTemplate(fileName) : typescript ? tsMigrationTemplate(fileName) : sqlMigrationTemplate(fileName), { flag: 'wx' })
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
       throw new InvalidInputError(`bitemporal: ${path} already exists; wait a second or choose another name`, { cause: error })

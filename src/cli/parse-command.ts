@@ -26,6 +26,8 @@ export interface CreateCommand {
   readonly folder: string
   readonly name: string
   readonly typescript: boolean
+  /** `--table-change`: the template that changes a bitemporal table with alterTable. */
+  readonly tableChange: boolean
 }
 
 /** `bitemporal check`. */
@@ -55,6 +57,7 @@ const OPTIONS = {
   'allow-edited': { type: 'boolean' },
   'discard-history': { type: 'boolean' },
   ts: { type: 'boolean' },
+  'table-change': { type: 'boolean' },
   key: { type: 'string' },
   'valid-at': { type: 'string' },
   'known-at': { type: 'string' },
@@ -72,7 +75,7 @@ const ACCEPTED: Readonly<Record<MigrateAction | 'history' | 'check', readonly Op
   up: [...CONNECTION, 'allow-edited'],
   down: [...CONNECTION, 'allow-edited', 'discard-history'],
   status: CONNECTION,
-  create: ['folder', 'ts'],
+  create: ['folder', 'ts', 'table-change'],
   history: ['url', 'key', 'valid-at', 'known-at', 'svg'],
   check: ['url'],
 }
@@ -128,7 +131,7 @@ export function parseCommand(argv: readonly string[]): CliCommand {
     if (!MIGRATION_NAME.test(name)) {
       throw new UsageError(`invalid migration name "${name}": use letters, digits and underscores, at most 200 characters`, usage)
     }
-    return { kind: 'create', folder, name, typescript: values.ts === true }
+    return { kind: 'create', folder, name, typescript: values.ts === true, tableChange: values['table-change'] === true }
   }
 
   if (rest.length > 0) throw new UsageError(`unexpected argument ${argumentText(rest)}`, usage)

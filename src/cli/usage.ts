@@ -97,6 +97,8 @@ Needs no database.
 Options:
   --folder <dir>    Migration folder, relative to the working directory (default: migrations)
   --ts              Write a TypeScript module (up/down functions) instead of SQL
+  --table-change    Write a TypeScript module that changes a bitemporal table
+                    with alterTable (add, widen, rename columns)
 ${HELP_OPTION}
 `,
 })

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process'
-import { appendFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { sql } from 'kysely'
 import { afterAll, describe, expect, test } from 'vitest'
@@ -226,6 +226,28 @@ describe('bitemporal migrate create', () => {
     expect(up.stdout).toContain(`applied ${files[0]?.replace('.sql', '') ?? ''}\napplied ${files[1]?.replace('.ts', '') ?? ''}\n`)
     expect((await cli(['migrate', 'down', ...args])).code).toBe(0)
     expect((await cli(['migrate', 'down', ...args])).code).toBe(0)
+  })
+})
+
+describe('bitemporal migrate create --table-change', () => {
+  test('writes a migration whose alterTable renames and adds columns of a table with history, as written', async () => {
+    const before = defineTable({ name: 'prices', key: { sku: 'text' }, values: { price: 'numeric(12,2) not null' } })
+    const folder = await folderWith({ '20260101000000_prices.sql': createTableSql(before) })
+    const args = ['--folder', folder, '--table', 'table_change_runs']
+    expect((await cli(['migrate', 'up', ...args])).code).toBe(0)
+    await bitemporal(database().db, before).set({ sku: 'A' }, { from: '2024-01-01' }, { price: '9.99' })
+
+    expect((await cli(['migrate', 'create', 'prices_amount', '--table-change', '--folder', folder])).code).toBe(0)
+    const file = (await readdir(folder)).find((name) => name.endsWith('_prices_amount.ts')) ?? ''
+    const template = await readFile(join(folder, file), 'utf8')
+    expect(template).toContain("from 'bitemporal'")
+    // The package's name resolves to its build; here the migration imports the source it is built from.
+    await writeFile(join(folder, file), template.replace("from 'bitemporal'", `from '${resolve('src/index.ts')}'`))
+    const up = await cli(['migrate', 'up', ...args])
+    expect(up.code, up.stderr).toBe(0)
+
+    const { rows } = await sql<{ sku: string; amount: string; currency: string }>`select sku, amount::text, currency from prices`.execute(database().db)
+    expect(rows).toEqual([{ sku: 'A', amount: '9.99', currency: 'EUR' }])
   })
 })
 

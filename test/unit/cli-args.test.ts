@@ -58,7 +58,9 @@ describe('parseCommand', () => {
       folder: 'migrations',
       name: 'add_rates',
       typescript: true,
+      tableChange: false,
     })
+    expect(parseCommand(['migrate', 'create', 'add_currency', '--table-change'])).toMatchObject({ kind: 'create', name: 'add_currency', tableChange: true })
   })
 
   test('options may come before the command', () => {
@@ -87,7 +89,7 @@ describe('parseCommand', () => {
     [['migrate', 'up', 'extra'], 'unexpected argument "extra"'],
     [['migrate', 'up', '--bogus'], 'unknown option --bogus for "migrate up"; the options are --folder, --url, --schema, --table, --allow-edited, --help'],
     [['--bogus=3', 'history', 'rates'], 'unknown option --bogus for "history"; the options are --url, --key, --valid-at, --known-at, --svg, --help'],
-    [['migrate', 'create', 'x', '-x'], 'unknown option -x for "migrate create"; the options are --folder, --ts, --help'],
+    [['migrate', 'create', 'x', '-x'], 'unknown option -x for "migrate create"; the options are --folder, --ts, --table-change, --help'],
     [['--bogus'], 'unknown option --bogus; the options are --help, --version'],
     [['migrate', 'up', '--folder'], 'option --folder needs a value: --folder <value>'],
     [['migrate', 'up', '--folder', '--allow-edited'], 'option --folder needs a value, and the word after it starts with "-"; for such a value write --folder=<value>'],
