@@ -266,7 +266,7 @@ describe('bitemporal check', () => {
     const { db } = database()
     const upgrade = 'run upgradeTable(db, definition) in a migration'
 
-    const added = await brokenTable('drift_added')
+    await brokenTable('drift_added')
     await sql`alter table drift_added add column currency text`.execute(db)
     await expectProblems('drift_added', [
       `column "currency" (text) is in the table but not in its registered definition (added with ALTER TABLE?): add it to the definition's values and ${upgrade}`,

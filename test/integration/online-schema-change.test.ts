@@ -6,7 +6,8 @@ import { install } from '../../src/install/install.js'
 import { bitemporal } from '../../src/repository/bitemporal.js'
 import type { WriteResult } from '../../src/repository/repository.js'
 import { createTable } from '../../src/schema/create-table.js'
-import { alterTable } from '../../src/schema/alter-table/alter-table.js'
+import { runSqlStatements } from '../../src/schema/sql-statements.js'
+import { upgradeTableSql } from '../../src/schema/upgrade-table-sql.js'
 import { defineTable } from '../../src/schema/define-table.js'
 import { countingPool } from '../support/counting-pool.js'
 import { useTestDatabase } from '../support/database.js'
@@ -38,12 +39,17 @@ beforeAll(async () => {
 
 /**
  * The schema change, in one transaction that holds ACCESS EXCLUSIVE on the
- * table from its first statement: alterTable widens `qty` from integer to
- * bigint. `holding` runs while the lock is held, before COMMIT.
+ * table from its first statement: `qty` from integer to bigint, the guards
+ * made again by upgradeTableSql. `holding` runs while the lock is held,
+ * before COMMIT.
  */
 async function widenQuantity(db: Db, holding: () => Promise<void>): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await alterTable(trx, stockWidened)
+    // The statements alterTable sends, with the lock taken first (docs/schema.md).
+    await sql`drop trigger stock_guard_history on stock`.execute(trx)
+    await sql`drop trigger stock_check_inserted_system on stock`.execute(trx)
+    await sql`alter table stock alter column qty type bigint`.execute(trx)
+    await runSqlStatements(trx, await upgradeTableSql(trx, stockWidened))
     await holding()
   })
 }
