@@ -36,7 +36,7 @@ export function referenceSqlNames(child: TableDefinition, reference: ReferenceDe
 /**
  * The DDL of a child table's temporal references, appended by
  * `createTableSql` after the child table: per reference, a deferred
- * constraint trigger on each side (functions from `sql/0004_references.sql`)
+ * constraint trigger on each side (functions in `sql/functions/check_reference_child.sql` and `check_reference_parent.sql`)
  * and, unless the child's key starts with the referencing columns, a partial
  * index that lets the parent's check find the current children of a key.
  *

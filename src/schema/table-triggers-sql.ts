@@ -8,7 +8,7 @@ import { tableSqlNames } from './table-sql-names.js'
  * trigger, and inlining a SQL function means parsing its body each time: with
  * the function, the guard's condition took about a twelfth of a write's
  * server time (a CPU profile of the backend), a third of that without it.
- * Keep it equal to the function in sql/0001_core.sql.
+ * Keep it equal to the function in sql/functions/system_time.sql.
  */
 const TRIGGER_SYSTEM_TIME = "(now() at time zone 'UTC')"
 
