@@ -6,8 +6,7 @@ import { install } from '../../src/install/install.js'
 import { bitemporal } from '../../src/repository/bitemporal.js'
 import type { WriteResult } from '../../src/repository/repository.js'
 import { createTable } from '../../src/schema/create-table.js'
-import { runSqlStatements } from '../../src/schema/sql-statements.js'
-import { upgradeTableSql } from '../../src/schema/upgrade-table-sql.js'
+import { alterTable } from '../../src/schema/alter-table/alter-table.js'
 import { defineTable } from '../../src/schema/define-table.js'
 import { countingPool } from '../support/counting-pool.js'
 import { useTestDatabase } from '../support/database.js'
@@ -38,26 +37,32 @@ beforeAll(async () => {
 })
 
 /**
- * The schema change, in one transaction that holds ACCESS EXCLUSIVE on the
- * table from its first statement: `qty` from integer to bigint, the guards
- * made again by upgradeTableSql. `holding` runs while the lock is held,
+ * The schema change, alterTable in the caller's transaction: `qty` from
+ * integer to bigint, under the table's ACCESS EXCLUSIVE lock, which it takes
+ * after its unlocked catalog reads. `holding` runs while the lock is held,
  * before COMMIT.
  */
 async function widenQuantity(db: Db, holding: () => Promise<void>): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    // The statements alterTable sends, with the lock taken first (docs/schema.md).
-    await sql`drop trigger stock_guard_history on stock`.execute(trx)
-    await sql`drop trigger stock_check_inserted_system on stock`.execute(trx)
-    await sql`alter table stock alter column qty type bigint`.execute(trx)
-    await runSqlStatements(trx, await upgradeTableSql(trx, stockWidened))
+    await alterTable(trx, stockWidened)
     await holding()
   })
 }
 
-/** How many backends wait for a lock that `pid` holds. */
+/**
+ * How many backends wait, directly or through others, for a lock that `pid`
+ * holds. Through others too: a writer that queues for its key's lock behind
+ * a writer blocked by `pid` waits for `pid` as well, and with every pooled
+ * connection in that queue only one backend waits on `pid` itself.
+ */
 async function waitingFor(observer: Db, pid: number): Promise<number> {
   const { rows } = await sql<{ n: number }>`
-    select count(*)::int as n from pg_stat_activity where ${pid} = any(pg_blocking_pids(pid))`.execute(observer)
+    with recursive waiting (pid) as (
+      select pid from pg_stat_activity where ${pid} = any(pg_blocking_pids(pid))
+      union
+      select a.pid from pg_stat_activity a join waiting w on w.pid = any(pg_blocking_pids(a.pid))
+    )
+    select count(*)::int as n from waiting`.execute(observer)
   return rows[0]?.n ?? 0
 }
 
@@ -109,12 +114,17 @@ it('writers in flight land before or after the change, none lost or doubled, non
   // Some writes land before the change.
   while (attempts.length < WRITERS * 2) await pause(5)
   let blocked = 0
-  await widenQuantity(changer.db, async () => {
-    phase = 'during'
-    // Hold the lock until writers queue behind it: they are in flight across the change.
-    while ((blocked = await waitingFor(observer.db, changer.pid)) < 2) await pause(5)
-  })
-  phase = 'after'
+  // phase turns 'after' even when the change fails or the test times out: the
+  // writers then stop, rather than spin on a pool the teardown has ended.
+  try {
+    await widenQuantity(changer.db, async () => {
+      phase = 'during'
+      // Hold the lock until writers queue behind it: they are in flight across the change.
+      while ((blocked = await waitingFor(observer.db, changer.pid)) < 2) await pause(5)
+    })
+  } finally {
+    phase = 'after'
+  }
   await Promise.all(writers)
   expect(blocked).toBeGreaterThanOrEqual(2)
 
