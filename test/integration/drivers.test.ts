@@ -7,6 +7,7 @@ import pg from 'pg'
 import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import {
+  alterTable,
   type AnyKysely,
   bitemporal,
   createTable,
@@ -18,6 +19,8 @@ import {
   mapDatabaseError,
   OverlapError,
   type Repository,
+  TableNeedsUpgradeError,
+  upgradeTable,
   type Version,
 } from '../../src/index.js'
 import { createTestDatabase, type TestDatabase } from '../../src/testing/index.js'
@@ -242,5 +245,25 @@ describe.each(drivers)('$name', (driver) => {
     const { rows: prepared } = await sql<{ statements: number }>`
       select count(*)::int as statements from pg_prepared_statements where name like 'bitemporal\_%'`.execute(db)
     expect(prepared[0]?.statements ?? 0).toSatisfy((count: number) => (driver.named ? count > 0 : count === 0))
+  })
+
+  it('changes a table with history: alterTable adds and widens, a plain ADD COLUMN waits for upgradeTable, history reads as before', async () => {
+    const before = defineTable({ name: 'driver_prices', key: { sku: 'text' }, values: { price: 'numeric(10,2) not null', qty: 'integer' } })
+    await createTable(db, before)
+    const first = await bitemporal(db, before).set({ sku: 'A' }, { from: '2024-01-01' }, { price: '9.99', qty: 1 })
+    await bitemporal(db, before).set({ sku: 'A' }, { from: '2024-06-01' }, { price: '12.50', qty: 2 })
+
+    const widened = defineTable({ name: 'driver_prices', key: { sku: 'text' }, values: { price: 'numeric(10,2) not null', qty: 'bigint', note: 'text' } })
+    await alterTable(db, widened)
+    const repo = bitemporal(db, widened)
+    expect((await repo.asOf({ sku: 'A' }, { validAt: '2024-07-01', knownAt: String(first.systemTime) }))?.values).toEqual({ price: '9.99', qty: '1', note: null })
+    await repo.set({ sku: 'A' }, { from: '2024-09-01' }, { price: '13.00', qty: '3', note: 'autumn' })
+
+    await sql`alter table driver_prices add column region text`.execute(db)
+    await expect(repo.set({ sku: 'A' }, { from: '2024-10-01' }, { price: '14.00', qty: '4', note: null })).rejects.toBeInstanceOf(TableNeedsUpgradeError)
+    const withRegion = defineTable({ name: 'driver_prices', key: { sku: 'text' }, values: { price: 'numeric(10,2) not null', qty: 'bigint', note: 'text', region: 'text' } })
+    await upgradeTable(db, withRegion)
+    await bitemporal(db, withRegion).set({ sku: 'A' }, { from: '2024-10-01' }, { price: '14.00', qty: '4', note: null, region: 'eu' })
+    expect((await bitemporal(db, withRegion).timeline({ sku: 'A' })).map((version) => version.values.price)).toEqual(['9.99', '12.50', '13.00', '14.00'])
   })
 })
