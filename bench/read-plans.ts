@@ -11,7 +11,7 @@
 import os from 'node:os'
 import { type CompiledQuery, sql } from 'kysely'
 import type { AnyKysely } from '../src/any-kysely.js'
-import { NamedStatement } from '../src/repository/named-statement.js'
+import { NamedStatement } from '../src/statement/named-statement.js'
 import { withBenchConnection } from './bench-connection.js'
 import { explainRead, type Mode } from './read-plans-explain.js'
 import { loadTables } from './read-plans-fixture.js'

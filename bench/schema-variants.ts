@@ -11,8 +11,8 @@
  */
 import { sql } from 'kysely'
 import { bitemporal, createTable, defineTable, install, type AnyKysely } from '../src/index.js'
-import { NamedStatement } from '../src/repository/named-statement.js'
-import { runStatement } from '../src/repository/database.js'
+import { NamedStatement } from '../src/statement/named-statement.js'
+import { runStatement } from '../src/statement/run-statement.js'
 import { EntityQueue, FLOOR_PORTION, floorSql, PLAIN_UPDATE, UPDATE_PORTION } from './contenders.js'
 import { createPlainTable, ENTITIES, fillVersions } from './fixture.js'
 import { type Contender, measureAlternating, type RoundPlan } from './measure.js'

@@ -1,4 +1,4 @@
-import type { Version } from '../repository/version.js'
+import type { Version } from '../codec/decode-version.js'
 import type { TableDefinition } from '../schema/define-table.js'
 import { formatTextTable } from './format-text-table.js'
 

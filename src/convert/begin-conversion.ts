@@ -1,5 +1,5 @@
 import type { AnyKysely } from '../any-kysely.js'
-import { runStatement } from '../repository/database.js'
+import { runStatement } from '../statement/run-statement.js'
 import { createTableSql } from '../schema/create-table-sql.js'
 import { quoteIdentifier } from '../schema/identifier.js'
 import { checkSourceRows } from './check-source-rows.js'

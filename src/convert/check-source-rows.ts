@@ -1,6 +1,6 @@
 import type { AnyKysely } from '../any-kysely.js'
 import { InvalidInputError, OverlapError } from '../errors/errors.js'
-import { runStatement } from '../repository/database.js'
+import { runStatement } from '../statement/run-statement.js'
 import type { ConvertPlan } from './convert-plan.js'
 import { checkSql, duplicateSql } from './convert-sql.js'
 

@@ -1,6 +1,6 @@
 import type { AnyKysely } from '../any-kysely.js'
 import { DatabaseError } from '../errors/errors.js'
-import { runStatement } from '../repository/database.js'
+import { runStatement } from '../statement/run-statement.js'
 import { quoteQualifiedName } from '../schema/identifier.js'
 import type { ConvertResult } from './convert-options.js'
 import type { PagePlan } from './page-ranges.js'

@@ -1,6 +1,6 @@
 import type { AnyKysely } from '../any-kysely.js'
 import { InvalidInputError } from '../errors/errors.js'
-import type { TableSqlContext } from '../repository/table-sql-context.js'
+import type { TableSqlContext } from '../statement/table-sql-context.js'
 import { type QualifiedName, quoteIdentifier, quoteQualifiedName, validateIdentifier } from '../schema/identifier.js'
 import { checkConvertOptions } from './check-convert-options.js'
 import type { ConvertOptions } from './convert-options.js'

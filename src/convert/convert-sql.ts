@@ -1,4 +1,4 @@
-import { AUDIT } from '../repository/table-sql-context.js'
+import { AUDIT } from '../statement/table-sql-context.js'
 import { entityTableNames } from '../schema/entity-table-sql.js'
 import { quoteIdentifier } from '../schema/identifier.js'
 import { type ConvertPlan, TIME_TYPES } from './convert-plan.js'

@@ -1,6 +1,6 @@
 import type { AnyKysely } from '../any-kysely.js'
 import { mapDatabaseError } from '../errors/map-database-error.js'
-import { runStatement, withoutCallerPlugins } from '../repository/database.js'
+import { runStatement, withoutCallerPlugins } from '../statement/run-statement.js'
 import { isPlainObject } from '../values/is-plain-object.js'
 import { beginConversion } from './begin-conversion.js'
 import { compatibilityViewSql } from './compatibility-view-sql.js'

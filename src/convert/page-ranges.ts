@@ -1,5 +1,5 @@
 import type { AnyKysely } from '../any-kysely.js'
-import { runStatement } from '../repository/database.js'
+import { runStatement } from '../statement/run-statement.js'
 
 /**
  * How a table is read in batches of heap pages by `ctid` range (a TID range

@@ -1,6 +1,6 @@
 import type { AnyKysely } from '../any-kysely.js'
 import { DatabaseError, InvalidInputError } from '../errors/errors.js'
-import { runStatement, withoutCallerPlugins } from '../repository/database.js'
+import { runStatement, withoutCallerPlugins } from '../statement/run-statement.js'
 import { quoteLiteral, quoteQualifiedName } from '../schema/identifier.js'
 import { beginConversion } from './begin-conversion.js'
 import { checkConvertOptions } from './check-convert-options.js'

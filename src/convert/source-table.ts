@@ -1,6 +1,6 @@
 import type { AnyKysely } from '../any-kysely.js'
 import { InvalidInputError } from '../errors/errors.js'
-import { runStatement } from '../repository/database.js'
+import { runStatement } from '../statement/run-statement.js'
 import { arrayLiteral } from '../values/array-literal.js'
 import { type QualifiedName, quoteQualifiedName } from '../schema/identifier.js'
 

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url'
 import type { AnyKysely } from '../any-kysely.js'
 import { readMigrationFolder } from '../migrate/migration-file.js'
 import { MigrationRunner } from '../migrate/migration-runner.js'
-import { assertDatabase } from '../repository/database.js'
+import { assertDatabase } from '../statement/database-input.js'
 import { acceptEarlierLibraryVersions } from './earlier-library-versions.js'
 import { applyLibraryFunctions, checkLibraryFunctionBodies, readLibraryFunctions } from './library-functions.js'
 

@@ -1,5 +1,4 @@
 export type { KyselyMigration } from './kysely-migration-api.js'
-export { migrate } from './migrate.js'
 export { type MigrationFile, readMigrationFolder } from './migration-file.js'
 export {
   type MigrationDownOptions,

@@ -4,8 +4,8 @@ import { BitemporalError, InvalidInputError, MigrationEditedError, MigrationFail
 import { mapDatabaseError } from '../errors/map-database-error.js'
 import { DISCARD_HISTORY_SETTING } from '../schema/drop-guard-sql.js'
 import { validateIdentifier } from '../schema/identifier.js'
-import { readOptions } from '../read/read-input.js'
-import { assertDatabase } from '../repository/database.js'
+import { readOptions } from '../options/read-options.js'
+import { assertDatabase } from '../statement/database-input.js'
 import { createKyselyMigrator, type KyselyMigration, type KyselyMigrationResultSet, type KyselyMigrator } from './kysely-migration-api.js'
 import { type MigrationFile, readMigrationFolder } from './migration-file.js'
 

@@ -1,4 +1,3 @@
-import { describeValue } from '../errors/describe-value.js'
 import { InvalidInputError } from '../errors/errors.js'
 import type { TableDefinition } from '../schema/define-table.js'
 import { type InstantInput, toDay, toInstant, toKnownAt } from '../time/date-input.js'
@@ -80,22 +79,4 @@ export function resolveInstant(definition: TableDefinition, at: unknown, what: s
             }),
     knownAt: knownAt === undefined ? null : toKnownAt(knownAt, `${what}: knownAt`),
   })
-}
-
-/**
- * Checks that `value` looks like what `defineTable` returns, so that a plain
- * JavaScript caller who passes a table name gets a typed error rather than a
- * query over `undefined` columns.
- */
-export function assertDefinition(value: unknown, what: string): asserts value is TableDefinition {
-  const candidate = value as Partial<TableDefinition> | null
-  if (
-    typeof value !== 'object' ||
-    candidate === null ||
-    typeof candidate.effectiveColumn !== 'string' ||
-    typeof candidate.systemColumn !== 'string' ||
-    typeof candidate.table?.name !== 'string'
-  ) {
-    throw new InvalidInputError(`bitemporal: ${what} takes a table definition (the result of defineTable), got ${describeValue(value)}`)
-  }
 }

@@ -2,7 +2,8 @@ import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs,
 import { InvalidInputError } from '../errors/errors.js'
 import type { TableDefinition } from '../schema/define-table.js'
 import { isPlainObject } from '../values/is-plain-object.js'
-import { assertDefinition, type AsOfInstant, resolveInstant } from './as-of-instant.js'
+import { assertDefinition } from '../schema/assert-definition.js'
+import { type AsOfInstant, resolveInstant } from './as-of-instant.js'
 import { AsOfTransformer, type TemporalTable } from './as-of-transformer.js'
 import type { RestrictedSelects } from './as-written-transformer.js'
 

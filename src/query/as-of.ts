@@ -1,7 +1,8 @@
 import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely'
 import type { TableDefinition } from '../schema/define-table.js'
 import { parseQualifiedName } from '../schema/identifier.js'
-import { assertDefinition, type AsOfInstant, type ResolvedInstant, resolveInstant } from './as-of-instant.js'
+import { assertDefinition } from '../schema/assert-definition.js'
+import { type AsOfInstant, type ResolvedInstant, resolveInstant } from './as-of-instant.js'
 
 /**
  * A condition for `.where()` (or a join's `.on()`) that keeps, of one

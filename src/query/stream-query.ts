@@ -2,7 +2,7 @@ import type { Compilable, InferResult } from 'kysely'
 import type { AnyKysely } from '../any-kysely.js'
 import { InvalidInputError } from '../errors/errors.js'
 import { batchSizeOf, cursorBatches, type StreamOptions } from '../read/cursor-batches.js'
-import { assertDatabase } from '../repository/database.js'
+import { assertDatabase } from '../statement/database-input.js'
 
 /**
  * The rows of a Kysely query, one at a time, read through a server-side

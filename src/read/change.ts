@@ -1,5 +1,5 @@
-import { decodeKeyAndValues, type EffectiveRange } from '../repository/version.js'
-import type { TableSqlContext } from '../repository/table-sql-context.js'
+import { decodeKeyAndValues, type EffectiveRange } from '../codec/decode-version.js'
+import type { TableSqlContext } from '../statement/table-sql-context.js'
 import type { KeyOf, TableDefinition, ValuesOf } from '../schema/define-table.js'
 
 /**

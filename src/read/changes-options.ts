@@ -1,8 +1,9 @@
-import type { TableSqlContext } from '../repository/table-sql-context.js'
-import { encodeKey } from '../repository/write-input.js'
+import type { TableSqlContext } from '../statement/table-sql-context.js'
+import { encodeKey } from '../codec/encode-key.js'
 import type { KeyOf, TableDefinition } from '../schema/define-table.js'
 import type { InstantInput } from '../time/date-input.js'
-import { encodeSystemInterval, readOptions } from './read-input.js'
+import { encodeSystemInterval } from './read-input.js'
+import { readOptions } from '../options/read-options.js'
 
 /** Options of `repo.changes`. */
 export interface ChangesOptions<D extends TableDefinition> {

@@ -1,4 +1,4 @@
-import { AUDIT, type TableSqlContext } from '../repository/table-sql-context.js'
+import { AUDIT, type TableSqlContext } from '../statement/table-sql-context.js'
 import { quoteIdentifier } from '../schema/identifier.js'
 import { textParameter } from '../values/text-parameter.js'
 

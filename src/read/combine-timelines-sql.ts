@@ -1,4 +1,4 @@
-import type { TableSqlContext } from '../repository/table-sql-context.js'
+import type { TableSqlContext } from '../statement/table-sql-context.js'
 import { quoteIdentifier } from '../schema/identifier.js'
 import { textParameter } from '../values/text-parameter.js'
 

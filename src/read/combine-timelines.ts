@@ -1,15 +1,17 @@
 import { InvalidInputError } from '../errors/errors.js'
 import { mapDatabaseError } from '../errors/map-database-error.js'
-import { type DatabaseInput, runStatement, toKysely, withoutCallerPlugins } from '../repository/database.js'
-import { type TableSqlContext, tableSqlContext } from '../repository/table-sql-context.js'
-import type { EffectiveRange } from '../repository/version.js'
-import { encodeKey } from '../repository/write-input.js'
+import { type DatabaseInput, toKysely } from '../statement/database-input.js'
+import { runStatement, withoutCallerPlugins } from '../statement/run-statement.js'
+import { type TableSqlContext, tableSqlContext } from '../statement/table-sql-context.js'
+import type { EffectiveRange } from '../codec/decode-version.js'
+import { encodeKey } from '../codec/encode-key.js'
 import type { KeyOf, TableDefinition, ValuesOf } from '../schema/define-table.js'
 import { type DateInput, type InstantInput, toKnownAt } from '../time/date-input.js'
 import { isPlainObject } from '../values/is-plain-object.js'
 import { unknownKeys, unknownKeysText } from '../values/unknown-keys.js'
 import { combineTimelinesSql } from './combine-timelines-sql.js'
-import { encodeWindow, readOptions } from './read-input.js'
+import { encodeWindow } from './read-input.js'
+import { readOptions } from '../options/read-options.js'
 
 /** One side of {@link combineTimelines}: a table and the key of one entity in it. */
 export interface TimelineSide<D extends TableDefinition> {

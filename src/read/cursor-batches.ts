@@ -3,8 +3,8 @@ import type { AnyKysely } from '../any-kysely.js'
 import { describeValue } from '../errors/describe-value.js'
 import { InvalidInputError } from '../errors/errors.js'
 import { mapDatabaseError } from '../errors/map-database-error.js'
-import type { NamedStatement } from '../repository/named-statement.js'
-import { readOptions } from './read-input.js'
+import type { NamedStatement } from '../statement/named-statement.js'
+import { readOptions } from '../options/read-options.js'
 
 /** Options of the streaming reads. */
 export interface StreamOptions {

@@ -1,8 +1,9 @@
 import { InvalidInputError } from '../errors/errors.js'
-import type { TableSqlContext } from '../repository/table-sql-context.js'
-import { decodeVersion, type Version } from '../repository/version.js'
+import type { TableSqlContext } from '../statement/table-sql-context.js'
+import { decodeVersion, type Version } from '../codec/decode-version.js'
 import type { TableDefinition } from '../schema/define-table.js'
-import { encodeWindow, readOptions } from './read-input.js'
+import { encodeWindow } from './read-input.js'
+import { readOptions } from '../options/read-options.js'
 
 /** How a sequenced `timeline` call reads: which statement, and the window's parameters. */
 export interface EncodedTimelineWindow {

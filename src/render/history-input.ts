@@ -1,6 +1,6 @@
 import { describeValue } from '../errors/describe-value.js'
 import { InvalidInputError } from '../errors/errors.js'
-import type { EffectiveRange, SystemRange } from '../repository/version.js'
+import type { EffectiveRange, SystemRange } from '../codec/decode-version.js'
 import { isPlainObject } from '../values/is-plain-object.js'
 import { type TimePoint, timePoint } from './time-point.js'
 

@@ -1,6 +1,6 @@
 import { describeValue } from '../errors/describe-value.js'
 import { InvalidInputError } from '../errors/errors.js'
-import { readOptions } from '../read/read-input.js'
+import { readOptions } from '../options/read-options.js'
 import { checkVersions, type HistoryVersion, valueText } from './history-input.js'
 import { layoutHistory } from './history-layout.js'
 import { svgHistory } from './svg-history.js'

@@ -1,5 +1,5 @@
 import type { TableDefinition } from '../schema/define-table.js'
-import { type DatabaseInput, toKysely } from './database.js'
+import { type DatabaseInput, toKysely } from '../statement/database-input.js'
 import { Repository, type RepositoryOptions } from './repository.js'
 
 /**

@@ -1,11 +1,11 @@
 import type { AnyKysely } from '../any-kysely.js'
 import { InvalidInputError, NotFoundError } from '../errors/errors.js'
 import { mapDatabaseError } from '../errors/map-database-error.js'
-import { readOptions } from '../read/read-input.js'
-import { runStatement } from './database.js'
-import type { TableSqlContext } from './table-sql-context.js'
+import { readOptions } from '../options/read-options.js'
+import { runStatement } from '../statement/run-statement.js'
+import type { TableSqlContext } from '../statement/table-sql-context.js'
 import { arrayLiteral } from '../values/array-literal.js'
-import { encodeKey } from './write-input.js'
+import { encodeKey } from '../codec/encode-key.js'
 
 /** Options of `repo.erase`. */
 export interface EraseOptions<C extends string = string> {

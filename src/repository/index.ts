@@ -1,5 +1,5 @@
 export { bitemporal } from './bitemporal.js'
-export type { DatabaseInput } from './database.js'
+export type { DatabaseInput } from '../statement/database-input.js'
 export {
   type AsOfOptions,
   type LoadVersion,
@@ -10,6 +10,6 @@ export {
   type WriteOptions,
   type WriteResult,
 } from './repository.js'
-export type { EffectiveRange, SystemRange, Version, VersionAudit } from './version.js'
-export type { NewValues, ValuesPatch } from './write-values.js'
+export type { EffectiveRange, SystemRange, Version, VersionAudit } from '../codec/decode-version.js'
+export type { NewValues, ValuesPatch } from '../codec/write-values.js'
 export type { LoadOptions, LoadResult } from '../write/load-versions.js'

@@ -3,8 +3,8 @@ import { type WriteScope, writeSql } from '../write/write-sql.js'
 import { type ChangesStatements, changesStatements } from '../read/changes-sql.js'
 import { type ReadStatements, readStatements } from '../read/read-sql.js'
 import { type TimelineStatements, timelineStatements } from '../read/timeline-sql.js'
-import { NamedStatement } from './named-statement.js'
-import type { TableSqlContext } from './table-sql-context.js'
+import { NamedStatement } from '../statement/named-statement.js'
+import type { TableSqlContext } from '../statement/table-sql-context.js'
 
 /** The statements of one table, built once and shared by every repository of it (`with`). */
 export class Statements {

@@ -1,4 +1,4 @@
-import { assertDefinition } from '../query/as-of-instant.js'
+import { assertDefinition } from './assert-definition.js'
 import { AUDIT_COLUMNS, type TableDefinition } from './define-table.js'
 import { columnTypeSql } from './column-type.js'
 import { quoteIdentifier } from './identifier.js'

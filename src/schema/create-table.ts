@@ -10,7 +10,7 @@ import { runSqlStatements } from './sql-statements.js'
 import { assertSameColumns, upgradeTableSql } from './upgrade-table-sql.js'
 import { readTableColumns } from './table-columns.js'
 import { tableSqlNames } from './table-sql-names.js'
-import { assertDefinition } from '../query/as-of-instant.js'
+import { assertDefinition } from './assert-definition.js'
 
 /**
  * Creates one bitemporal table ({@link createTableSql}) in one

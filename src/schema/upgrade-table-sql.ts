@@ -1,6 +1,6 @@
 import type { AnyKysely } from '../any-kysely.js'
 import { DefinitionMismatchError } from '../errors/schema-change-errors.js'
-import { assertDefinition } from '../query/as-of-instant.js'
+import { assertDefinition } from './assert-definition.js'
 import type { TableDefinition } from './define-table.js'
 import { definitionColumnNames, readTableColumns, type TableColumn } from './table-columns.js'
 import { dropTableObjectsSql, tableObjectsSql } from './table-objects-sql.js'

@@ -3,8 +3,8 @@ import type { AnyKysely } from '../any-kysely.js'
 import { describeValue } from '../errors/describe-value.js'
 import { BitemporalError, ConcurrentWriteError, InvalidInputError } from '../errors/errors.js'
 import { mapDatabaseError } from '../errors/map-database-error.js'
-import { readOptions } from '../read/read-input.js'
-import { type DatabaseInput, toKysely } from '../repository/database.js'
+import { readOptions } from '../options/read-options.js'
+import { type DatabaseInput, toKysely } from '../statement/database-input.js'
 
 /** Options of {@link transaction}. */
 export interface TransactionOptions {

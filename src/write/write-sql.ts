@@ -1,4 +1,4 @@
-import { AUDIT, type TableSqlContext } from '../repository/table-sql-context.js'
+import { AUDIT, type TableSqlContext } from '../statement/table-sql-context.js'
 import { keyChangedSql } from '../schema/changed-after-sql.js'
 import { keyLockSql } from '../schema/key-lock-sql.js'
 import { entityTableNames } from '../schema/entity-table-sql.js'

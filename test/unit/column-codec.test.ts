@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { defineTable } from '../../src/schema/define-table.js'
-import { type ColumnCodec, columnCodec } from '../../src/values/column-codec.js'
+import { type ColumnCodec, columnCodec } from '../../src/schema/column-codec.js'
 import { invalidInput } from '../support/invalid-input.js'
 
 const TABLE = 'billing.accounts'

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { describeValue } from '../../src/errors/describe-value.js'
 import { defineTable } from '../../src/schema/define-table.js'
 import { toDay, toInstant } from '../../src/time/date-input.js'
-import { columnCodec } from '../../src/values/column-codec.js'
+import { columnCodec } from '../../src/schema/column-codec.js'
 import { invalidInput } from '../support/invalid-input.js'
 
 class Money {

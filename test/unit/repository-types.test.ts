@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import { bitemporal } from '../../src/repository/bitemporal.js'
 import type { Repository, WriteResult } from '../../src/repository/repository.js'
-import type { Version, VersionAudit } from '../../src/repository/version.js'
-import type { NewValues, ValuesPatch } from '../../src/repository/write-values.js'
+import type { Version, VersionAudit } from '../../src/codec/decode-version.js'
+import type { NewValues, ValuesPatch } from '../../src/codec/write-values.js'
 import { defineTable, type KeyOf } from '../../src/schema/define-table.js'
 
 // Checked by `tsc -p tsconfig.json --noEmit` (the typecheck includes test/).

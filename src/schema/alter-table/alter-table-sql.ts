@@ -1,6 +1,6 @@
 import type { AnyKysely } from '../../any-kysely.js'
 import { SchemaChangeRefusedError } from '../../errors/schema-change-errors.js'
-import { assertDefinition } from '../../query/as-of-instant.js'
+import { assertDefinition } from '../assert-definition.js'
 import { columnTypeSql } from '../column-type.js'
 import { AUDIT_COLUMNS, type TableDefinition } from '../define-table.js'
 import { quoteIdentifier } from '../identifier.js'

@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { AnyKysely } from '../../any-kysely.js'
 import { mapDatabaseError } from '../../errors/map-database-error.js'
-import { assertDefinition } from '../../query/as-of-instant.js'
+import { assertDefinition } from '../assert-definition.js'
 import type { TableDefinition } from '../define-table.js'
 import { runSqlStatements } from '../sql-statements.js'
 import { tableSqlNames } from '../table-sql-names.js'

@@ -1,4 +1,4 @@
-import { parameterTypeOf } from '../../values/column-codec.js'
+import { parameterTypeOf } from '../column-codec.js'
 import { textParameter } from '../../values/text-parameter.js'
 import { AUDIT_COLUMNS, type ColumnDefinition, type TableDefinition } from '../define-table.js'
 import { quoteIdentifier } from '../identifier.js'

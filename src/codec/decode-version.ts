@@ -1,5 +1,5 @@
 import type { KeyOf, TableDefinition, ValuesOf } from '../schema/define-table.js'
-import type { TableSqlContext } from './table-sql-context.js'
+import type { TableSqlContext } from '../statement/table-sql-context.js'
 
 /** A range of valid time: `'YYYY-MM-DD'` days (or ISO instants), `to` exclusive, `null` for unbounded. */
 export interface EffectiveRange {

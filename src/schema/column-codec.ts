@@ -1,10 +1,10 @@
 import { parse as parseArray } from 'postgres-array'
 import { describeValue } from '../errors/describe-value.js'
 import { InvalidInputError } from '../errors/errors.js'
-import type { ColumnDefinition } from '../schema/define-table.js'
-import { quoteIdentifier } from '../schema/identifier.js'
+import type { ColumnDefinition } from './define-table.js'
+import { quoteIdentifier } from './identifier.js'
 import { toDay, toInstant, toLocalTimestamp } from '../time/date-input.js'
-import { arrayLiteral } from './array-literal.js'
+import { arrayLiteral } from '../values/array-literal.js'
 
 /**
  * How one column's values cross between JavaScript and PostgreSQL, decided

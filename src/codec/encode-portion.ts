@@ -1,40 +1,14 @@
 import { RANGE_LB_INC, RANGE_UB_INF, Range, serialize as serializeRange } from 'postgres-range'
 import { InvalidInputError } from '../errors/errors.js'
-import { instantMicros, toDay, toInstant } from '../time/date-input.js'
+import { pointBefore } from '../options/point-before.js'
+import { toDay, toInstant } from '../time/date-input.js'
 import { isPlainObject } from '../values/is-plain-object.js'
 import { unknownKeys, unknownKeysText } from '../values/unknown-keys.js'
-import type { TableSqlContext } from './table-sql-context.js'
-
-const tableName = (context: TableSqlContext): string => context.definition.name
-
-/** The key as parameters `$1 … $k`: exactly the key columns, none null. */
-export function encodeKey(context: TableSqlContext, key: unknown): (string | null)[] {
-  const names = context.keys.map((k) => k.column.name)
-  if (!isPlainObject(key)) {
-    throw new InvalidInputError(`bitemporal: the key of "${tableName(context)}" must be an object { ${names.join(', ')} }`)
-  }
-  const unknown = unknownKeys(key, names)
-  if (unknown.length > 0) {
-    throw new InvalidInputError(
-      `bitemporal: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a key column' : 'are not key columns'} of "${tableName(context)}"; the key is { ${names.join(', ')} }`,
-    )
-  }
-  return context.keys.map((codec) => {
-    const value = key[codec.column.name]
-    if (value === undefined || value === null) {
-      throw new InvalidInputError(`bitemporal: key column "${codec.column.name}" of "${tableName(context)}" is missing`)
-    }
-    return codec.encode(value, tableName(context))
-  })
-}
+import type { TableSqlContext } from '../statement/table-sql-context.js'
 
 /** A point of valid time: a day, or an instant on `effective: 'timestamp'` tables. */
 export function encodePoint(context: TableSqlContext, point: unknown, what: string): string {
   return context.definition.validTime === 'date' ? toDay(point, what) : toInstant(point, what)
-}
-
-function before(context: TableSqlContext, a: string, b: string): boolean {
-  return context.definition.validTime === 'date' ? a < b : instantMicros(a) < instantMicros(b)
 }
 
 const PORTION_KEYS: readonly string[] = ['from', 'to']
@@ -81,7 +55,7 @@ export function portionBounds(context: TableSqlContext, portion: unknown, operat
   const rawTo = fields['to']
   if (rawTo === undefined || rawTo === null) return { from, to: null }
   const to = encodePoint(context, rawTo, `${operation}: to`)
-  if (!before(context, from, to)) {
+  if (!pointBefore(context.definition.validTime, from, to)) {
     throw new InvalidInputError(
       `bitemporal: ${operation}: the portion [${from}, ${to}) is ${from === to ? 'empty' : 'reversed'}; 'to' is exclusive and must come after 'from'`,
     )
@@ -117,49 +91,3 @@ export function encodeAt(context: TableSqlContext, point: unknown, operation: st
   return encodePoint(context, point['at'], `${operation}: at`)
 }
 
-/**
- * The value parameters: for each value column, whether it was given and its
- * value. `complete` (set, insert) also requires every `not null` column
- * without a default.
- */
-export function encodeValues(context: TableSqlContext, values: unknown, complete: boolean, operation: string): (string | null)[] {
-  if (!isPlainObject(values)) {
-    throw new InvalidInputError(`bitemporal: ${operation} takes the values as an object of column name to value`)
-  }
-  const names = context.values.map((v) => v.column.name)
-  const unknown = unknownKeys(values, names)
-  if (unknown.length > 0) {
-    throw new InvalidInputError(
-      `bitemporal: ${operation}: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a value column' : 'are not value columns'} of "${tableName(context)}"; its values are { ${names.join(', ')} }`,
-    )
-  }
-  return context.values.flatMap((codec) => {
-    const given = Object.prototype.hasOwnProperty.call(values, codec.column.name) && values[codec.column.name] !== undefined
-    const value = given ? values[codec.column.name] : null
-    // An explicit null never fits a not-null column; leaving a column out is
-    // fine where it has a default, or where the write patches (update, correct).
-    const missingRequired = !given && complete && codec.column.default === undefined
-    if (value === null && codec.column.notNull === true && (given || missingRequired)) {
-      throw new InvalidInputError(`bitemporal: ${operation}: "${codec.column.name}" of "${tableName(context)}" is not null; give it a value`)
-    }
-    return [given ? 'true' : 'false', codec.encode(value, tableName(context))]
-  })
-}
-
-/** `{ actor, reason }` of a write on an audited table; `actor` is required there. */
-export function encodeAudit(context: TableSqlContext, options: { readonly actor?: unknown; readonly reason?: unknown }): unknown[] {
-  if (!context.audit) {
-    if (options.actor !== undefined || options.reason !== undefined) {
-      throw new InvalidInputError(`bitemporal: "${tableName(context)}" records no actor or reason; define it with audit: true to record them`)
-    }
-    return []
-  }
-  const { actor, reason } = options
-  if (typeof actor !== 'string' || actor.trim() === '' || actor.includes('\0')) {
-    throw new InvalidInputError(`bitemporal: "${tableName(context)}" is audited: every write needs { actor } naming who makes the change`)
-  }
-  if (reason !== undefined && reason !== null && (typeof reason !== 'string' || reason.includes('\0'))) {
-    throw new InvalidInputError(`bitemporal: reason must be a string`)
-  }
-  return [actor, reason ?? null]
-}

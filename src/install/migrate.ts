@@ -1,5 +1,5 @@
-import { install } from '../install/install.js'
-import { type MigrationRunResult, MigrationRunner, type MigrationRunnerOptions } from './migration-runner.js'
+import { install } from './install.js'
+import { type MigrationRunResult, MigrationRunner, type MigrationRunnerOptions } from '../migrate/migration-runner.js'
 
 /**
  * Installs the library's SQL ({@link install}) and applies every pending

@@ -1,7 +1,7 @@
 import { AUDIT_COLUMNS, type TableDefinition } from '../schema/define-table.js'
 import { quoteIdentifier } from '../schema/identifier.js'
 import { tableSqlNames } from '../schema/table-sql-names.js'
-import { type ColumnCodec, columnCodec } from '../values/column-codec.js'
+import { type ColumnCodec, columnCodec } from '../schema/column-codec.js'
 import { textParameter } from '../values/text-parameter.js'
 
 /**
