@@ -1,6 +1,40 @@
 // @ts-check
 import eslint from '@eslint/js'
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript'
+import importX from 'eslint-plugin-import-x'
 import tseslint from 'typescript-eslint'
+
+/**
+ * The layers of src/, bottom first (docs/architecture.md). A folder imports
+ * its own files and lower layers only: not a peer of its layer, not a layer
+ * above. Exported for test/unit/layers.test.ts.
+ */
+export const LAYERS = [
+  ['values', 'any-kysely.ts'],
+  ['errors'],
+  ['time'],
+  ['options'],
+  ['schema'],
+  ['statement'],
+  ['codec'],
+  ['read', 'write'],
+  ['query', 'transaction'],
+  ['repository', 'convert', 'render', 'migrate'],
+  ['install'],
+  ['cli', 'testing', 'index.ts'],
+]
+
+/** One zone per folder: everything at its layer or above, itself excepted. */
+const layerZones = LAYERS.flatMap((layer, level) =>
+  layer.map((folder) => ({
+    target: `./src/${folder}`,
+    from: LAYERS.slice(level)
+      .flat()
+      .filter((other) => other !== folder)
+      .map((other) => `./src/${other}`),
+    message: `${folder} is below these in the layers of src/ (docs/architecture.md): move what it needs down, or invert the dependency.`,
+  })),
+)
 
 export default tseslint.config(
   // .bitemporal-test/ holds what the tests generate (the docs examples as modules).
@@ -41,6 +75,12 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    files: ['src/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })] },
+    rules: { 'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: layerZones }] },
   },
   {
     // The seam itself: reads the namespace of whichever line is installed.
