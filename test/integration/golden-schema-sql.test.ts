@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { alterTable, alterTableSql, bitemporal, convertToBitemporal, createTable, defineTable, install, type TableDefinition } from '../../src/index.js'
+import { upgradeTableSql } from '../../src/schema/upgrade-table-sql.js'
 import { useTestDatabase } from '../support/database.js'
 import { contracts, customers, goldenPath, goldenText } from '../support/golden-sql.js'
 import { type LoggedKysely, loggedKysely } from '../support/logged-kysely.js'
@@ -97,6 +98,12 @@ describe('alterTable on prices', () => {
         'alterTable (src/schema/alter-table/alter-table.ts), then correctCurrentVersions (src/schema/alter-table/correct-current-versions.ts)',
       ],
       sent,
+    )
+    // The table now has currency, as after a plain `alter table prices add column currency text`.
+    await golden(
+      'prices/ddl/upgrade-table-after-add-column.sql',
+      ['upgradeTable(db, prices) once the table has a currency column: these statements, after `lock table … in access exclusive mode`, in one transaction', 'upgradeTableSql(db, definition)'],
+      await upgradeTableSql(database().db, withCurrency),
     )
   })
 })

@@ -9,6 +9,8 @@ import { timelineStatements } from '../../src/read/timeline-sql.js'
 import { tableSqlContext } from '../../src/repository/table-sql-context.js'
 import { columnTypesCheckSql } from '../../src/schema/column-types-check-sql.js'
 import { createTableSql, dropTableSql } from '../../src/schema/create-table-sql.js'
+import { defineTable, type TableDefinition } from '../../src/schema/define-table.js'
+import { entityTableSql } from '../../src/schema/entity-table-sql.js'
 import { loadSql } from '../../src/write/load-sql.js'
 import type { WriteOperation } from '../../src/write/write-operation.js'
 import { type WriteScope, writeSql } from '../../src/write/write-sql.js'
@@ -24,6 +26,12 @@ import { contracts, customers, GOLDEN_TABLES, goldenPath, goldenText, incomes, p
 
 async function golden(relative: string, header: readonly string[], sql: string): Promise<void> {
   await expect(goldenText(header, sql)).toMatchFileSnapshot(goldenPath(relative))
+}
+
+/** The options a definition was made with, to define it again with one more. */
+function definitionOptions(definition: TableDefinition): Parameters<typeof defineTable>[0] {
+  const columns = (list: TableDefinition['keyColumns']): Record<string, string> => Object.fromEntries(list.map((column) => [column.name, column.type]))
+  return { name: definition.name, key: columns(definition.keyColumns), values: columns(definition.valueColumns), effective: definition.validTime, audit: definition.audit }
 }
 
 /** The six writes of docs/semantics.md §3, by the name of their files. */
@@ -97,6 +105,16 @@ describe.each(GOLDEN_TABLES)('golden SQL of $folder', ({ folder, definition, abo
       `${folder}/ddl/create-table.sql`,
       ['createTable(db, definition): sent one statement per query, in one transaction', about, 'columnTypesCheckSql(definition) + createTableSql(definition)'],
       `${columnTypesCheckSql(definition)}\n${createTableSql(definition)}`,
+    )
+  })
+
+  it('the entity table', async () => {
+    // Only contracts has one; a composite key's entity table also gets a surrogate id.
+    const withEntity = definition.entity ? definition : defineTable({ ...definitionOptions(definition), entity: true })
+    await golden(
+      `${folder}/ddl/entity-table.sql`,
+      [`createTable(db, definition) with entity: true: the entity table, before the versions table`, about, 'entityTableSql(definition)'],
+      entityTableSql(withEntity),
     )
   })
 
