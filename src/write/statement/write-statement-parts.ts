@@ -105,7 +105,7 @@ export function writeStatementParts(context: TableSqlContext, operation: WriteOp
  * one key never both rely on a snapshot taken while the other was in progress.
  *
  * ```sql
- * hash_record_extended(row('"public"."tax_rates"'::regclass::oid, $1::text::integer, $2::text), 0)
+ * hash_record_extended(row('"tax_rates"'::regclass::oid, $1::text::integer, $2::text), 0)
  * ```
  */
 export function writeKeyLockSql(context: TableSqlContext, parameters: WriteParameterSlots = writeParameterSlots(context)): string {
