@@ -90,7 +90,8 @@ export function writeStatementParts(context: TableSqlContext, operation: WriteOp
     portion: shape.portion === 'target' ? target : '(select p.bt$range from portion p)',
     keyParameters,
     keyColumns,
-    keyMatches: (alias: string) => keyColumns.map((column, index) => `${alias}.${column} = ${keyParameters[index] ?? ''}`).join(' and '),
+    keyMatches: (alias: string) =>
+      parameters.key.map((key) => `${alias}.${quoteIdentifier(key.codec.column.name)} = ${key.parameter.as(key.codec.parameterType)}`).join(' and '),
     valueColumns,
     keyLock: writeKeyLockSql(context, parameters),
     replacedRows: scope === 'statement' ? 'closed' : 'replaced',
