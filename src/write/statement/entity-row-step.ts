@@ -8,10 +8,12 @@ import type { WriteStatementParts } from './write-statement-parts.js'
  * when the row is there. Only when something was inserted: a write that
  * changes nothing leaves no entity behind.
  *
+ * For the contracts table of test/golden/contracts/ (one key column):
+ *
  * ```sql
  * entity_row as (
- *   insert into "tax_rates_entity" ("state_id", "tax_type")
- *   select $1::text::integer, $2::text
+ *   insert into "contracts_entity" ("contract_id")
+ *   select $1::text::integer
  *   where exists (select 1 from inserted)
  *   on conflict do nothing
  * )
