@@ -235,3 +235,37 @@ function connectionFailure(sqlState: string, message: string, cause: unknown): D
 function keyLockOf(detail: string | undefined): string | undefined {
   return detail === undefined ? undefined : /; key lock (-?\d{1,20})$/.exec(detail)?.[1]
 }
+
+/**
+ * Whether running the work again may succeed: a typed error's own
+ * `retryable` (a `ConcurrentWriteError`), or SQLSTATE class 40
+ * (serialization failure, deadlock) on an error not typed yet, whoever raised
+ * it. The one test the retries of single writes and of `transaction()` make
+ * (docs/reliability.md "Retries").
+ *
+ * @example
+ * ```ts
+ * isRetryable({ code: '40001' }) // true
+ * isRetryable({ code: '57P01' }) // false: the connection is gone, the COMMIT may have happened
+ * ```
+ */
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof BitemporalError) return error.retryable
+  const code = (error as DriverErrorFields | null)?.code
+  return typeof code === 'string' && code.startsWith('40')
+}
+
+/**
+ * An error the library's own SQL raised (SQLSTATE class BT, see
+ * {@link LIBRARY_SQLSTATE}) that is not typed yet: inside `transaction()` it
+ * is the library's to type even when the caller's function threw it.
+ *
+ * @example
+ * ```ts
+ * isLibraryError({ code: 'BT002' }) // true: a temporal reference, checked at COMMIT
+ * ```
+ */
+export function isLibraryError(error: unknown): boolean {
+  const code = (error as DriverErrorFields | null)?.code
+  return !(error instanceof BitemporalError) && typeof code === 'string' && code.startsWith('BT')
+}

@@ -1,5 +1,5 @@
 import type { AnyKysely } from '../any-kysely.js'
-import { ConcurrentWriteError, ConflictError, InvalidInputError, NotFoundError, OverlapError } from '../errors/errors.js'
+import { type BitemporalError, ConcurrentWriteError, ConflictError, InvalidInputError, NotFoundError, OverlapError } from '../errors/errors.js'
 import { describeValue } from '../errors/describe-value.js'
 import { mapDatabaseError } from '../errors/map-database-error.js'
 import { assertDefinition } from '../schema/assert-definition.js'
@@ -12,7 +12,10 @@ import { readOptions } from '../options/read-options.js'
 import { decodeTimelineVersion, encodeTimelineWindow } from '../read/timeline-window.js'
 import type { KeyOf, TableDefinition } from '../schema/define-table.js'
 import { type DateInput, type InstantInput, toInstant, toKnownAt } from '../time/date-input.js'
-import { backoff, queueForKey, transaction, type TransactionOptions } from '../transaction/transaction.js'
+import { queueForKey } from '../transaction/queue-for-key.js'
+import { isRetryCount, withRetries } from '../transaction/retry-policy.js'
+import { runTransaction } from '../transaction/run-transaction.js'
+import { transaction, type TransactionOptions } from '../transaction/transaction.js'
 import { operationName, type WriteOperation } from '../write/write-operation.js'
 import { type LoadOptions, type LoadResult, loadVersions } from '../write/load-versions.js'
 import { writeParameters } from '../write/write-sql.js'
@@ -88,6 +91,21 @@ export interface RepositoryOptions {
    * transaction mode before 1.21). Default: `true`.
    */
   readonly prepare?: boolean
+  /**
+   * How many times a single write (one outside a transaction) runs again
+   * after a lost race, a retryable `ConcurrentWriteError`. A write inside a
+   * transaction is never run again on its own: `transaction()` runs the
+   * whole transaction again. Default: `5`. The policy, the same as
+   * `transaction()`'s, is in docs/reliability.md "Retries".
+   */
+  readonly retries?: number
+  /**
+   * Called before each retry of a single write with the typed error that
+   * ended the attempt (a `ConcurrentWriteError`) and the number of the retry
+   * (1, 2, …), as `TransactionOptions.onRetry` is for a transaction. For
+   * counting and logging contention; it cannot stop the retry.
+   */
+  readonly onRetry?: (error: BitemporalError, retry: number) => void
 }
 
 /** Options of {@link Repository.asOf}. */
@@ -120,8 +138,15 @@ export interface TimelineOptions {
 
 // A single write outside a transaction is its own transaction, so the
 // library may run it again after a lost race; inside one, the caller's
-// transaction helper must retry the whole transaction.
+// transaction helper must retry the whole transaction. More than
+// transaction()'s 3: a retry of one statement is cheap and queued for the key.
 const STATEMENT_RETRIES = 5
+
+/** The retries of single writes, as {@link RepositoryOptions} set them. */
+interface StatementRetries {
+  readonly retries: number
+  readonly onRetry: ((error: BitemporalError, retry: number) => void) | undefined
+}
 
 /**
  * The repository of one bitemporal table: range-splitting writes and as-of
@@ -142,23 +167,27 @@ export class Repository<D extends TableDefinition> {
   readonly #callerDb: AnyKysely
   readonly #db: AnyKysely
   readonly #statements: Statements
+  readonly #retries: StatementRetries
 
   /** @internal Use `bitemporal(db, definition)`. */
   constructor(db: AnyKysely, definition: D, options: RepositoryOptions = {}, statements?: Statements) {
     assertDatabase(db, 'bitemporal')
     assertDefinition(definition, 'bitemporal')
-    const prepare = readOptions(options, 'bitemporal', ['prepare'])['prepare'] ?? true
+    const checked = readOptions(options, 'bitemporal', ['prepare', 'retries', 'onRetry'])
+    const prepare = checked['prepare'] ?? true
     if (typeof prepare !== 'boolean') throw new InvalidInputError('bitemporal: the option prepare must be true or false')
     this.definition = definition
     this.#callerDb = db
     this.#db = withoutCallerPlugins(db)
     this.#statements = statements ?? new Statements(tableSqlContext(definition), prepare)
+    this.#retries = statementRetries(checked)
     Object.freeze(this)
   }
 
   /** The same repository, running its statements in `trx` (a Kysely transaction). */
   with(trx: AnyKysely): Repository<D> {
-    return new Repository(trx, this.definition, {}, this.#statements)
+    const { retries, onRetry } = this.#retries
+    return new Repository(trx, this.definition, onRetry === undefined ? { retries } : { retries, onRetry }, this.#statements)
   }
 
   /**
@@ -438,38 +467,36 @@ export class Repository<D extends TableDefinition> {
     })
     const expect = options.expect !== undefined
     const text = this.#statements.write(operation, this.#db.isTransaction ? 'transaction' : 'statement', expect)
-    // The key lock a lost race found busy: the next attempt waits its turn for it (decision 78).
-    let queueFor: string | undefined
-    for (let attempt = 0; ; attempt++) {
-      let rows: Awaited<ReturnType<typeof runStatement>>
-      try {
-        rows =
-          queueFor === undefined
-            ? await runStatement(this.#db, text, parameters)
-            : await this.#writeInTurn(queueFor, this.#statements.write(operation, 'transaction', expect), parameters)
-      } catch (error) {
-        const mapped = this.#mapWriteError(operation, error)
-        if (!mapped.retryable || this.#db.isTransaction || attempt >= STATEMENT_RETRIES) throw mapped
-        queueFor = mapped instanceof ConcurrentWriteError ? mapped.keyLock : undefined
-        await backoff(attempt)
-        continue
-      }
-      return this.#result(operation, rows)
-    }
+    const rows = await withRetries(
+      // After a lost race on a busy key, the next attempt waits its turn for the key's lock (decision 78).
+      (queueFor) =>
+        queueFor === undefined
+          ? runStatement(this.#db, text, parameters)
+          : this.#writeInTurn(queueFor, this.#statements.write(operation, 'transaction', expect), parameters),
+      {
+        // Inside a transaction, only the whole transaction may run again.
+        retries: this.#db.isTransaction ? 0 : this.#retries.retries,
+        onRetry: this.#retries.onRetry,
+        typed: (error) => this.#mapWriteError(operation, error),
+      },
+    )
+    return this.#result(operation, rows)
   }
 
   /**
    * A single write run again after it found its key's lock busy: in a
    * transaction that first waits for that lock, so that the write's
    * snapshot is taken after the writers queued before it have finished.
-   * Four round trips instead of one, on a key that is busy anyway.
+   * Four round trips instead of one, on a key that is busy anyway. When the
+   * connection dies in the middle, the error that ended the attempt is
+   * thrown, not that of the ROLLBACK after it ({@link runTransaction}).
    *
    * ```sql
    * begin; select pg_advisory_xact_lock($1::text::bigint); <the write>; commit
    * ```
    */
   async #writeInTurn(keyLock: string, text: string | NamedStatement, parameters: readonly unknown[]): Promise<Awaited<ReturnType<typeof runStatement>>> {
-    return this.#db.transaction().execute(async (trx) => {
+    return runTransaction(this.#db, undefined, async (trx) => {
       await queueForKey(trx, keyLock)
       return runStatement(trx, text, parameters)
     })
@@ -535,6 +562,15 @@ function encodeExpect(expect: unknown, operation: string): string {
     // toInstant's own message offers a Date, which expect refuses.
     throw wrong()
   }
+}
+
+/** The `retries` and `onRetry` of {@link RepositoryOptions}, checked. */
+function statementRetries(options: Readonly<Record<string, unknown>>): StatementRetries {
+  const retries = options['retries'] ?? STATEMENT_RETRIES
+  if (!isRetryCount(retries)) throw new InvalidInputError(`bitemporal: the option retries must be a whole number from 0, got ${describeValue(retries)}`)
+  const onRetry = options['onRetry']
+  if (onRetry !== undefined && typeof onRetry !== 'function') throw new InvalidInputError('bitemporal: the option onRetry must be a function (error, retry) => void')
+  return Object.freeze({ retries, onRetry: onRetry as StatementRetries['onRetry'] })
 }
 
 /**

@@ -3,7 +3,7 @@ import { bitemporal, createTable, install, streamQuery } from '../../src/index.j
 import { alterTableSql } from '../../src/schema/alter-table/alter-table-sql.js'
 import { defineTable } from '../../src/schema/define-table.js'
 import { upgradeTableSql } from '../../src/schema/upgrade-table-sql.js'
-import { queueForKey } from '../../src/transaction/transaction.js'
+import { queueForKey } from '../../src/transaction/queue-for-key.js'
 import { useTestDatabase } from '../support/database.js'
 import { contracts, customers, GOLDEN_TABLES, goldenPath, goldenText, taxRates } from '../support/golden-sql.js'
 import { type LoggedKysely, loggedKysely } from '../support/logged-kysely.js'
@@ -137,7 +137,7 @@ describe('golden SQL of a call, as sent', () => {
       'sent/queue-for-key.sql',
       [
         "the first statement of a write's next attempt after it found its key's lock busy (transaction() and a single write's retry): every statement sent",
-        'queueForKey(trx, keyLock) (src/transaction/transaction.ts)',
+        'queueForKey(trx, keyLock) (src/transaction/queue-for-key.ts)',
       ],
       sent,
     )

@@ -1,5 +1,5 @@
 -- the first statement of a write's next attempt after it found its key's lock busy (transaction() and a single write's retry): every statement sent
--- queueForKey(trx, keyLock) (src/transaction/transaction.ts)
+-- queueForKey(trx, keyLock) (src/transaction/queue-for-key.ts)
 -- regenerate: npm run golden
 begin;
 
