@@ -2,21 +2,12 @@ import { AUDIT } from '../repository/table-sql-context.js'
 import { entityTableNames } from '../schema/entity-table-sql.js'
 import { quoteIdentifier } from '../schema/identifier.js'
 import { type ConvertPlan, TIME_TYPES } from './convert-plan.js'
-import { textParameter } from '../values/text-parameter.js'
+import { StatementParameters } from '../values/statement-parameters.js'
 
 /** One statement and its parameters. */
 export interface Statement {
   readonly text: string
   readonly parameters: readonly unknown[]
-}
-
-/** Numbers parameters as they are used: `$1::text::date`, `$2::text`, … */
-class Parameters {
-  readonly values: unknown[] = []
-  add(value: unknown, type: string): string {
-    this.values.push(value)
-    return textParameter(this.values.length, type)
-  }
 }
 
 /** A point of the plain table's time column `s."col"` as a point of the new table's valid time, independent of the session `TimeZone`. */
@@ -30,7 +21,7 @@ function pointOf(plan: ConvertPlan, column: string, typeOid: number): string {
 }
 
 /** Where a row's validity starts, as SQL over the plain table's alias `s`. */
-function startSql(plan: ConvertPlan, parameters: Parameters): string {
+function startSql(plan: ConvertPlan, parameters: StatementParameters): string {
   const point = plan.context.pointType
   if (plan.start.kind === 'fixed') return parameters.add(plan.start.value, point)
   const column = pointOf(plan, plan.start.column.name, plan.start.column.typeOid)
@@ -68,7 +59,7 @@ function keyJson(plan: ConvertPlan): string {
  * ```
  */
 export function checkSql(plan: ConvertPlan, source: string): Statement {
-  const parameters = new Parameters()
+  const parameters = new StatementParameters()
   const start = startSql(plan, parameters)
   const end = endSql(plan)
   const keys = plan.copies.slice(0, plan.context.keys.length)
@@ -101,7 +92,7 @@ export function checkSql(plan: ConvertPlan, source: string): Statement {
  */
 export function duplicateSql(plan: ConvertPlan, source: string): Statement {
   const keys = plan.copies.slice(0, plan.context.keys.length).map((k) => `s.${quoteIdentifier(k.source.name)}`)
-  const parameters = new Parameters()
+  const parameters = new StatementParameters()
   // The start is a parameter when fixed: only name it when the condition uses it.
   const copied = plan.end === undefined || !plan.skipEmpty ? 'true' : copiedSql(startSql(plan, parameters), endSql(plan), plan)
   return {
@@ -130,7 +121,7 @@ export function duplicateSql(plan: ConvertPlan, source: string): Statement {
  * ```
  */
 export function copySql(plan: ConvertPlan, source: string, low: string, high: string | undefined): Statement {
-  const parameters = new Parameters()
+  const parameters = new StatementParameters()
   const range = [`s.ctid >= ${parameters.add(low, 'tid')}`, ...(high === undefined ? [] : [`s.ctid < ${parameters.add(high, 'tid')}`])]
   const start = startSql(plan, parameters)
   const end = endSql(plan)

@@ -1,7 +1,7 @@
 import { AUDIT, type TableSqlContext } from '../repository/table-sql-context.js'
 import { entityTableNames } from '../schema/entity-table-sql.js'
 import { quoteIdentifier } from '../schema/identifier.js'
-import { textParameter } from '../values/text-parameter.js'
+import { StatementParameters } from '../values/statement-parameters.js'
 
 /**
  * Parameters per loaded version: the key columns, `$present, $value` per
@@ -46,7 +46,6 @@ export function maxLoadBatch(context: TableSqlContext): number {
  * ```
  */
 export function loadSql(context: TableSqlContext, count: number): string {
-  const perVersion = loadParametersPerVersion(context)
   const keys = context.keys.map((_, i) => `k${String(i)}`)
   const values = context.values.map((_, i) => `v${String(i)}`)
   const present = context.values.map((_, i) => `p${String(i)}`)
@@ -56,10 +55,11 @@ export function loadSql(context: TableSqlContext, count: number): string {
     context.pointType,
     context.pointType,
   ]
-  const row = (n: number): string => `(${types.map((type, i) => textParameter(n * perVersion + i + 1, type)).join(', ')})`
-  const rows = Array.from({ length: count }, (_, n) => row(n))
+  // Numbered in the order load-versions lists the values: version by version, then actor and reason.
+  const parameters = new StatementParameters()
+  const rows = Array.from({ length: count }, () => `(${types.map((type) => parameters.reserve().as(type)).join(', ')})`)
   const aliases = [...keys, ...context.values.flatMap((_, i) => [present[i], values[i]]), 'effective_from', 'effective_to']
-  const audit = context.audit ? `, $${String(count * perVersion + 1)}::text, $${String(count * perVersion + 2)}::text` : ''
+  const audit = context.audit ? `, ${parameters.reserve().as('text')}, ${parameters.reserve().as('text')}` : ''
   const columns = [
     ...context.keys.map((k) => quoteIdentifier(k.column.name)),
     ...context.values.map((v) => quoteIdentifier(v.column.name)),
