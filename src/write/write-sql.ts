@@ -2,6 +2,7 @@ import type { TableSqlContext } from '../repository/table-sql-context.js'
 import { closedStep } from './statement/closed-step.js'
 import { entityRowStep } from './statement/entity-row-step.js'
 import { foundStep } from './statement/found-step.js'
+import { inTurnStatusRow, inTurnStep } from './statement/in-turn-step.js'
 import { insertedStep } from './statement/inserted-step.js'
 import { portionStep } from './statement/portion-step.js'
 import { removedStep, replacedStep } from './statement/removed-step.js'
@@ -31,7 +32,9 @@ export {
  * `found` reads the current versions in reach from the statement's
  * snapshot. `verdict` then takes the key's advisory lock; if another
  * transaction holds it, the statement waits for that one to end and raises
- * SQLSTATE 40001, so the write runs again on a fresh snapshot. With the lock
+ * SQLSTATE 40001, so the write runs again on a fresh snapshot (a single
+ * write, outside a transaction, instead waits its turn for the lock and
+ * runs again within the statement: the `in_turn` step). With the lock
  * held, it asks whether the key is still as found ({@link keyChangedSql}):
  * if the current versions in reach are no longer exactly the row versions
  * `found` saw (a writer committed between the snapshot and the lock), or a
@@ -81,7 +84,18 @@ export {
  *
  * The operations differ in what they find and insert; `set` without `to`
  * and `correct` add a `portion` step that derives the portion from the
- * versions found. A write outside a transaction has no `removed` step.
+ * versions found. A write outside a transaction has no `removed` step, and
+ * has an `in_turn` step ({@link inTurnStep}) that, when the key was busy,
+ * runs the statement again in turn in the server and returns its row.
+ *
+ * ```sql
+ * in_turn as materialized (
+ *   select case when v.state = 'busy' then bitemporal.write_in_turn(<key lock>, '<this statement without in_turn>', array[$1::text, …]) end as bt$result
+ *   from verdict v)
+ * select <the status row above> where v.state <> 'busy'
+ * union all
+ * select t.bt$result[1], …, t.bt$result[5] from in_turn t where t.bt$result is not null
+ * ```
  */
 export function writeSql(context: TableSqlContext, operation: WriteOperation, variant: WriteVariant = {}): string {
   const parts = writeStatementParts(context, operation, variant)
@@ -95,8 +109,12 @@ export function writeSql(context: TableSqlContext, operation: WriteOperation, va
     insertedStep(parts),
     entityRowStep(parts),
   ].filter((step) => step !== undefined)
-  return `-- bitemporal ${operation} on ${context.table}
+  const statement = (inTurn: string | undefined): string => `-- bitemporal ${operation} on ${context.table}
 with
-${steps.join(',\n')}
-${statusRowStep(parts)}`
+${[...steps, ...(inTurn === undefined ? [] : [inTurn])].join(',\n')}
+${statusRowStep(parts)}${inTurn === undefined ? '' : inTurnStatusRow(parts)}`
+  // A single write's statement carries itself, without the in_turn step, to run again in turn when the key is busy.
+  const own = statement(undefined)
+  const inTurn = inTurnStep(parts, own)
+  return inTurn === undefined ? own : statement(inTurn)
 }
