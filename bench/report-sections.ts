@@ -171,7 +171,7 @@ export function extraMarkdown(report: BenchReport): string[] {
     '',
     '### Concurrent throughput',
     '',
-    `${String(report.throughput[0]?.connections ?? 0)} connections (a pool of 8, one writer each) for ${String(report.plans.throughputSeconds)} s per run after a warm-up of a tenth of that; each repository write is \`update\` of the portion [2024-02-10, 2024-02-20) with a new rate. Distinct keys: each writer takes its own 500 keys in turn; hot key: all writers on one key. Retries: for single writes, write statements sent again after a lost race (counted at the driver: write statements sent minus writes called; a retry after a busy key lock runs as BEGIN, the lock, the write and COMMIT, and counts once); in \`repo.transaction\`, the times the helper ran the function again. Failed: \`ConcurrentWriteError\` after every retry.`,
+    `${String(report.throughput[0]?.connections ?? 0)} connections (a pool of 8, one writer each) for ${String(report.plans.throughputSeconds)} s per run after a warm-up of a tenth of that; each repository write is \`update\` of the portion [2024-02-10, 2024-02-20) with a new rate. Distinct keys: each writer takes its own 500 keys in turn; hot key: all writers on one key. Retries: for single writes, write statements sent again after a lost race (counted at the driver: write statements sent minus writes called; a single write that finds its key's lock busy waits its turn and runs again inside the same statement, which is not a retry); in \`repo.transaction\`, the times the helper ran the function again. Failed: \`ConcurrentWriteError\` after every retry.`,
     '',
     '| writes | keys | ops/s | writes done | retries | failed |',
     '|---|---|--:|--:|--:|--:|',
