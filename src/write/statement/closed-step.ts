@@ -16,7 +16,7 @@ export function replacingSql(parts: WriteStatementParts): string {
  *
  * ```sql
  * closed as (
- *   update "public"."tax_rates" as t set "system" = tsrange(lower(t."system"), bitemporal.system_time(), '[)')
+ *   update "tax_rates" as t set "system" = tsrange(lower(t."system"), bitemporal.system_time(), '[)')
  *   from found l
  *   where t.ctid = l.bt$row and l.bt$changes and l."effective" && $3::text::daterange and not l.bt$own and (select v.state = 'ok' from verdict v)
  *   returning l.*

@@ -10,7 +10,7 @@ import type { WriteStatementParts } from './write-statement-parts.js'
  *
  * ```sql
  * entity_row as (
- *   insert into "public"."tax_rates_entity" ("state_id", "tax_type")
+ *   insert into "tax_rates_entity" ("state_id", "tax_type")
  *   select $1::text::integer, $2::text
  *   where exists (select 1 from inserted)
  *   on conflict do nothing

@@ -7,15 +7,14 @@ import type { WriteStatementParts } from './write-statement-parts.js'
  * statement's snapshot, each with the values it would get (`bt$new_n`),
  * whether those differ from its own (`bt$changes`) and, inside a
  * transaction, whether this transaction inserted it (`bt$own`: it is then
- * deleted rather than closed).
+ * deleted rather than closed). For the tax-rate table of `writeSql`'s
+ * example and `update` outside a transaction:
  *
  * ```sql
  * found as materialized (
- *   select t.ctid as bt$row, false as bt$own, t."state_id", t."tax_type", t."rate", t."note", t."effective", t."system",
- *     case when $6::text::boolean then $7::text::numeric else t."rate" end as bt$new_0, …,
- *     t."rate" is distinct from (case when $6::text::boolean then … end) or … as bt$changes
- *   from "public"."tax_rates" as t
- *   where t."state_id" = $1::text::integer and t."tax_type" = $2::text and upper_inf(t."system") and <reach>
+ *   select t.ctid as bt$row, false as bt$own, t."state_id", t."tax_type", t."rate", t."effective", t."system", case when $5::text::boolean then $6::text::numeric else t."rate" end as bt$new_0, t."rate"::text is distinct from (case when $5::text::boolean then $6::text::numeric else t."rate" end)::text as bt$changes
+ *   from "tax_rates" as t
+ *   where t."state_id" = $1::text::integer and t."tax_type" = $2::text and upper_inf(t."system") and lower(t."effective") < coalesce(upper($3::text::daterange), 'infinity') and (upper_inf(t."effective") or upper(t."effective") > lower($3::text::daterange))
  * )
  * ```
  */
@@ -41,7 +40,7 @@ function ownSql(parts: WriteStatementParts): string {
       else false end`
 }
 
-/** Whether a found version `t` changes under the write ({@link OperationShape.changes}). */
+/** Whether a found version `t` changes under the write (`OperationShape.changes` in write-operations.ts). */
 function changesSql(parts: WriteStatementParts): string {
   const { changes } = parts.shape
   if (changes === 'always') return 'true'

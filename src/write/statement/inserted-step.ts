@@ -4,21 +4,21 @@ import { VERDICT_OK, type WriteStatementParts } from './write-statement-parts.js
 /**
  * `inserted`: the rows that replace what the write closed or removed — the
  * leftovers of each replaced version before and after the portion, and
- * the operation's own rows inside it ({@link InsideRows}) — skipping empty
+ * the operation's own rows inside it (`InsideRows` in write-operations.ts) — skipping empty
  * ranges, and only when the verdict is `ok`. On audited tables each row
  * records who wrote it and why.
  *
  * ```sql
  * inserted as (
- *   insert into "public"."tax_rates" ("state_id", "tax_type", "rate", "note", "effective")
+ *   insert into "tax_rates" ("state_id", "tax_type", "rate", "effective")
  *   select n.*
  *   from (
- *   select c."state_id", c."tax_type", c."rate", c."note", c."effective" * daterange(null, lower($3::text::daterange), '[)') from replaced c where …
+ *   select c."state_id", c."tax_type", c."rate", c."effective" * daterange(null, lower($3::text::daterange), '[)') from replaced c where lower(c."effective") < lower($3::text::daterange)
  *   union all
- *   select c."state_id", c."tax_type", c."rate", c."note", c."effective" * daterange(upper($3::text::daterange), null, '[)') from replaced c where …
+ *   select c."state_id", c."tax_type", c."rate", c."effective" * daterange(upper($3::text::daterange), null, '[)') from replaced c where not upper_inf($3::text::daterange) and (upper_inf(c."effective") or upper(c."effective") > upper($3::text::daterange))
  *   union all
- *   select c."state_id", c."tax_type", c.bt$new_0, c.bt$new_1, c."effective" * $3::text::daterange from replaced c
- *   ) as n ("state_id", "tax_type", "rate", "note", bt$range)
+ *   select c."state_id", c."tax_type", c.bt$new_0, c."effective" * $3::text::daterange from replaced c
+ *   ) as n ("state_id", "tax_type", "rate", bt$range)
  *   where (select v.state = 'ok' from verdict v) and not isempty(n.bt$range)
  *   returning 1
  * )

@@ -2,7 +2,7 @@ import type { WriteStatementParts } from './write-statement-parts.js'
 
 /**
  * `portion`, for the operations whose portion depends on the versions found
- * ({@link PortionSource}); `undefined` where the portion is the target
+ * (`PortionSource` in write-operations.ts); `undefined` where the portion is the target
  * parameter itself. `set` without `to` runs to the end of the version that
  * covers `from` or, in a gap, to the start of the next version (unbounded
  * when there is none); `correct` covers its version.

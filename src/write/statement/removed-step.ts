@@ -9,7 +9,7 @@ import { VERDICT_OK, type WriteStatementParts } from './write-statement-parts.js
  *
  * ```sql
  * removed as (
- *   delete from "public"."tax_rates" as t using found l
+ *   delete from "tax_rates" as t using found l
  *   where t.ctid = l.bt$row and l.bt$changes and l."effective" && $3::text::daterange and l.bt$own and (select v.state = 'ok' from verdict v)
  *   returning l.*
  * )

@@ -12,7 +12,7 @@ import { SYSTEM_TIME, type WriteStatementParts } from './write-statement-parts.j
  * ```sql
  * select
  *   case when v.state in ('busy', 'stale', 'changed') or (v.state = 'ok' and r.closed <> v.closing)
- *     then bitemporal.raise_concurrent_write('update on "public"."tax_rates"', case when v.state = 'busy' then <key lock> end)::text end as retry,
+ *     then bitemporal.raise_concurrent_write('update on "tax_rates"', case when v.state = 'busy' then hash_record_extended(…) end)::text end as retry,
  *   case when v.state in ('outdated', 'overlapping', 'not_found') then v.state else 'done' end as outcome,
  *   r.replaced::text as closed,
  *   i.inserted::text as inserted,

@@ -21,9 +21,9 @@ import { SYSTEM_TIME, type WriteStatementParts } from './write-statement-parts.j
  * ```sql
  * verdict as materialized (
  *   select case
- *       when not pg_try_advisory_xact_lock(hash_record_extended(row('"public"."tax_rates"'::regclass::oid, $1::text::integer, $2::text), 0)) then 'busy'
+ *       when not pg_try_advisory_xact_lock(hash_record_extended(row('"tax_rates"'::regclass::oid, $1::text::integer, $2::text), 0)) then 'busy'
  *       when coalesce(bool_or(lower(f."system") > bitemporal.system_time() or …), false) then 'stale'
- *       when case when … then … else "public"."tax_rates_changed_after"(…) end then 'changed'
+ *       when case when … then … else "tax_rates_changed_after"(…) end then 'changed'
  *       when $4::text is not null and $4::text::timestamptz at time zone 'UTC' < (…) then 'outdated'
  *       else 'ok' end as state,
  *     count(*) filter (where f.bt$changes and f."effective" && $3::text::daterange and not f.bt$own) as closing

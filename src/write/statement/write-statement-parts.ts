@@ -90,7 +90,8 @@ export function writeStatementParts(context: TableSqlContext, operation: WriteOp
     portion: shape.portion === 'target' ? target : '(select p.bt$range from portion p)',
     keyParameters,
     keyColumns,
-    keyMatches: (alias: string) => keyColumns.map((column, index) => `${alias}.${column} = ${keyParameters[index] ?? ''}`).join(' and '),
+    keyMatches: (alias: string) =>
+      parameters.key.map((key) => `${alias}.${quoteIdentifier(key.codec.column.name)} = ${key.parameter.as(key.codec.parameterType)}`).join(' and '),
     valueColumns,
     keyLock: writeKeyLockSql(context, parameters),
     replacedRows: scope === 'statement' ? 'closed' : 'replaced',
@@ -105,7 +106,7 @@ export function writeStatementParts(context: TableSqlContext, operation: WriteOp
  * one key never both rely on a snapshot taken while the other was in progress.
  *
  * ```sql
- * hash_record_extended(row('"public"."tax_rates"'::regclass::oid, $1::text::integer, $2::text), 0)
+ * hash_record_extended(row('"tax_rates"'::regclass::oid, $1::text::integer, $2::text), 0)
  * ```
  */
 export function writeKeyLockSql(context: TableSqlContext, parameters: WriteParameterSlots = writeParameterSlots(context)): string {
