@@ -32,7 +32,7 @@ import { type ConvertPlan, TIME_TYPES } from './convert-plan.js'
  *   select distinct on (t."id") t.*,
  *     min(lower(t."effective")) over w as bitemporal_first_from,
  *     case when bool_or(upper_inf(t."effective")) over w then null else max(upper(t."effective")) over w end as bitemporal_last_to
- *   from "public"."plan_versions" as t
+ *   from "plan_versions" as t
  *   where upper_inf(t."system")
  *   window w as (partition by t."id")
  *   order by t."id", lower(t."effective") > (current_timestamp at time zone 'UTC')::date,

@@ -86,7 +86,7 @@ export function checkSql(plan: ConvertPlan, source: string): Statement {
  *
  * ```sql
  * select key, rows, count(*) over ()::int as keys from (
- *   select json_build_object('id', s."id")::text as key, count(*)::int as rows from "public"."plans" as s group by s."id" having count(*) > 1
+ *   select json_build_object('id', s."id")::text as key, count(*)::int as rows from "public"."plans" as s where true group by s."id" having count(*) > 1
  * ) d order by rows desc, key limit 5
  * ```
  */
@@ -112,9 +112,9 @@ export function duplicateSql(plan: ConvertPlan, source: string): Statement {
  * ```sql
  * with copied as (
  *   insert into "plan_versions" ("id", "name", "price", "effective")
- *   select s."id", s."name", s."price", tstzrange(s."created_at", (case when s."deleted_at" <> 'infinity' then s."deleted_at" end), '[)')
+ *   select s."id", s."name", s."price", daterange((s."created_at" at time zone 'UTC')::date, (case when (s."deleted_at" at time zone 'UTC')::date <> 'infinity' then (s."deleted_at" at time zone 'UTC')::date end), '[)')
  *   from "public"."plans_plain" as s
- *   where s.ctid >= $1::tid and s.ctid < $2::tid and true
+ *   where s.ctid >= $1::text::tid and s.ctid < $2::text::tid and true
  *   returning 1
  * )
  * select (select count(*) from copied)::int as copied, bitemporal.format_system_time(bitemporal.system_time()) as system_time

@@ -56,31 +56,41 @@ import { runSqlStatements } from '../schema/sql-statements.js'
  * export const up = (db) =>
  *   convertToBitemporal(db, { from: 'plans', to: planVersions, effectiveFrom: 'created_at', effectiveTo: 'deleted_at', view: true })
  * ```
- * sends, besides the checks, for a table of 3 pages and batches of 2:
+ * sends, besides the catalog reads, for a table of 3 pages and batches of 2:
  * ```sql
  * lock table "public"."plans" in exclusive mode;
+ * <the checks: checkSql, duplicateSql>;
  * alter table "public"."plans" rename to "plans_plain";
  * create table "plan_versions" (…);  -- createTableSql(planVersions)
  * with copied as (insert into "plan_versions" ("id", "name", "price", "effective")
  *   select s."id", s."name", s."price", daterange((s."created_at" at time zone 'UTC')::date, (case when … then (s."deleted_at" at time zone 'UTC')::date end), '[)')
- *   from "public"."plans_plain" as s where s.ctid >= $1::tid and s.ctid < $2::tid and true returning 1)
+ *   from "public"."plans_plain" as s where s.ctid >= $1::text::tid and s.ctid < $2::text::tid and true returning 1)
  * select …;                                   -- $1 = '(0,0)', $2 = '(2,0)'
  * with copied as (…) select …;                -- s.ctid >= '(2,0)', no upper bound
  * create view "public"."plans" as …;          -- compatibilityViewSql
  * ```
- * and with `resumable: true`, in four transactions (see {@link convertResumably}):
+ * and with `resumable: true`, in a transaction to begin, one per batch and
+ * one to finish (see {@link convertResumably} for the statements):
  * ```sql
- * begin; select pg_advisory_xact_lock(…); select … from bitemporal.conversion … where c.target = to_regclass('"plan_versions"');
- *   lock table …; alter table … rename …; create table "plan_versions" (…);
- *   insert into bitemporal.conversion (source, …, pages, batch_pages, …) values ('"public"."plans_plain"', …, 3, 2, …) returning id;
+ * start transaction isolation level read committed;
+ *   …; lock table "public"."plans" in exclusive mode; …; alter table "public"."plans" rename to "plans_plain"; create table "plan_versions" (…); …
+ *   insert into bitemporal.conversion (source, source_schema, source_name, target, options, total, skipped, pages, batch_pages, source_filenode) … returning id::text as id;
  *   create trigger bitemporal_conversion_pending before insert or update or delete or truncate on "public"."plans_plain"
- *     for each statement execute function bitemporal.refuse_pending_conversion('1', '"plan_versions"'); commit;
- * begin; select … from bitemporal.conversion c … where c.id = $1 for update of c;
- *   with copied as (…) select …;                -- s.ctid >= '(0,0)' and s.ctid < '(2,0)'
- *   update bitemporal.conversion set next_page = next_page + batch_pages, copied = copied + $2, … where id = $1; commit;
- * begin; select … for update of c; with copied as (…) select …; update …; commit;   -- s.ctid >= '(2,0)'
- * begin; select … for update of c; create view "public"."plans" as …;
- *   drop trigger if exists bitemporal_conversion_pending on "public"."plans_plain"; update … set finished_at = …; commit;
+ *     for each statement execute function bitemporal.refuse_pending_conversion('1', '"plan_versions"');
+ *   …
+ * commit;
+ * start transaction isolation level read committed;   -- s.ctid >= '(0,0)' and s.ctid < '(2,0)'
+ *   select c.id::text as id, … where c.id = $1::text::bigint for update of c;
+ *   with copied as (…) select …;
+ *   update bitemporal.conversion set next_page = next_page + batch_pages, copied = copied + $2::text::bigint, batches = batches + 1, … where id = $1::text::bigint;
+ * commit;
+ * …                                                   -- s.ctid >= '(2,0)'
+ * start transaction isolation level read committed;
+ *   select c.id::text as id, … where c.id = $1::text::bigint for update of c;
+ *   create view "public"."plans" as …;
+ *   drop trigger if exists bitemporal_conversion_pending on "public"."plans_plain";
+ *   update bitemporal.conversion set finished_at = bitemporal.system_time() where id = $1::text::bigint;
+ * commit;
  * ```
  */
 export async function convertToBitemporal(db: AnyKysely, options: ConvertOptions): Promise<ConvertResult> {

@@ -33,14 +33,27 @@ const PENDING_TRIGGER = 'bitemporal_conversion_pending'
  * 3. Finish (one transaction): the view, the trigger dropped, `finished_at`.
  *
  * ```sql
- * begin; select pg_advisory_xact_lock(…); select … from bitemporal.conversion c … where c.target = to_regclass($1) …;
- *   lock table …; … ; insert into bitemporal.conversion (…) values (…) returning id;
+ * start transaction isolation level read committed;
+ *   select pg_advisory_xact_lock(hashtextextended($1::text, 0)), to_regclass('bitemporal.conversion') is not null as installed;
+ *   select c.id::text as id, … from bitemporal.conversion c … where c.target = to_regclass($1::text) order by c.id desc limit 1;
+ *   <the checks>; lock table "public"."plans" in exclusive mode; …; alter table "public"."plans" rename to "plans_plain"; create table "plan_versions" (…); …
+ *   insert into bitemporal.conversion (source, source_schema, source_name, target, options, total, skipped, pages, batch_pages, source_filenode) … returning id::text as id;
  *   create trigger bitemporal_conversion_pending before insert or update or delete or truncate on "public"."plans_plain"
- *     for each statement execute function bitemporal.refuse_pending_conversion('1', '"plan_versions"'); commit;
- * begin; select … where c.id = $1 for update of c; with copied as (insert … where s.ctid >= $1::tid and s.ctid < $2::tid …) select …;
- *   update bitemporal.conversion set next_page = next_page + batch_pages, copied = copied + $2, … where id = $1; commit;
+ *     for each statement execute function bitemporal.refuse_pending_conversion('1', '"plan_versions"');
+ *   select c.id::text as id, … where c.id = $1::text::bigint for update of c;
+ * commit;
+ * start transaction isolation level read committed;   -- one per batch
+ *   select c.id::text as id, … where c.id = $1::text::bigint for update of c;
+ *   with copied as (insert … where s.ctid >= $1::text::tid and s.ctid < $2::text::tid and true returning 1) select …;
+ *   update bitemporal.conversion set next_page = next_page + batch_pages, copied = copied + $2::text::bigint, batches = batches + 1, … where id = $1::text::bigint;
+ * commit;
  * …
- * begin; select … for update of c; create view "public"."plans" as …; drop trigger …; update … set finished_at = …; commit;
+ * start transaction isolation level read committed;
+ *   select c.id::text as id, … where c.id = $1::text::bigint for update of c;
+ *   create view "public"."plans" as …;
+ *   drop trigger if exists bitemporal_conversion_pending on "public"."plans_plain";
+ *   update bitemporal.conversion set finished_at = bitemporal.system_time() where id = $1::text::bigint;
+ * commit;
  * ```
  */
 export async function convertResumably(db: AnyKysely, options: ConvertOptions): Promise<ConvertResult> {

@@ -40,10 +40,12 @@ export interface SourceTable {
  * only.
  *
  * ```sql
- * select c.oid, n.nspname, c.relname, c.relkind, c.reltuples, pg_relation_size(c.oid) / current_setting('block_size')::int,
- *   (select json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'oid', a.atttypid) order by a.attnum)
- *      from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped),
- *   (views whose rewrite rules depend on c), (foreign keys whose confrelid is c)
+ * select c.oid::int as oid, n.nspname as schema, c.relname as name, c.relkind::text as kind,
+ *   c.reltuples::float8 as estimated_rows,
+ *   (pg_relation_size(c.oid) / current_setting('block_size')::int)::int as pages,
+ *   (select json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'oid', a.atttypid::int) order by a.attnum)
+ *      from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped) as columns,
+ *   <views whose rewrite rules depend on c> as views, <foreign keys whose confrelid is c> as foreign_keys
  * from pg_class c join pg_namespace n on n.oid = c.relnamespace
  * where c.oid = to_regclass($1::text)
  * ```

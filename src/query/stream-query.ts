@@ -25,11 +25,12 @@ import { assertDatabase } from '../repository/database.js'
  * ```
  * sends
  * ```sql
- * begin transaction read only
- * declare "bitemporal_cursor_1" no scroll cursor for
- *   select * from "tax_rates" where ("tax_rates"."effective" @> $1::text::date and upper_inf("tax_rates"."system"))
- * fetch forward 5000 from "bitemporal_cursor_1"   -- until fewer than 5000 rows come back
- * commit
+ * start transaction read only;
+ * select current_setting('cursor_tuple_fraction') as previous, set_config('cursor_tuple_fraction', '1', true);
+ * declare "bitemporal_cursor_<n>" no scroll cursor for
+ *   select * from "tax_rates" where (upper_inf("tax_rates"."system") and "tax_rates"."effective" @> $1::text::date);
+ * fetch forward 5000 from "bitemporal_cursor_<n>";   -- until fewer than 5000 rows come back
+ * commit;
  * ```
  */
 export async function* streamQuery<Q extends Compilable>(

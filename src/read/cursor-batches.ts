@@ -42,10 +42,11 @@ let cursors = 0
  * works on any Kysely PostgreSQL dialect, with no `cursor` option to set.
  *
  * ```sql
- * select set_config('cursor_tuple_fraction', '1', true)   -- plan for reading every row
- * declare "bitemporal_cursor_1" no scroll cursor for <query>
- * fetch forward 1000 from "bitemporal_cursor_1"   -- until fewer rows come back
- * close "bitemporal_cursor_1"
+ * select current_setting('cursor_tuple_fraction') as previous, set_config('cursor_tuple_fraction', '1', true);   -- plan for reading every row
+ * declare "bitemporal_cursor_<n>" no scroll cursor for <query>;
+ * select set_config('cursor_tuple_fraction', $1::text, true);   -- back to the caller's setting, in the caller's transaction
+ * fetch forward 1000 from "bitemporal_cursor_<n>";   -- until fewer rows come back
+ * close "bitemporal_cursor_<n>";
  * ```
  */
 export async function* cursorBatches<R>(

@@ -10,7 +10,7 @@ import { textParameter } from '../values/text-parameter.js'
  * `asOf` in current knowledge, for the tax-rate table:
  *
  * ```sql
- * select t."state_id"::text, t."tax_type"::text, t."rate"::text,
+ * select t."state_id"::text as k0, t."tax_type"::text as k1, t."rate"::text as v0,
  *        to_char(lower(t."effective"), 'YYYY-MM-DD') as effective_from, …
  * from "tax_rates" as t
  * where t."state_id" = $1::text::integer and t."tax_type" = $2::text

@@ -42,7 +42,7 @@ function requiredText(value: unknown, what: string): string {
  * sent; the database checks them again, and the caller's role.
  *
  * ```sql
- * select erasure_id::text, erased_versions::text, array_to_json(erased_columns)::text
+ * select erasure_id::text as erasure_id, erased_versions::text as erased_versions, array_to_json(erased_columns)::text as erased_columns
  * from bitemporal.erase($1::text::regclass, $2::text::jsonb, $3::text, $4::text, $5::text::text[])
  * ```
  */

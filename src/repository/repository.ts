@@ -300,12 +300,19 @@ export class Repository<D extends TableDefinition> {
    * sends, for one key:
    * ```sql
    * select c.kind, bitemporal.format_system_time(c.at) as system_time, … from (
-   *   select 'asserted' as kind, lower(t."system") as at, (t.*)::"tax_rates" as v from "tax_rates" as t
-   *   where lower(t."system") >= $3 and lower(t."system") < coalesce($4, 'infinity') and <key> and t."system" && tsrange($3, $4)
+   *   select 'asserted' as kind, lower(t."system") as at, (t.*)::"tax_rates" as v
+   *   from "tax_rates" as t
+   *   where lower(t."system") >= ($3::text::timestamptz at time zone 'UTC')
+   *     and lower(t."system") < coalesce(($4::text::timestamptz at time zone 'UTC'), 'infinity')
+   *     and t."state_id" = $1::text::integer and t."tax_type" = $2::text
+   *     and t."system" && tsrange(($3::text::timestamptz at time zone 'UTC'), ($4::text::timestamptz at time zone 'UTC'), '[)')
    *   union all
-   *   select 'retracted', upper(t."system"), t from "tax_rates" as t
-   *   where not upper_inf(t."system") and upper(t."system") >= $3 and upper(t."system") < coalesce($4, 'infinity') and <key> and …
-   * ) as c order by c.at, <key>, lower(effective), c.kind = 'asserted', upper(effective)
+   *   select 'retracted', upper(t."system"), (t.*)::"tax_rates"
+   *   from "tax_rates" as t
+   *   where not upper_inf(t."system")
+   *     and upper(t."system") >= ($3::text::timestamptz at time zone 'UTC') …  -- the same bounds, on upper(system)
+   * ) as c
+   * order by c.at, (c.v)."state_id", (c.v)."tax_type", lower((c.v)."effective"), c.kind = 'asserted', upper((c.v)."effective")
    * ```
    */
   async changes(options: ChangesOptions<D>): Promise<readonly Change<D>[]> {

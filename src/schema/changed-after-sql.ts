@@ -149,8 +149,8 @@ export interface KeyChangedArguments {
  * ```sql
  * case when current_setting('transaction_isolation') = 'read committed' and pg_current_xact_id() = pg_snapshot_xmax(pg_current_snapshot())
  *     and not exists (select 1 from pg_snapshot_xip(pg_current_snapshot()) as x where pg_xact_status(x) = 'committed')
- *   then exists (select 1 from "tax_rates" as h where … written after T …)
- *   else "tax_rates_changed_after"($1::text::integer, $2::text, T, <reach>, count(*), array_agg(f.bt$row)) end
+ *   then exists (select 1 from "tax_rates" as h where <a version written after T>)
+ *   else "tax_rates_changed_after"($1::text::integer, $2::text, <T>, <reach>, count(*), array_agg(f.bt$row)) end
  * ```
  */
 export function keyChangedSql(definition: TableDefinition, args: KeyChangedArguments): string {

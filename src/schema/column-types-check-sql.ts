@@ -33,18 +33,19 @@ const SERIAL_TYPES = new Set(['smallserial', 'serial', 'bigserial', 'serial2', '
  *
  * @example
  * ```ts
- * columnTypesCheckSql(defineTable({ name: 'tax_rates', key: { id: 'integer' }, values: { rate: 'int(11)' } }))
+ * columnTypesCheckSql(taxRates) // key state_id integer, tax_type text; value rate numeric not null
  * ```
- * gives (one block per column; the first shown)
+ * gives (one block per column; the last shown; with `rate: 'int(11)'` the
+ * block runs `select null::int(11) where false` and names "int(11)")
  * ```sql
  * do $bitemporal_check_types$ begin
- *   begin
- *     execute 'select null::int(11) where false';
- *   exception
- *     when undefined_object or invalid_schema_name then raise exception using errcode = 'BT004', message = 'bitemporal: column "rate" of "tax_rates" has type "int(11)", which PostgreSQL does not know (' || sqlerrm || '); …', hint = '…';
- *     when others then raise exception using errcode = 'BT004', message = 'bitemporal: column "rate" of "tax_rates" has type "int(11)", which PostgreSQL cannot use: ' || sqlerrm || '; …';
- *   end;
  *   …
+ *   begin
+ *     execute 'select null::numeric where false';
+ *   exception
+ *     when undefined_object or invalid_schema_name then raise exception using errcode = 'BT004', message = 'bitemporal: column "rate" of "tax_rates" has type "numeric", which PostgreSQL does not know (' || sqlerrm || '); …', hint = '…';
+ *     when others then raise exception using errcode = 'BT004', message = 'bitemporal: column "rate" of "tax_rates" has type "numeric", which PostgreSQL cannot use: ' || sqlerrm || '; …';
+ *   end;
  * end $bitemporal_check_types$;
  * ```
  */

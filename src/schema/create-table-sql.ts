@@ -38,7 +38,8 @@ import { dropGuardSql, type DropTableOptions, readDropTableOptions } from './dro
  * create index "tax_rates_asserted" on "tax_rates" (lower("system"));
  * create index "tax_rates_retracted" on "tax_rates" (upper("system")) where not upper_inf("system");
  * create trigger "tax_rates_check_inserted_system" before insert on "tax_rates"
- *   for each row when (NEW."system" is distinct from tsrange((now() at time zone 'UTC'), null, '[)'))
+ *   for each row when (NEW."system" is distinct from tsrange((now() at time zone 'UTC'), null, '[)')
+ *     or not row(NEW."state_id", NEW."tax_type", NEW."rate", NEW."effective", NEW."system") *= NEW)
  *   execute function bitemporal.check_inserted_system('system');
  * create trigger "tax_rates_guard_history" before update on "tax_rates"
  *   for each row when (not (upper_inf(OLD."system") and lower(OLD."system") < (now() at time zone 'UTC')

@@ -41,7 +41,7 @@ export function referenceSqlNames(child: TableDefinition, reference: ReferenceDe
  * index that lets the parent's check find the current children of a key.
  *
  * @example
- * For `contracts` with `references: [{ table: customers, columns: { customer_id: 'customer_id' } }]`:
+ * For `contracts` (audited) with `references: [{ table: customers, columns: { customer_id: 'customer_id' } }]`:
  * ```sql
  * create index "contracts_reference_0_current" on "contracts" ("customer_id", lower("effective")) where upper_inf("system");
  * create constraint trigger "contracts_reference_0" after insert on "contracts"
@@ -51,7 +51,8 @@ export function referenceSqlNames(child: TableDefinition, reference: ReferenceDe
  * create constraint trigger "contracts_reference_0_parent" after update or delete on "customers"
  *   deferrable initially deferred for each row
  *   when (upper_inf(OLD."system"))
- *   execute function bitemporal.check_reference_parent('"contracts"', 'customer_id', 'customer_id', 'contract_id', 'effective', 'system', 'effective', 'system', 'restrict');
+ *   execute function bitemporal.check_reference_parent('"contracts"', 'customer_id', 'customer_id', 'contract_id', 'effective', 'system', 'effective', 'system', 'restrict',
+ *     'recorded_by', 'recorded_reason', 'closed_by', 'closed_reason');  -- the audit columns, on audited tables only
  * ```
  * With `onParentDelete: 'cascade'` the parent's trigger is a plain
  * `after update or delete … for each row` trigger (not deferred): it cuts

@@ -39,10 +39,11 @@ export function definitionColumnNames(definition: TableDefinition): string[] {
  * table name. Empty when there is no such table.
  *
  * ```sql
- * select a.attname as name, format_type(a.atttypid, a.atttypmod) as type, a.attnotnull as not_null,
- *   pg_get_expr(d.adbin, d.adrelid) as default
- * from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
- * where a.attrelid = to_regclass('"tax_rates"') and a.attnum > 0 and not a.attisdropped order by a.attnum
+ * select a.attname as name, pg_catalog.format_type(a.atttypid, a.atttypmod) as type, a.attnotnull as not_null,
+ *   pg_catalog.pg_get_expr(d.adbin, d.adrelid) as default
+ * from pg_catalog.pg_attribute a left join pg_catalog.pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+ * where a.attrelid = pg_catalog.to_regclass($1) and a.attnum > 0 and not a.attisdropped
+ * order by a.attnum   -- $1: the table's quoted name, '"tax_rates"'
  * ```
  */
 export async function readTableColumns(db: AnyKysely, definition: TableDefinition): Promise<TableColumn[]> {

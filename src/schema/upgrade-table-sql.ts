@@ -44,7 +44,7 @@ import { dropTableObjectsSql, tableObjectsSql } from './table-objects-sql.js'
  * drop trigger if exists "prices_guard_truncate" on "prices";
  * drop function if exists "prices_changed_after"(text, timestamp, daterange, bigint);
  * create trigger "prices_check_inserted_system" before insert on "prices" …;
- * create trigger "prices_guard_history" before update on "prices" … row(OLD."sku", OLD."net", OLD."effective", NEW."system", OLD."currency") *= NEW …;
+ * create trigger "prices_guard_history" before update on "prices" … row(OLD."sku", OLD."price", OLD."qty", OLD."legacy_code", OLD."effective", NEW."system", OLD."currency") *= NEW …;
  * create trigger "prices_guard_delete" …; create trigger "prices_guard_truncate" …;
  * create or replace function "prices_changed_after"(text, timestamp, daterange, bigint, tid[]) …;
  * insert into bitemporal.versioned_table … on conflict (relation) do update …;

@@ -94,6 +94,20 @@ describe('golden SQL of a call, as sent', () => {
     )
   })
 
+  it('streamQuery outside a transaction', async () => {
+    const repository = bitemporal(logged.db, taxRates)
+    const sent = await sentBy(async () => {
+      const rows = []
+      for await (const row of streamQuery(logged.db, repository.query({ validAt: '2023-05-01' }).selectAll(), { batchSize: 5000 })) rows.push(row)
+      expect(rows).toHaveLength(1)
+    })
+    await golden(
+      'tax-rates/sent/stream-query-outside-transaction.sql',
+      ["streamQuery(db, taxRates.query({ validAt: '2023-05-01' }).selectAll(), { batchSize: 5000 }) outside a transaction: every statement sent, in order", 'cursorBatches (src/read/cursor-batches.ts)'],
+      sent,
+    )
+  })
+
   it('load inside a transaction', async () => {
     const repository = bitemporal(logged.db, taxRates)
     const sent = await sentBy(() =>

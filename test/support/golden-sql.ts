@@ -36,6 +36,14 @@ export const contracts = defineTable({
   references: [{ table: customers, columns: { customer_id: 'customer_id' } }],
 })
 
+/** The other side of `combineTimelines` in docs/api.md: a monthly income per person, date valid time. */
+export const incomes = defineTable({ name: 'incomes', key: { person_id: 'integer' }, values: { monthly: 'numeric not null' } })
+
+/** The three tables of the `asOf` and `asOfPlugin` examples: subscriptions of customers to plans. */
+export const subscriptions = defineTable({ name: 'subscriptions', key: { id: 'integer' }, values: { customer_id: 'integer', plan_id: 'integer' } })
+export const subscribers = defineTable({ name: 'customers', key: { id: 'integer' }, values: { name: 'text' } })
+export const plans = defineTable({ name: 'plans', key: { id: 'integer' }, values: { tier: 'text' } })
+
 /** The tables by the folder their files go in, with a line that says what each is. */
 export const GOLDEN_TABLES: readonly { readonly folder: string; readonly definition: TableDefinition; readonly about: string }[] = [
   { folder: 'tax-rates', definition: taxRates, about: 'plain table "tax_rates": key state_id integer + tax_type text, value rate numeric, date valid time' },

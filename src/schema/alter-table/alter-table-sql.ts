@@ -27,7 +27,12 @@ import { turnOnReferencesSql } from './turn-on-references-sql.js'
  *
  * @example
  * ```ts
- * const prices = defineTable({ name: 'prices', key: { sku: 'text' }, values: { amount: 'numeric(12,2)', currency: "text default 'EUR'" } })
+ * // the table: sku text; price numeric(10,2) not null, qty integer, legacy_code text
+ * const prices = defineTable({
+ *   name: 'prices',
+ *   key: { sku: 'text' },
+ *   values: { amount: 'numeric(12,2) not null', qty: 'bigint', legacy_code: 'text', currency: "text default 'EUR'" },
+ * })
  * console.log(await alterTableSql(db, prices, { rename: { price: 'amount' }, defaults: { currency: 'every-version' } }))
  * ```
  * gives
@@ -35,6 +40,7 @@ import { turnOnReferencesSql } from './turn-on-references-sql.js'
  * drop trigger if exists "prices_check_inserted_system" on "prices"; …
  * alter table "prices" rename column "price" to "amount";
  * alter table "prices" alter column "amount" type numeric(12,2);
+ * alter table "prices" alter column "qty" type bigint;
  * alter table "prices" add column "currency" text default 'EUR';
  * create trigger "prices_check_inserted_system" before insert on "prices" …; …
  * insert into bitemporal.versioned_table … on conflict (relation) do update …;

@@ -45,7 +45,8 @@ export interface CorrectCurrentVersionsSql {
  * {@link CorrectCurrentVersionsSql}). `column` is a value column of
  * `definition` with a default.
  *
- * For a table `prices (sku text)` and a column `currency text default 'USD'`,
+ * For a table `prices` (key `sku text`; values `price`, `qty`, `legacy_code`)
+ * and a column `currency text default 'USD'`,
  * `correctKeys` reads:
  *
  * ```sql
@@ -60,8 +61,8 @@ export interface CorrectCurrentVersionsSql {
  *   from ready r where t."sku" = r."sku" and upper_inf(t."system") and t."currency" is null
  *   returning t.*),
  * inserted as (
- *   insert into "prices" ("sku", "net", "currency", "effective")
- *   select c."sku", c."net", 'USD', c."effective" from closed c
+ *   insert into "prices" ("sku", "price", "qty", "legacy_code", "currency", "effective")
+ *   select c."sku", c."price", c."qty", c."legacy_code", 'USD', c."effective" from closed c
  *   returning 1)
  * select (select count(*) from (select distinct c."sku" from closed c) as k)::text as keys,
  *   (select count(*) from inserted)::text as versions,

@@ -89,12 +89,23 @@ interface CheckedOptions {
  * ```
  * Each batch sends (see correctCurrentVersionsSql):
  * ```sql
- * begin isolation level read committed;
- * with picked as (select distinct t."sku" from "prices" as t where upper_inf(t."system") and t."currency" is null
- *   and … after the last key … order by t."sku" limit $2), locked as materialized (select …, pg_advisory_xact_lock(…) …)
- * select json_agg(…) as locked from locked l;
- * with locked as (…), ready as (…), closed as (update "prices" … set "system" = tsrange(lower(t."system"), bitemporal.system_time(), '[)') …),
- *   inserted as (insert into "prices" (…, "currency", …) select …, 'USD', … from closed c) select …;
+ * start transaction isolation level read committed;
+ * with picked as (
+ *   select distinct t."sku" from "prices" as t
+ *   where upper_inf(t."system") and t."currency" is null
+ *     and <after the last key>
+ *   order by t."sku"
+ *   limit $2::text::integer
+ * ),
+ * locked as materialized (
+ *   select p.*, pg_advisory_xact_lock(hash_record_extended(row('"prices"'::regclass::oid, p."sku"), 0)) as bt$locked
+ *   from picked p
+ *   order by p."sku"
+ * )
+ * select json_agg(json_build_array(l."sku"::text) order by l."sku")::text as locked from locked l;
+ * with locked as (…), ready as materialized (…),
+ *   closed as (update "prices" as t set "system" = tsrange(lower(t."system"), bitemporal.system_time(), '[)') …),
+ *   inserted as (insert into "prices" (…, "currency", …) select …, 'USD', … from closed c …) select …;
  * commit;
  * ```
  */
