@@ -2,6 +2,7 @@ import type { TableSqlContext } from '../statement/table-sql-context.js'
 import { closedStep } from './statement/closed-step.js'
 import { entityRowStep } from './statement/entity-row-step.js'
 import { foundStep } from './statement/found-step.js'
+import { inTurnStatusRow, inTurnStep } from './statement/in-turn-step.js'
 import { insertedStep } from './statement/inserted-step.js'
 import { portionStep } from './statement/portion-step.js'
 import { removedStep, replacedStep } from './statement/removed-step.js'
@@ -31,7 +32,9 @@ export {
  * `found` reads the current versions in reach from the statement's
  * snapshot. `verdict` then takes the key's advisory lock; if another
  * transaction holds it, the statement waits for that one to end and raises
- * SQLSTATE 40001, so the write runs again on a fresh snapshot. With the lock
+ * SQLSTATE 40001, so the write runs again on a fresh snapshot (a single
+ * write, outside a transaction, instead waits its turn for the lock and
+ * runs again within the statement: the `in_turn` step, decision 148). With the lock
  * held, it asks whether the key is still as found (`keyChangedSql`):
  * if the current versions in reach are no longer exactly the row versions
  * `found` saw (a writer committed between the snapshot and the lock), or a
@@ -51,7 +54,9 @@ export {
  * `portion` (only where the portion is derived from the versions found:
  * `set` without `to`, `correct`), `verdict`, `closed`, `removed` and
  * `replaced` (inside a transaction only), `inserted`, `entity_row` (tables
- * with an entity table), and the status row.
+ * with an entity table), `in_turn` (outside a transaction only: when the
+ * key was busy, the statement run again in turn in the server, see
+ * `inTurnStep`), and the status row.
  *
  * For the tax-rate table (key `state_id integer, tax_type text`, value
  * `rate numeric not null`), `update` inside a transaction, with `expect`
@@ -135,8 +140,12 @@ export function writeSql(context: TableSqlContext, operation: WriteOperation, va
     insertedStep(parts),
     entityRowStep(parts),
   ].filter((step) => step !== undefined)
-  return `-- bitemporal ${operation} on ${context.table}
+  const statement = (inTurn: string | undefined): string => `-- bitemporal ${operation} on ${context.table}
 with
-${steps.join(',\n')}
-${statusRowStep(parts)}`
+${[...steps, ...(inTurn === undefined ? [] : [inTurn])].join(',\n')}
+${statusRowStep(parts)}${inTurn === undefined ? '' : inTurnStatusRow(parts)}`
+  // A single write's statement carries itself, without the in_turn step, to run again in turn when the key is busy.
+  const own = statement(undefined)
+  const inTurn = inTurnStep(parts, own)
+  return inTurn === undefined ? own : statement(inTurn)
 }

@@ -23,7 +23,7 @@ const LATER_VERSIONS = LIBRARY_VERSIONS.filter((name) => name >= '0010')
 const FUNCTION_NAMES = [
   'check_inserted_system', 'check_reference_child', 'check_reference_parent', 'describe_key', 'entity_table_of', 'erase',
   'erasure_allows', 'format_system_time', 'grant_eraser', 'grant_reader', 'grant_writer', 'guard_history', 'is_own_row',
-  'raise_concurrent_write', 'record_dropped_column', 'reference_uncovered', 'refuse_pending_conversion', 'system_time',
+  'raise_concurrent_write', 'record_dropped_column', 'reference_uncovered', 'refuse_pending_conversion', 'system_time', 'write_in_turn',
 ]
 
 /**

@@ -164,11 +164,11 @@ describe('the lost update of docs/semantics.md §6: two updates on disjoint port
     await trxA.commit().execute()
 
     const { sent, result: resultB } = await pendingB.promise
-    // The first run found the key's lock held, waited for A and raised 40001;
-    // the library ran it again in a transaction that first waits its turn for
-    // that lock (decision 78).
-    expect(sent.map(statementKind)).toEqual(['with', 'begin', 'select', 'with', 'commit'])
-    expect(sent[2]).toMatch(/pg_advisory_xact_lock/)
+    // The statement found the key's lock held, waited its turn for it in the
+    // server and ran the write again there, on a snapshot taken once the lock
+    // was held: one round trip, nothing sent again (decision 148).
+    expect(sent.map(statementKind)).toEqual(['with'])
+    expect(sent[0]).toMatch(/bitemporal\.write_in_turn/)
     expect(resultB.systemTime).not.toBeNull()
     expect(String(resultB.systemTime) > String(resultA.systemTime)).toBe(true)
     expect(await content(key)).toEqual(expected)
@@ -647,7 +647,8 @@ describe('a transaction whose system time is older than a row it would replace',
     expect(await waitUntilBlocked(database().db, b.pid, pendingB)).toContain(a.pid)
     await trxA.commit().execute()
     const { sent, result } = await pendingB.promise
-    expect(sent.map(statementKind)).toEqual(['with', 'begin', 'select', 'with', 'commit'])
+    // Run again in turn, inside the one statement (decision 148).
+    expect(sent.map(statementKind)).toEqual(['with'])
     expect(result.closed).toBe(2)
     expect((await repo().timeline(key)).map((v) => [v.effective.from, v.effective.to, v.values.rate])).toEqual([
       ['2023-01-01', '2023-03-01', '2'],

@@ -57,6 +57,79 @@ entity_row as (
   select $1::text::integer
   where exists (select 1 from inserted)
   on conflict do nothing
+),
+in_turn as materialized (
+  select case when v.state = 'busy'
+    then bitemporal.write_in_turn(hash_record_extended(row('"contracts"'::regclass::oid, $1::text::integer), 0), '-- bitemporal correct on "contracts"
+with
+found as materialized (
+  select t.ctid as bt$row, false as bt$own, t."contract_id", t."customer_id", t."fee", t."effective", t."system", case when $1[6]::text::boolean then $1[7]::text::integer else t."customer_id" end as bt$new_0, case when $1[8]::text::boolean then $1[9]::text::numeric else t."fee" end as bt$new_1, t."customer_id"::text is distinct from (case when $1[6]::text::boolean then $1[7]::text::integer else t."customer_id" end)::text or t."fee"::text is distinct from (case when $1[8]::text::boolean then $1[9]::text::numeric else t."fee" end)::text as bt$changes
+  from "contracts" as t
+  where t."contract_id" = $1[1]::text::integer and upper_inf(t."system") and lower(t."effective") <= $1[2]::text::timestamptz and (upper_inf(t."effective") or upper(t."effective") > $1[2]::text::timestamptz)
+),
+portion as (
+  select (select l."effective" from found l) as bt$range
+),
+verdict as materialized (
+  select case
+      when not pg_try_advisory_xact_lock(hash_record_extended(row(''"contracts"''::regclass::oid, $1[1]::text::integer), 0)) then ''busy''
+      -- A version from a transaction that started later and committed first: this
+      -- write''s system time would come before what it builds on.
+      when coalesce(bool_or(lower(f."system") > bitemporal.system_time() or (lower(f."system") = bitemporal.system_time() and not f.bt$own)), false) then ''stale''
+      -- With the key''s lock held: is the key still as found, and has no
+      -- transaction that started later written it? (See keyChangedSql.)
+      when case when current_setting(''transaction_isolation'') = ''read committed''
+        and pg_current_xact_id() = pg_snapshot_xmax(pg_current_snapshot())
+        and not exists (select 1 from pg_snapshot_xip(pg_current_snapshot()) as x where pg_xact_status(x) = ''committed'') then exists (select 1 from "contracts" as h
+      where h."contract_id" = $1[1]::text::integer and h."system" && tsrange(bitemporal.system_time(), null, ''()'')
+        and (lower(h."system") > bitemporal.system_time() or (not upper_inf(h."system") and upper(h."system") > bitemporal.system_time())))
+        else "contracts_changed_after"($1[1]::text::integer, bitemporal.system_time(), tstzrange($1[2]::text::timestamptz, $1[2]::text::timestamptz, ''[]''), count(*), array_agg(f.bt$row)) end then ''changed''
+      when $1[3]::text is not null and $1[3]::text::timestamptz at time zone ''UTC'' < (
+        select max(greatest(lower(h."system"), upper(h."system"))) from "contracts" as h where h."contract_id" = $1[1]::text::integer) then ''outdated''
+      when count(*) = 0 then ''not_found''
+      else ''ok'' end as state,
+    count(*) filter (where f.bt$changes and f."effective" && (select p.bt$range from portion p) and not f.bt$own) as closing
+  from found f
+),
+closed as (
+  update "contracts" as t set "system" = tsrange(lower(t."system"), bitemporal.system_time(), ''[)''), "closed_by" = $1[4]::text, "closed_reason" = $1[5]::text
+  from found l
+  where t.ctid = l.bt$row and l.bt$changes and l."effective" && (select p.bt$range from portion p) and not l.bt$own and (select v.state = ''ok'' from verdict v)
+  returning l.*
+),
+inserted as (
+  insert into "contracts" ("contract_id", "customer_id", "fee", "effective", "recorded_by", "recorded_reason")
+  select n.*, $1[4]::text, $1[5]::text
+  from (
+  select c."contract_id", c."customer_id", c."fee", c."effective" * tstzrange(null, lower((select p.bt$range from portion p)), ''[)'') from closed c where lower(c."effective") < lower((select p.bt$range from portion p))
+  union all
+  select c."contract_id", c."customer_id", c."fee", c."effective" * tstzrange(upper((select p.bt$range from portion p)), null, ''[)'') from closed c where not upper_inf((select p.bt$range from portion p)) and (upper_inf(c."effective") or upper(c."effective") > upper((select p.bt$range from portion p)))
+  union all
+  select c."contract_id", c.bt$new_0, c.bt$new_1, c."effective" from closed c
+  ) as n ("contract_id", "customer_id", "fee", bt$range)
+  where (select v.state = ''ok'' from verdict v) and not isempty(n.bt$range)
+  returning 1
+),
+entity_row as (
+  insert into "contracts_entity" ("contract_id")
+  select $1[1]::text::integer
+  where exists (select 1 from inserted)
+  on conflict do nothing
+)
+select
+  -- A close that met its row changed after all (by a writer that bypassed the
+  -- key''s lock) skipped it: raise rather than write around it.
+  case when v.state in (''busy'', ''stale'', ''changed'') or (v.state = ''ok'' and r.closed <> v.closing)
+    then bitemporal.raise_concurrent_write(''correct on "contracts"'', case when v.state = ''busy'' then hash_record_extended(row(''"contracts"''::regclass::oid, $1[1]::text::integer), 0) end)::text end as retry,
+  -- Text only: the caller''s pg type parsers must not change what the library reads.
+  case when v.state in (''outdated'', ''overlapping'', ''not_found'') then v.state else ''done'' end as outcome,
+  r.replaced::text as closed,
+  i.inserted::text as inserted,
+  bitemporal.format_system_time(bitemporal.system_time()) as system_time
+from verdict v,
+  (select count(*) as replaced, count(*) filter (where not c.bt$own) as closed from closed c) as r,
+  (select count(*) as inserted from inserted) as i', array[$1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::text]) end as bt$result
+  from verdict v
 )
 select
   -- A close that met its row changed after all (by a writer that bypassed the
@@ -71,3 +144,7 @@ select
 from verdict v,
   (select count(*) as replaced, count(*) filter (where not c.bt$own) as closed from closed c) as r,
   (select count(*) as inserted from inserted) as i
+where v.state <> 'busy'
+union all
+select t.bt$result[1], t.bt$result[2], t.bt$result[3], t.bt$result[4], t.bt$result[5]
+from in_turn t where t.bt$result is not null
