@@ -88,10 +88,10 @@ export interface DatabaseErrorContext {
  */
 export function mapDatabaseError(error: unknown, context: DatabaseErrorContext = {}): BitemporalError {
   const unknown = unknownKeys(context as Readonly<Record<string, unknown>>, ['table', 'preparedAgain'])
-  if (unknown.length > 0) throw new InvalidInputError(`bitemporal: mapDatabaseError: ${unknownKeysText(unknown)} in its second argument; it takes table and preparedAgain`)
+  if (unknown.length > 0) throw new InvalidInputError(`mapDatabaseError: ${unknownKeysText(unknown)} in its second argument; it takes table and preparedAgain`)
   if (error instanceof BitemporalError) return error
   if (typeof error !== 'object' || error === null) {
-    return new DatabaseError(`bitemporal: unexpected non-error thrown: ${String(error)}`, { cause: error })
+    return new DatabaseError(`unexpected non-error thrown: ${String(error)}`, { cause: error })
   }
   const driverError = error as DriverErrorFields
   const base = field(driverError, 'message') ?? 'unknown database error'
@@ -107,13 +107,13 @@ export function mapDatabaseError(error: unknown, context: DatabaseErrorContext =
   switch (sqlState) {
     case '23P01':
       return new OverlapError(
-        `bitemporal: two versions of the same key would overlap in valid and system time: ${message}`,
+        `two versions of the same key would overlap in valid and system time: ${message}`,
         { ...options, constraint: field(driverError, 'constraint') ?? field(driverError, 'constraint_name') },
       )
     case '40001':
     case '40P01':
       return new ConcurrentWriteError(
-        `bitemporal: a concurrent transaction changed the same rows; run the transaction again: ${message}`,
+        `a concurrent transaction changed the same rows; run the transaction again: ${message}`,
         { ...options, keyLock: keyLockOf(detail) },
       )
     case LIBRARY_SQLSTATE.immutableHistory:
@@ -137,7 +137,7 @@ export function mapDatabaseError(error: unknown, context: DatabaseErrorContext =
       if (context.preparedAgain === true && CACHED_PLAN_CHANGED.test(base)) {
         // The transaction is aborted; running it again prepares the statement afresh.
         return new ConcurrentWriteError(
-          `bitemporal: a schema change committed after this connection prepared the statement (its result types changed), which aborted the transaction; run the transaction again, the library prepares the statement again: ${message}`,
+          `a schema change committed after this connection prepared the statement (its result types changed), which aborted the transaction; run the transaction again, the library prepares the statement again: ${message}`,
           options,
         )
       }
@@ -146,9 +146,9 @@ export function mapDatabaseError(error: unknown, context: DatabaseErrorContext =
   // Class 22, data exception: a value the column's type cannot hold. The
   // library checks inputs before sending them; this catches the rest.
   if (sqlState?.startsWith('22') === true) {
-    return new InvalidInputError(`bitemporal: a value does not fit its column (SQLSTATE ${sqlState}): ${message}`, options)
+    return new InvalidInputError(`a value does not fit its column (SQLSTATE ${sqlState}): ${message}`, options)
   }
-  return new DatabaseError(sqlState === undefined ? `bitemporal: ${message}` : `bitemporal: database error ${sqlState}: ${message}`, options)
+  return new DatabaseError(sqlState === undefined ? message : `database error ${sqlState}: ${message}`, options)
 }
 
 const SQLSTATE_UNDEFINED_COLUMN = '42703'
@@ -169,7 +169,7 @@ export function isCachedPlanChanged(error: unknown): boolean {
 
 function tableMismatch(table: string, message: string, options: { cause: unknown; sqlState: string | undefined }): TableMismatchError {
   return new TableMismatchError(
-    `bitemporal: the definition of "${table}" this application runs and the table in the database differ: a column it names is not in the table (renamed or dropped, or not added yet), and nothing was written; ` +
+    `the definition of "${table}" this application runs and the table in the database differ: a column it names is not in the table (renamed or dropped, or not added yet), and nothing was written; ` +
       `deploy the definition that matches the table, or bring the table to the definition in a migration with alterTable, or ALTER TABLE and then upgradeTable: ${message}`,
     { ...options, table },
   )
@@ -185,7 +185,7 @@ const RECORD_LENGTHS_DIFFER = /cannot compare record types with different number
 function tableNeedsUpgrade(message: string, options: { cause: unknown; sqlState: string | undefined }, table: string | undefined): TableNeedsUpgradeError {
   const which = table === undefined ? 'a versions table' : `"${table}"`
   return new TableNeedsUpgradeError(
-    `bitemporal: the columns of ${which} changed (an ALTER TABLE outside the library) and its history guard still lists the old ones, so writes that close a version fail and nothing was written; ` +
+    `the columns of ${which} changed (an ALTER TABLE outside the library) and its history guard still lists the old ones, so writes that close a version fail and nothing was written; ` +
       `add the new columns to the table's definition and run upgradeTable(db, definition) in a migration (docs/schema.md): ${message}`,
     { ...options, table },
   )
@@ -228,7 +228,7 @@ function connectionFailure(sqlState: string, message: string, cause: unknown): D
     sqlState === SQLSTATE_UNABLE_TO_CONNECT
       ? 'could not connect to the server; check the host, the port and that the server is up'
       : 'the connection to the server was lost; a COMMIT in flight may have taken effect, so read the rows back before writing again'
-  return new DatabaseError(`bitemporal: ${what} (SQLSTATE ${sqlState}): ${message}`, { cause, sqlState })
+  return new DatabaseError(`${what} (SQLSTATE ${sqlState}): ${message}`, { cause, sqlState })
 }
 
 /** The key lock `bitemporal.raise_concurrent_write` names at the end of its detail (library SQL 0008). */

@@ -27,11 +27,11 @@ export function readOptions(options: unknown, operation: string, known: readonly
   // Built only for a message: every read and write passes through here.
   const shape = (): string => `{ ${known.map((name) => (required.includes(name) ? name : `${name}?`)).join(', ')} }`
   if (!isPlainObject(options)) {
-    throw new InvalidInputError(`bitemporal: ${operation}: options must be an object ${shape()}`)
+    throw new InvalidInputError(`${operation}: options must be an object ${shape()}`)
   }
   const unknown = unknownKeys(options, known)
   if (unknown.length > 0) {
-    throw new InvalidInputError(`bitemporal: ${operation}: ${unknownKeysText(unknown, 'option')}; the options are ${shape()}`)
+    throw new InvalidInputError(`${operation}: ${unknownKeysText(unknown, 'option')}; the options are ${shape()}`)
   }
   return options
 }
@@ -49,7 +49,7 @@ export function encodeWindow(context: TableSqlContext, from: unknown, to: unknow
   const end = to === undefined || to === null ? null : encodePoint(context, to, `${operation}: to`)
   if (start !== null && end !== null && !before(context, start, end)) {
     throw new InvalidInputError(
-      `bitemporal: ${operation}: the window [${start}, ${end}) is ${start === end ? 'empty' : 'reversed'}; 'to' is exclusive and must come after 'from'`,
+      `${operation}: the window [${start}, ${end}) is ${start === end ? 'empty' : 'reversed'}; 'to' is exclusive and must come after 'from'`,
     )
   }
   return [start, end]
@@ -79,13 +79,13 @@ function before(context: TableSqlContext, a: string, b: string): boolean {
  */
 export function encodeSystemInterval(since: unknown, until: unknown, operation: string): readonly [string, string | null] {
   if (since === undefined || since === null) {
-    throw new InvalidInputError(`bitemporal: ${operation}: { since } is required: the system time the interval starts at`)
+    throw new InvalidInputError(`${operation}: { since } is required: the system time the interval starts at`)
   }
   const start = toInstant(since, `${operation}: since`)
   const end = until === undefined || until === null ? null : toInstant(until, `${operation}: until`)
   if (end !== null && instantMicros(start) >= instantMicros(end)) {
     throw new InvalidInputError(
-      `bitemporal: ${operation}: the interval [${start}, ${end}) is ${instantMicros(start) === instantMicros(end) ? 'empty' : 'reversed'}; 'until' is exclusive and must come after 'since'`,
+      `${operation}: the interval [${start}, ${end}) is ${instantMicros(start) === instantMicros(end) ? 'empty' : 'reversed'}; 'until' is exclusive and must come after 'since'`,
     )
   }
   return [start, end]

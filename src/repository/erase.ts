@@ -29,7 +29,7 @@ export interface EraseResult {
 
 function requiredText(value: unknown, what: string): string {
   if (typeof value !== 'string' || value.trim() === '' || value.includes('\0')) {
-    throw new InvalidInputError(`bitemporal: erase: ${what} must be a non-empty string without NUL characters`)
+    throw new InvalidInputError(`erase: ${what} must be a non-empty string without NUL characters`)
   }
   return value
 }
@@ -55,7 +55,7 @@ export async function eraseKey(db: AnyKysely, context: TableSqlContext, key: unk
   if (columns !== undefined) {
     if (!Array.isArray(columns) || columns.length === 0 || new Set(columns).size !== columns.length || columns.some((c) => typeof c !== 'string' || !names.includes(c))) {
       throw new InvalidInputError(
-        `bitemporal: erase: columns must be a non-empty list of distinct value columns of "${context.definition.name}" (${names.join(', ')}); key columns name the entity and cannot be erased`,
+        `erase: columns must be a non-empty list of distinct value columns of "${context.definition.name}" (${names.join(', ')}); key columns name the entity and cannot be erased`,
       )
     }
   }

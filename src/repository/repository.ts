@@ -143,7 +143,7 @@ export class Repository<D extends TableDefinition> {
     assertDatabase(db, 'bitemporal')
     assertDefinition(definition, 'bitemporal')
     const prepare = readOptions(options, 'bitemporal', ['prepare'])['prepare'] ?? true
-    if (typeof prepare !== 'boolean') throw new InvalidInputError('bitemporal: the option prepare must be true or false')
+    if (typeof prepare !== 'boolean') throw new InvalidInputError('the option prepare must be true or false')
     this.definition = definition
     this.#callerDb = db
     this.#db = withoutCallerPlugins(db)
@@ -470,7 +470,7 @@ export class Repository<D extends TableDefinition> {
     // not see yet. Run again, the write sees it (and an insert then reports
     // the overlap, if there still is one).
     if (mapped instanceof OverlapError) {
-      return new ConcurrentWriteError(`bitemporal: ${operationName(operation)} on ${this.definition.name} met a version a concurrent transaction wrote; run it again`, {
+      return new ConcurrentWriteError(`${operationName(operation)} on ${this.definition.name} met a version a concurrent transaction wrote; run it again`, {
         cause: error,
         sqlState: mapped.sqlState,
       })
@@ -484,11 +484,11 @@ export class Repository<D extends TableDefinition> {
     if (row === undefined) throw new Error(`bitemporal: ${operationName(operation)} on ${name} returned no status row`)
     switch (row['outcome']) {
       case 'outdated':
-        throw new ConflictError(`bitemporal: ${operationName(operation)} on ${name}: the key's timeline changed after the expected system time; read it again and retry`)
+        throw new ConflictError(`${operationName(operation)} on ${name}: the key's timeline changed after the expected system time; read it again and retry`)
       case 'overlapping':
-        throw new OverlapError(`bitemporal: insert on ${name}: a current version of the key overlaps the portion; use set or update to change it`)
+        throw new OverlapError(`insert on ${name}: a current version of the key overlaps the portion; use set or update to change it`)
       case 'not_found':
-        throw new NotFoundError(`bitemporal: correct on ${name}: no current version of the key is valid at that date`)
+        throw new NotFoundError(`correct on ${name}: no current version of the key is valid at that date`)
     }
     const closed = Number(row['closed'])
     const inserted = Number(row['inserted'])
@@ -509,12 +509,12 @@ export class Repository<D extends TableDefinition> {
 function encodeExpect(expect: unknown, operation: string): string {
   if (expect instanceof Date) {
     throw new InvalidInputError(
-      `bitemporal: ${operation}: expect takes the systemTime string of lastChange() or of a write, not a Date: a Date drops the microseconds, so it would never match`,
+      `${operation}: expect takes the systemTime string of lastChange() or of a write, not a Date: a Date drops the microseconds, so it would never match`,
     )
   }
   const wrong = (): InvalidInputError =>
     new InvalidInputError(
-      `bitemporal: ${operation}: expect must be the systemTime string of lastChange() or of a write, an ISO 8601 time with Z or an offset such as '2023-10-16T09:30:00.123456Z', got ${describeValue(expect)}`,
+      `${operation}: expect must be the systemTime string of lastChange() or of a write, an ISO 8601 time with Z or an offset such as '2023-10-16T09:30:00.123456Z', got ${describeValue(expect)}`,
     )
   if (typeof expect !== 'string') throw wrong()
   try {

@@ -11,18 +11,18 @@ const tableName = (context: TableSqlContext): string => context.definition.name
 export function encodeKey(context: TableSqlContext, key: unknown): (string | null)[] {
   const names = context.keys.map((k) => k.column.name)
   if (!isPlainObject(key)) {
-    throw new InvalidInputError(`bitemporal: the key of "${tableName(context)}" must be an object { ${names.join(', ')} }`)
+    throw new InvalidInputError(`the key of "${tableName(context)}" must be an object { ${names.join(', ')} }`)
   }
   const unknown = unknownKeys(key, names)
   if (unknown.length > 0) {
     throw new InvalidInputError(
-      `bitemporal: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a key column' : 'are not key columns'} of "${tableName(context)}"; the key is { ${names.join(', ')} }`,
+      `${unknown.join(', ')} ${unknown.length === 1 ? 'is not a key column' : 'are not key columns'} of "${tableName(context)}"; the key is { ${names.join(', ')} }`,
     )
   }
   return context.keys.map((codec) => {
     const value = key[codec.column.name]
     if (value === undefined || value === null) {
-      throw new InvalidInputError(`bitemporal: key column "${codec.column.name}" of "${tableName(context)}" is missing`)
+      throw new InvalidInputError(`key column "${codec.column.name}" of "${tableName(context)}" is missing`)
     }
     return codec.encode(value, tableName(context))
   })
@@ -56,11 +56,11 @@ const PORTION_KEYS: readonly string[] = ['from', 'to']
  */
 export function portionFields(portion: unknown, operation: string, name = 'the portion'): Readonly<Record<string, unknown>> {
   if (!isPlainObject(portion)) {
-    throw new InvalidInputError(`bitemporal: ${operation} takes a portion { from, to? } of valid time`)
+    throw new InvalidInputError(`${operation} takes a portion { from, to? } of valid time`)
   }
   const unknown = unknownKeys(portion, PORTION_KEYS)
   if (unknown.length > 0) {
-    throw new InvalidInputError(`bitemporal: ${operation}: ${unknownKeysText(unknown)} in ${name}; ${name} is { from, to? }`)
+    throw new InvalidInputError(`${operation}: ${unknownKeysText(unknown)} in ${name}; ${name} is { from, to? }`)
   }
   return portion
 }
@@ -83,7 +83,7 @@ export function portionBounds(context: TableSqlContext, portion: unknown, operat
   const to = encodePoint(context, rawTo, `${operation}: to`)
   if (!before(context, from, to)) {
     throw new InvalidInputError(
-      `bitemporal: ${operation}: the portion [${from}, ${to}) is ${from === to ? 'empty' : 'reversed'}; 'to' is exclusive and must come after 'from'`,
+      `${operation}: the portion [${from}, ${to}) is ${from === to ? 'empty' : 'reversed'}; 'to' is exclusive and must come after 'from'`,
     )
   }
   return { from, to }
@@ -108,11 +108,11 @@ export function encodePortion(context: TableSqlContext, portion: unknown, operat
  */
 export function encodeAt(context: TableSqlContext, point: unknown, operation: string): string {
   if (!isPlainObject(point)) {
-    throw new InvalidInputError(`bitemporal: ${operation} takes the point { at } of valid time whose version it changes`)
+    throw new InvalidInputError(`${operation} takes the point { at } of valid time whose version it changes`)
   }
   const unknown = unknownKeys(point, ['at'])
   if (unknown.length > 0) {
-    throw new InvalidInputError(`bitemporal: ${operation}: ${unknownKeysText(unknown)} in the point; the point is { at }`)
+    throw new InvalidInputError(`${operation}: ${unknownKeysText(unknown)} in the point; the point is { at }`)
   }
   return encodePoint(context, point['at'], `${operation}: at`)
 }
@@ -124,13 +124,13 @@ export function encodeAt(context: TableSqlContext, point: unknown, operation: st
  */
 export function encodeValues(context: TableSqlContext, values: unknown, complete: boolean, operation: string): (string | null)[] {
   if (!isPlainObject(values)) {
-    throw new InvalidInputError(`bitemporal: ${operation} takes the values as an object of column name to value`)
+    throw new InvalidInputError(`${operation} takes the values as an object of column name to value`)
   }
   const names = context.values.map((v) => v.column.name)
   const unknown = unknownKeys(values, names)
   if (unknown.length > 0) {
     throw new InvalidInputError(
-      `bitemporal: ${operation}: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a value column' : 'are not value columns'} of "${tableName(context)}"; its values are { ${names.join(', ')} }`,
+      `${operation}: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a value column' : 'are not value columns'} of "${tableName(context)}"; its values are { ${names.join(', ')} }`,
     )
   }
   return context.values.flatMap((codec) => {
@@ -140,7 +140,7 @@ export function encodeValues(context: TableSqlContext, values: unknown, complete
     // fine where it has a default, or where the write patches (update, correct).
     const missingRequired = !given && complete && codec.column.default === undefined
     if (value === null && codec.column.notNull === true && (given || missingRequired)) {
-      throw new InvalidInputError(`bitemporal: ${operation}: "${codec.column.name}" of "${tableName(context)}" is not null; give it a value`)
+      throw new InvalidInputError(`${operation}: "${codec.column.name}" of "${tableName(context)}" is not null; give it a value`)
     }
     return [given ? 'true' : 'false', codec.encode(value, tableName(context))]
   })
@@ -150,16 +150,16 @@ export function encodeValues(context: TableSqlContext, values: unknown, complete
 export function encodeAudit(context: TableSqlContext, options: { readonly actor?: unknown; readonly reason?: unknown }): unknown[] {
   if (!context.audit) {
     if (options.actor !== undefined || options.reason !== undefined) {
-      throw new InvalidInputError(`bitemporal: "${tableName(context)}" records no actor or reason; define it with audit: true to record them`)
+      throw new InvalidInputError(`"${tableName(context)}" records no actor or reason; define it with audit: true to record them`)
     }
     return []
   }
   const { actor, reason } = options
   if (typeof actor !== 'string' || actor.trim() === '' || actor.includes('\0')) {
-    throw new InvalidInputError(`bitemporal: "${tableName(context)}" is audited: every write needs { actor } naming who makes the change`)
+    throw new InvalidInputError(`"${tableName(context)}" is audited: every write needs { actor } naming who makes the change`)
   }
   if (reason !== undefined && reason !== null && (typeof reason !== 'string' || reason.includes('\0'))) {
-    throw new InvalidInputError(`bitemporal: reason must be a string`)
+    throw new InvalidInputError(`reason must be a string`)
   }
   return [actor, reason ?? null]
 }

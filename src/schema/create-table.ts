@@ -55,7 +55,7 @@ function keyTypeError(definition: TableDefinition, error: unknown): InvalidInput
   if (!(error instanceof DatabaseError) || !['42704', '42809'].includes(error.sqlState ?? '') || !NO_GIST_EQUALITY.test(error.message)) return undefined
   const keys = definition.keyColumns.map((column) => `${column.name} ${column.type}`).join(', ')
   return new InvalidInputError(
-    `bitemporal: createTable ${definition.name}: the key (${keys}) cannot be compared in the exclusion constraint that forbids overlapping versions: ${error.message}. ` +
+    `createTable ${definition.name}: the key (${keys}) cannot be compared in the exclusion constraint that forbids overlapping versions: ${error.message}. ` +
       'Key columns need a type btree_gist compares with its own =: integers, numeric, text, varchar, char, uuid, date, timestamps, boolean, enums, or domains over these; not arrays, composite types or citext (use text with a check, or lower() it before writing).',
     { cause: error, sqlState: error.sqlState },
   )

@@ -330,8 +330,10 @@ describe('error classes', () => {
     expect(error.constructor.name).toBe(name)
     expect(error).toBeInstanceOf(BitemporalError)
     expect(error).toBeInstanceOf(Error)
-    expect(error.message).toBe('m')
-    expect(String(error)).toBe(`${name}: m`)
+    // The base class adds the prefix; `description` is the message as given.
+    expect(error.message).toBe('bitemporal: m')
+    expect(error.description).toBe('m')
+    expect(String(error)).toBe(`${name}: bitemporal: m`)
     expect(error.stack).toContain(name)
   })
 
