@@ -1,5 +1,5 @@
 import type { AnyKysely } from '../any-kysely.js'
-import { InvalidInputError, NotFoundError } from '../errors/errors.js'
+import { InvalidInputError } from '../errors/errors.js'
 import { mapDatabaseError } from '../errors/map-database-error.js'
 import { readOptions } from '../read/read-input.js'
 import { runStatement } from './database.js'
@@ -71,12 +71,10 @@ export async function eraseKey(db: AnyKysely, context: TableSqlContext, key: unk
       [context.table, keyJson, reason, actor, columns === undefined ? null : arrayLiteral(columns)],
     )
   } catch (error) {
-    const mapped = mapDatabaseError(error)
-    // erase() raises its own messages ('bitemporal: erase: …'): pass them on as they are.
-    const message = error instanceof Error ? error.message : mapped.message
-    if (mapped.sqlState === 'P0002') throw new NotFoundError(message, { cause: error, sqlState: 'P0002' })
-    if (mapped.sqlState === '22023') throw new InvalidInputError(message, { cause: error, sqlState: '22023' })
-    throw mapped
+    // erase() raises its own messages ('bitemporal: erase: …'), passed on as
+    // they are: NotFoundError for a key without versions, InvalidInputError
+    // for arguments it refuses.
+    throw mapDatabaseError(error, { table: context.definition.name, operation: 'erase', key: key as Readonly<Record<string, unknown>> })
   }
   const row = rows[0] as Readonly<Record<string, string | null>> | undefined
   return Object.freeze({

@@ -237,8 +237,8 @@ export class Repository<D extends TableDefinition> {
     ]
     const rows =
       options.knownAt === undefined
-        ? await this.#read(this.#statements.read.asOfCurrent, parameters)
-        : await this.#read(this.#statements.read.asOfKnown, [...parameters, toKnownAt(options.knownAt, 'asOf: knownAt')])
+        ? await this.#read(this.#statements.read.asOfCurrent, parameters, 'asOf', key)
+        : await this.#read(this.#statements.read.asOfKnown, [...parameters, toKnownAt(options.knownAt, 'asOf: knownAt')], 'asOf', key)
     const [row] = rows
     return row === undefined ? undefined : decodeVersion<D>(this.#statements.context, row)
   }
@@ -272,13 +272,13 @@ export class Repository<D extends TableDefinition> {
     if (sequenced !== null) {
       const known = options.knownAt === undefined ? [] : [toKnownAt(options.knownAt, 'timeline: knownAt')]
       const statement = this.#statements.timeline[`${sequenced.coalesce ? 'coalesced' : 'window'}${known.length > 0 ? 'Known' : 'Current'}`]
-      const sequencedRows = await this.#read(statement, [...parameters, ...sequenced.window, ...known])
+      const sequencedRows = await this.#read(statement, [...parameters, ...sequenced.window, ...known], 'timeline', key)
       return sequencedRows.map((row) => decodeTimelineVersion<D>(this.#statements.context, row, sequenced.coalesce))
     }
     const rows =
       options.knownAt === undefined
-        ? await this.#read(this.#statements.read.timelineCurrent, parameters)
-        : await this.#read(this.#statements.read.timelineKnown, [...parameters, toKnownAt(options.knownAt, 'timeline: knownAt')])
+        ? await this.#read(this.#statements.read.timelineCurrent, parameters, 'timeline', key)
+        : await this.#read(this.#statements.read.timelineKnown, [...parameters, toKnownAt(options.knownAt, 'timeline: knownAt')], 'timeline', key)
     return rows.map((row) => decodeVersion<D>(this.#statements.context, row))
   }
 
@@ -310,13 +310,13 @@ export class Repository<D extends TableDefinition> {
    */
   async changes(options: ChangesOptions<D>): Promise<readonly Change<D>[]> {
     const { keyed, parameters } = encodeChanges(this.#statements.context, options)
-    const rows = await this.#read(keyed ? this.#statements.changes.key : this.#statements.changes.all, parameters)
+    const rows = await this.#read(keyed ? this.#statements.changes.key : this.#statements.changes.all, parameters, 'changes', keyed ? options.key : undefined)
     return Object.freeze(rows.map((row) => decodeChange<D>(this.#statements.context, row)))
   }
 
   /** Every version ever recorded for the key, ordered by system start, then effective start. */
   async history(key: KeyOf<D>): Promise<Version<D>[]> {
-    const rows = await this.#read(this.#statements.read.history, encodeKey(this.#statements.context, key))
+    const rows = await this.#read(this.#statements.read.history, encodeKey(this.#statements.context, key), 'history', key)
     return rows.map((row) => decodeVersion<D>(this.#statements.context, row))
   }
 
@@ -395,15 +395,16 @@ export class Repository<D extends TableDefinition> {
 
   /** The system time of the last change to the key's current timeline (for `expect`), or `null` if it has none. */
   async lastChange(key: KeyOf<D>): Promise<string | null> {
-    const [row] = await this.#read(this.#statements.read.lastChange, encodeKey(this.#statements.context, key))
+    const [row] = await this.#read(this.#statements.read.lastChange, encodeKey(this.#statements.context, key), 'lastChange', key)
     return row?.['system_time'] ?? null
   }
 
-  async #read(text: string | NamedStatement, parameters: readonly unknown[]): Promise<Readonly<Record<string, string | null>>[]> {
+  /** Runs a read; its errors name the table, the method (`operation`) and the key, when it was for one. */
+  async #read(text: string | NamedStatement, parameters: readonly unknown[], operation: string, key: unknown): Promise<Readonly<Record<string, string | null>>[]> {
     try {
       return (await runStatement(this.#db, text, parameters)) as Readonly<Record<string, string | null>>[]
     } catch (error) {
-      throw mapDatabaseError(error, { table: this.definition.name })
+      throw mapDatabaseError(error, { table: this.definition.name, operation, key: key as Readonly<Record<string, unknown>> | undefined })
     }
   }
 
@@ -436,13 +437,13 @@ export class Repository<D extends TableDefinition> {
             ? await runStatement(this.#db, text, parameters)
             : await this.#writeInTurn(queueFor, this.#statements.write(operation, 'transaction', expect), parameters)
       } catch (error) {
-        const mapped = this.#mapWriteError(operation, error)
+        const mapped = this.#mapWriteError(operation, key, error)
         if (!mapped.retryable || this.#db.isTransaction || attempt >= STATEMENT_RETRIES) throw mapped
         queueFor = mapped instanceof ConcurrentWriteError ? mapped.keyLock : undefined
         await backoff(attempt)
         continue
       }
-      return this.#result(operation, rows)
+      return this.#result(operation, key, rows)
     }
   }
 
@@ -463,14 +464,17 @@ export class Repository<D extends TableDefinition> {
     })
   }
 
-  #mapWriteError(operation: WriteOperation, error: unknown): ReturnType<typeof mapDatabaseError> {
-    const mapped = mapDatabaseError(error, { table: this.definition.name })
+  /** `key` has passed encodeKey: an object of the key columns. */
+  #mapWriteError(operation: WriteOperation, key: unknown, error: unknown): ReturnType<typeof mapDatabaseError> {
+    const where = { table: this.definition.name, operation: operationName(operation), key: key as Readonly<Record<string, unknown>> }
+    const mapped = mapDatabaseError(error, where)
     // The statement itself reports overlaps with the versions it can see; an
     // exclusion violation means a concurrent transaction wrote one it could
     // not see yet. Run again, the write sees it (and an insert then reports
     // the overlap, if there still is one).
     if (mapped instanceof OverlapError) {
       return new ConcurrentWriteError(`${operationName(operation)} on ${this.definition.name} met a version a concurrent transaction wrote; run it again`, {
+        ...where,
         cause: error,
         sqlState: mapped.sqlState,
       })
@@ -478,17 +482,18 @@ export class Repository<D extends TableDefinition> {
     return mapped
   }
 
-  #result(operation: WriteOperation, rows: readonly Readonly<Record<string, unknown>>[]): WriteResult {
+  #result(operation: WriteOperation, key: unknown, rows: readonly Readonly<Record<string, unknown>>[]): WriteResult {
     const [row] = rows
     const name = this.definition.name
     if (row === undefined) throw new Error(`bitemporal: ${operationName(operation)} on ${name} returned no status row`)
+    const where = { table: name, operation: operationName(operation), key: key as Readonly<Record<string, unknown>> }
     switch (row['outcome']) {
       case 'outdated':
-        throw new ConflictError(`${operationName(operation)} on ${name}: the key's timeline changed after the expected system time; read it again and retry`)
+        throw new ConflictError(`${operationName(operation)} on ${name}: the key's timeline changed after the expected system time; read it again and retry`, where)
       case 'overlapping':
-        throw new OverlapError(`insert on ${name}: a current version of the key overlaps the portion; use set or update to change it`)
+        throw new OverlapError(`insert on ${name}: a current version of the key overlaps the portion; use set or update to change it`, where)
       case 'not_found':
-        throw new NotFoundError(`correct on ${name}: no current version of the key is valid at that date`)
+        throw new NotFoundError(`correct on ${name}: no current version of the key is valid at that date`, where)
     }
     const closed = Number(row['closed'])
     const inserted = Number(row['inserted'])
