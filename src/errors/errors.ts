@@ -1,3 +1,5 @@
+import { MESSAGE_PREFIX } from './message-prefix.js'
+
 /**
  * The stable codes of every error the library throws. Branch on `code` (or
  * `instanceof`); messages may improve between versions, codes do not change.
@@ -32,9 +34,6 @@ export interface BitemporalErrorOptions {
   /** The key the failed call was for, as the caller gave it. */
   readonly key?: Readonly<Record<string, unknown>> | undefined
 }
-
-/** What every message of the library starts with, added by {@link BitemporalError} alone. */
-export const MESSAGE_PREFIX = 'bitemporal: '
 
 /**
  * A frozen copy of the caller's key, so an error kept in a log or a retry

@@ -7,11 +7,11 @@ import {
   HistoryWouldBeLostError,
   ImmutableHistoryError,
   InvalidInputError,
-  MESSAGE_PREFIX,
   NotFoundError,
   OverlapError,
   ReferenceViolationError,
 } from './errors.js'
+import { MESSAGE_PREFIX } from './message-prefix.js'
 import { TableNeedsUpgradeError } from './schema-change-errors.js'
 import { TableMismatchError } from './table-mismatch-error.js'
 import { unknownKeys, unknownKeysText } from '../values/unknown-keys.js'
