@@ -87,7 +87,7 @@ async function checkTable(db: AnyKysely, registered: RegisteredTable, io: CliIo)
     definition = await registeredTableDefinition(db, registered)
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error
-    return { table, rows: undefined, problems: [error.message.replace(/^bitemporal: /, '')] }
+    return { table, rows: undefined, problems: [error.description] }
   }
   const columns = await checkTableColumns(db, registered.oid, definition)
   const structure = await checkTableStructure(db, registered.oid, definition)

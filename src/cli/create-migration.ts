@@ -41,7 +41,7 @@ export interface CreateMigrationOptions {
  */
 export async function createMigration(options: CreateMigrationOptions): Promise<string> {
   if (!MIGRATION_NAME.test(options.name)) {
-    throw new InvalidInputError(`bitemporal: invalid migration name "${options.name}": use letters, digits and underscores, at most 200 characters`)
+    throw new InvalidInputError(`invalid migration name "${options.name}": use letters, digits and underscores, at most 200 characters`)
   }
   const stamp = (options.now ?? new Date()).toISOString().replace(/\D/g, '').slice(0, 14)
   const tableChange = options.tableChange === true
@@ -55,7 +55,7 @@ export async function createMigration(options: CreateMigrationOptions): Promise<
     await writeFile(path, tableChange ? tableChangeMigrationTemplate(fileName) : typescript ? tsMigrationTemplate(fileName) : sqlMigrationTemplate(fileName), { flag: 'wx' })
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new InvalidInputError(`bitemporal: ${path} already exists; wait a second or choose another name`, { cause: error })
+      throw new InvalidInputError(`${path} already exists; wait a second or choose another name`, { cause: error })
     }
     throw error
   }

@@ -20,7 +20,7 @@ export async function findRegisteredTable(db: AnyKysely, name: string, usage: st
     quoted = quoteQualifiedName(parseQualifiedName(name, 'table'))
   } catch (error) {
     if (error instanceof InvalidInputError) {
-      throw new UsageError(`${JSON.stringify(name.slice(0, 80))} is not a table name (${error.message.replace(/^bitemporal: /, '')})`, usage)
+      throw new UsageError(`${JSON.stringify(name.slice(0, 80))} is not a table name (${error.description})`, usage)
     }
     throw error
   }

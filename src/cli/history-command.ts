@@ -110,7 +110,7 @@ function checkedKey(definition: TableDefinition, key: Readonly<Record<string, un
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error
     const columns = definition.keyColumns.map((column) => `${column.name} (${column.type})`).join(', ')
-    throw new UsageError(`--key: ${error.message.replace(/^bitemporal: /, '')} [key columns: ${columns}]`, HISTORY_USAGE)
+    throw new UsageError(`--key: ${error.description} [key columns: ${columns}]`, HISTORY_USAGE)
   }
   return key
 }

@@ -82,7 +82,7 @@ function checked(parse: () => string, message?: string): string {
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error
     // A Date is what the library's own message offers; a command line cannot pass one.
-    return usageFail(message ?? error.message.replace(/^bitemporal: /, '').replace(' (or a Date)', ''))
+    return usageFail(message ?? error.description.replace(' (or a Date)', ''))
   }
 }
 

@@ -18,7 +18,7 @@ import type { RegisteredTable } from './registered-tables.js'
  */
 export async function registeredTableDefinition(db: AnyKysely, table: RegisteredTable): Promise<TableDefinition> {
   const relation = table.relation
-  if (relation === undefined) throw new InvalidInputError(`bitemporal: the registry names table OID ${table.oid}, which no longer exists`)
+  if (relation === undefined) throw new InvalidInputError(`the registry names table OID ${table.oid}, which no longer exists`)
   const stored = await readRegisteredDefinition(db, table.oid)
   return definitionFromRegistry({ ...registeredDefinition(stored), name: `${relation.schema}.${relation.name}` }, table.displayName)
 }

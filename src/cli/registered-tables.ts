@@ -38,7 +38,7 @@ interface RegistryRow {
 export async function registeredTables(db: AnyKysely): Promise<readonly RegisteredTable[]> {
   const { rows: installed } = await sql<{ found: boolean }>`select to_regclass('bitemporal.versioned_table') is not null as found`.execute(db)
   if (installed[0]?.found !== true) {
-    throw new NotFoundError('bitemporal: the library is not installed in this database (no table bitemporal.versioned_table): run "bitemporal migrate up", or check --url')
+    throw new NotFoundError('the library is not installed in this database (no table bitemporal.versioned_table): run "bitemporal migrate up", or check --url')
   }
   // Arrays travel as text and are split here: the pool's array parser is not ours to rely on.
   const { rows } = await sql<RegistryRow>`

@@ -28,7 +28,7 @@ export function reportError(error: unknown, io: CliIo): number {
   // A query outside the runner (e.g. in status) throws pg's own error.
   const shown = error instanceof pg.DatabaseError ? mapDatabaseError(error) : error
   if (shown instanceof BitemporalError) {
-    io.stderr(`error [${shown.code}]: ${shown.message.replace(/^bitemporal: /, '')}\n`)
+    io.stderr(`error [${shown.code}]: ${shown.description}\n`)
   } else {
     io.stderr(`error: ${shown instanceof Error ? shown.message : String(shown)}\n`)
   }

@@ -7,16 +7,16 @@ const tableName = (context: TableSqlContext): string => context.definition.name
 export function encodeAudit(context: TableSqlContext, options: { readonly actor?: unknown; readonly reason?: unknown }): unknown[] {
   if (!context.audit) {
     if (options.actor !== undefined || options.reason !== undefined) {
-      throw new InvalidInputError(`bitemporal: "${tableName(context)}" records no actor or reason; define it with audit: true to record them`)
+      throw new InvalidInputError(`"${tableName(context)}" records no actor or reason; define it with audit: true to record them`)
     }
     return []
   }
   const { actor, reason } = options
   if (typeof actor !== 'string' || actor.trim() === '' || actor.includes('\0')) {
-    throw new InvalidInputError(`bitemporal: "${tableName(context)}" is audited: every write needs { actor } naming who makes the change`)
+    throw new InvalidInputError(`"${tableName(context)}" is audited: every write needs { actor } naming who makes the change`)
   }
   if (reason !== undefined && reason !== null && (typeof reason !== 'string' || reason.includes('\0'))) {
-    throw new InvalidInputError(`bitemporal: reason must be a string`)
+    throw new InvalidInputError(`reason must be a string`)
   }
   return [actor, reason ?? null]
 }

@@ -30,11 +30,11 @@ const PORTION_KEYS: readonly string[] = ['from', 'to']
  */
 export function portionFields(portion: unknown, operation: string, name = 'the portion'): Readonly<Record<string, unknown>> {
   if (!isPlainObject(portion)) {
-    throw new InvalidInputError(`bitemporal: ${operation} takes a portion { from, to? } of valid time`)
+    throw new InvalidInputError(`${operation} takes a portion { from, to? } of valid time`)
   }
   const unknown = unknownKeys(portion, PORTION_KEYS)
   if (unknown.length > 0) {
-    throw new InvalidInputError(`bitemporal: ${operation}: ${unknownKeysText(unknown)} in ${name}; ${name} is { from, to? }`)
+    throw new InvalidInputError(`${operation}: ${unknownKeysText(unknown)} in ${name}; ${name} is { from, to? }`)
   }
   return portion
 }
@@ -57,7 +57,7 @@ export function portionBounds(context: TableSqlContext, portion: unknown, operat
   const to = encodePoint(context, rawTo, `${operation}: to`)
   if (!pointBefore(context.definition.validTime, from, to)) {
     throw new InvalidInputError(
-      `bitemporal: ${operation}: the portion [${from}, ${to}) is ${from === to ? 'empty' : 'reversed'}; 'to' is exclusive and must come after 'from'`,
+      `${operation}: the portion [${from}, ${to}) is ${from === to ? 'empty' : 'reversed'}; 'to' is exclusive and must come after 'from'`,
     )
   }
   return { from, to }
@@ -82,11 +82,11 @@ export function encodePortion(context: TableSqlContext, portion: unknown, operat
  */
 export function encodeAt(context: TableSqlContext, point: unknown, operation: string): string {
   if (!isPlainObject(point)) {
-    throw new InvalidInputError(`bitemporal: ${operation} takes the point { at } of valid time whose version it changes`)
+    throw new InvalidInputError(`${operation} takes the point { at } of valid time whose version it changes`)
   }
   const unknown = unknownKeys(point, ['at'])
   if (unknown.length > 0) {
-    throw new InvalidInputError(`bitemporal: ${operation}: ${unknownKeysText(unknown)} in the point; the point is { at }`)
+    throw new InvalidInputError(`${operation}: ${unknownKeysText(unknown)} in the point; the point is { at }`)
   }
   return encodePoint(context, point['at'], `${operation}: at`)
 }

@@ -12,13 +12,13 @@ const tableName = (context: TableSqlContext): string => context.definition.name
  */
 export function encodeValues(context: TableSqlContext, values: unknown, complete: boolean, operation: string): (string | null)[] {
   if (!isPlainObject(values)) {
-    throw new InvalidInputError(`bitemporal: ${operation} takes the values as an object of column name to value`)
+    throw new InvalidInputError(`${operation} takes the values as an object of column name to value`)
   }
   const names = context.values.map((v) => v.column.name)
   const unknown = unknownKeys(values, names)
   if (unknown.length > 0) {
     throw new InvalidInputError(
-      `bitemporal: ${operation}: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a value column' : 'are not value columns'} of "${tableName(context)}"; its values are { ${names.join(', ')} }`,
+      `${operation}: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a value column' : 'are not value columns'} of "${tableName(context)}"; its values are { ${names.join(', ')} }`,
     )
   }
   return context.values.flatMap((codec) => {
@@ -28,7 +28,7 @@ export function encodeValues(context: TableSqlContext, values: unknown, complete
     // fine where it has a default, or where the write patches (update, correct).
     const missingRequired = !given && complete && codec.column.default === undefined
     if (value === null && codec.column.notNull === true && (given || missingRequired)) {
-      throw new InvalidInputError(`bitemporal: ${operation}: "${codec.column.name}" of "${tableName(context)}" is not null; give it a value`)
+      throw new InvalidInputError(`${operation}: "${codec.column.name}" of "${tableName(context)}" is not null; give it a value`)
     }
     return [given ? 'true' : 'false', codec.encode(value, tableName(context))]
   })

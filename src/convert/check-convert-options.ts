@@ -43,31 +43,31 @@ export interface CheckedConvertOptions {
  */
 export function checkConvertOptions(options: ConvertOptions): CheckedConvertOptions {
   const untrusted: unknown = options
-  if (!isPlainObject(untrusted)) throw new InvalidInputError('bitemporal: convertToBitemporal takes an object { from, to, effectiveFrom, … }')
+  if (!isPlainObject(untrusted)) throw new InvalidInputError('convertToBitemporal takes an object { from, to, effectiveFrom, … }')
   const unknown = Object.keys(untrusted).filter((name) => !OPTION_NAMES.has(name))
-  if (unknown.length > 0) throw new InvalidInputError(`bitemporal: convert: unknown option ${unknown.map((n) => `"${n}"`).join(', ')}`)
+  if (unknown.length > 0) throw new InvalidInputError(`convert: unknown option ${unknown.map((n) => `"${n}"`).join(', ')}`)
   const from = parseQualifiedName(options.from, 'convert: from')
   const target = options.to as unknown
   if (!isPlainObject(target) || !('keyColumns' in target) || !Object.isFrozen(target)) {
-    throw new InvalidInputError('bitemporal: convert: to must be a table definition made by defineTable')
+    throw new InvalidInputError('convert: to must be a table definition made by defineTable')
   }
   const context = tableSqlContext(options.to)
   const dated = options.to.validTime === 'date'
   const audit = encodeAudit(context, options)
   const batchSize = options.batchSize ?? 50_000
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new InvalidInputError(`bitemporal: convert: batchSize must be a whole number ≥ 1, got ${describeValue(batchSize)}`)
-  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new InvalidInputError('bitemporal: convert: onProgress must be a function')
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new InvalidInputError(`convert: batchSize must be a whole number ≥ 1, got ${describeValue(batchSize)}`)
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new InvalidInputError('convert: onProgress must be a function')
   const emptyValidity: unknown = options.emptyValidity ?? 'error'
-  if (emptyValidity !== 'error' && emptyValidity !== 'skip') throw new InvalidInputError(`bitemporal: convert: emptyValidity must be 'error' or 'skip'`)
+  if (emptyValidity !== 'error' && emptyValidity !== 'skip') throw new InvalidInputError(`convert: emptyValidity must be 'error' or 'skip'`)
   const view: unknown = options.view ?? false
-  if (typeof view !== 'boolean') throw new InvalidInputError('bitemporal: convert: view must be true or false')
+  if (typeof view !== 'boolean') throw new InvalidInputError('convert: view must be true or false')
   const resumable: unknown = options.resumable ?? false
-  if (typeof resumable !== 'boolean') throw new InvalidInputError('bitemporal: convert: resumable must be true or false')
+  if (typeof resumable !== 'boolean') throw new InvalidInputError('convert: resumable must be true or false')
   const columns: unknown = options.columns ?? {}
-  if (!isPlainObject(columns)) throw new InvalidInputError('bitemporal: convert: columns must be an object of target column → plain table column')
+  if (!isPlainObject(columns)) throw new InvalidInputError('convert: columns must be an object of target column → plain table column')
   const targetNames = new Set([...options.to.keyColumns, ...options.to.valueColumns].map((c) => c.name))
   for (const [targetColumn, sourceColumn] of Object.entries(columns)) {
-    if (!targetNames.has(targetColumn)) throw new InvalidInputError(`bitemporal: convert: columns names "${targetColumn}", which is not a key or value column of "${options.to.name}"`)
+    if (!targetNames.has(targetColumn)) throw new InvalidInputError(`convert: columns names "${targetColumn}", which is not a key or value column of "${options.to.name}"`)
     validateIdentifier(sourceColumn, `convert: source column for "${targetColumn}"`)
   }
   const startColumn = typeof options.effectiveFrom === 'string' && /^[A-Za-z_]/.test(options.effectiveFrom)
@@ -75,7 +75,7 @@ export function checkConvertOptions(options: ConvertOptions): CheckedConvertOpti
     : undefined
   const fixedStart = startColumn === undefined ? fixedPoint(options.effectiveFrom, dated, 'convert: effectiveFrom') : undefined
   const startDefault = options.effectiveFromDefault === undefined ? undefined : fixedPoint(options.effectiveFromDefault, dated, 'convert: effectiveFromDefault')
-  if (startDefault !== undefined && startColumn === undefined) throw new InvalidInputError('bitemporal: convert: effectiveFromDefault only applies when effectiveFrom is a column')
+  if (startDefault !== undefined && startColumn === undefined) throw new InvalidInputError('convert: effectiveFromDefault only applies when effectiveFrom is a column')
   const endColumn = options.effectiveTo === undefined ? undefined : validateIdentifier(options.effectiveTo, 'convert: effectiveTo column')
   return Object.freeze({
     from, context, audit, batchSize, emptyValidity, view, resumable, columns: columns as Record<string, string>, startColumn, fixedStart, startDefault, endColumn,

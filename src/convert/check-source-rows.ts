@@ -21,17 +21,17 @@ export async function checkSourceRows(db: AnyKysely, plan: ConvertPlan): Promise
   }
   const table = plan.source.quoted
   if (count('null_key') > 0) {
-    throw new InvalidInputError(`bitemporal: convert: ${String(count('null_key'))} rows of ${table} have a null key column (${sample('null_key')}); a key is never null`)
+    throw new InvalidInputError(`convert: ${String(count('null_key'))} rows of ${table} have a null key column (${sample('null_key')}); a key is never null`)
   }
   if (count('bad_start') > 0) {
     throw new InvalidInputError(
-      `bitemporal: convert: ${String(count('bad_start'))} rows of ${table} have no start of validity (effectiveFrom null or infinite): ${sample('bad_start')}; ` +
+      `convert: ${String(count('bad_start'))} rows of ${table} have no start of validity (effectiveFrom null or infinite): ${sample('bad_start')}; ` +
         'fix them or pass effectiveFromDefault',
     )
   }
   if (count('empty') > 0) {
     throw new InvalidInputError(
-      `bitemporal: convert: ${String(count('empty'))} rows of ${table} would be valid for no time at all (effectiveTo on or before effectiveFrom): ${sample('empty')}; ` +
+      `convert: ${String(count('empty'))} rows of ${table} would be valid for no time at all (effectiveTo on or before effectiveFrom): ${sample('empty')}; ` +
         "fix them or pass emptyValidity: 'skip' to leave them out",
     )
   }
@@ -41,7 +41,7 @@ export async function checkSourceRows(db: AnyKysely, plan: ConvertPlan): Promise
     const keys = Number(found[0]?.['keys'])
     const list = found.map((d) => `${String(d['key'])} (${String(d['rows'])} rows)`).join(', ')
     throw new OverlapError(
-      `bitemporal: convert: ${String(keys)} keys appear in more than one row of ${table}, and their versions would overlap: ${list}${keys > found.length ? ', …' : ''}. ` +
+      `convert: ${String(keys)} keys appear in more than one row of ${table}, and their versions would overlap: ${list}${keys > found.length ? ', …' : ''}. ` +
         'Merge or re-key those rows first, or choose a key that names one row each',
     )
   }

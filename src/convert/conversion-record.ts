@@ -68,7 +68,7 @@ export async function findConversion(db: AnyKysely, target: string): Promise<Con
 /** Conversion `id`, locked until the end of the transaction: a second process waits here, then sees the first one's progress. */
 export async function lockConversion(db: AnyKysely, id: string): Promise<ConversionRecord> {
   const [row] = await runStatement(db, `${SELECT}\nwhere c.id = $1::text::bigint for update of c`, [id])
-  if (row === undefined) throw new DatabaseError(`bitemporal: convert: conversion ${id} is gone from bitemporal.conversion`)
+  if (row === undefined) throw new DatabaseError(`convert: conversion ${id} is gone from bitemporal.conversion`)
   return toRecord(row)
 }
 

@@ -65,14 +65,14 @@ export async function planConversion(db: AnyKysely, options: ConvertOptions, res
   const column = (name: string, what: string): SourceColumn => {
     const found = byName.get(name)
     if (found === undefined) {
-      throw new InvalidInputError(`bitemporal: convert: ${what} "${name}" is not a column of ${source.quoted} (it has ${source.columns.map((c) => c.name).join(', ')})`)
+      throw new InvalidInputError(`convert: ${what} "${name}" is not a column of ${source.quoted} (it has ${source.columns.map((c) => c.name).join(', ')})`)
     }
     return found
   }
   const timeColumn = (name: string, what: string): SourceColumn => {
     const found = column(name, what)
     if (TIME_TYPES[found.typeOid] === undefined) {
-      throw new InvalidInputError(`bitemporal: convert: ${what} "${name}" is ${found.type}; it must be date, timestamp or timestamp with time zone`)
+      throw new InvalidInputError(`convert: ${what} "${name}" is ${found.type}; it must be date, timestamp or timestamp with time zone`)
     }
     return found
   }
@@ -83,7 +83,7 @@ export async function planConversion(db: AnyKysely, options: ConvertOptions, res
   }))
   const problems = await incompatibleTypes(db, copies.map((c) => ({ column: c.target, sourceOid: c.source.typeOid, targetType: c.targetType })))
   if (problems.length > 0) {
-    throw new InvalidInputError(`bitemporal: convert: column types do not fit: ${problems.map((p) => `"${p.column}": ${p.problem}`).join('; ')}`)
+    throw new InvalidInputError(`convert: column types do not fit: ${problems.map((p) => `"${p.column}": ${p.problem}`).join('; ')}`)
   }
   const start: EffectiveStart = startColumn === undefined
     ? { kind: 'fixed', value: fixedStart ?? '' }
@@ -93,29 +93,29 @@ export async function planConversion(db: AnyKysely, options: ConvertOptions, res
   // Names: the new table must not exist, unless it is the plain table, which then moves aside.
   const targetOid = resumed === undefined ? await relationOid(db, context.table) : undefined
   const sameName = targetOid === source.oid
-  if (targetOid !== undefined && !sameName) throw new InvalidInputError(`bitemporal: convert: ${context.table} exists already; the conversion creates it`)
-  if (sameName && view) throw new InvalidInputError(`bitemporal: convert: the view takes the name ${source.quoted}, so the bitemporal table needs another name (e.g. "${source.name}_versions")`)
+  if (targetOid !== undefined && !sameName) throw new InvalidInputError(`convert: ${context.table} exists already; the conversion creates it`)
+  if (sameName && view) throw new InvalidInputError(`convert: the view takes the name ${source.quoted}, so the bitemporal table needs another name (e.g. "${source.name}_versions")`)
   let renameTo: string | undefined
   if (resumed === undefined && (sameName || view)) {
     renameTo = validateIdentifier(options.renameSourceTo ?? `${source.name}_plain`, 'convert: renameSourceTo')
     const renamed = quoteQualifiedName({ schema: source.schema, name: renameTo })
-    if ((await relationOid(db, renamed)) !== undefined) throw new InvalidInputError(`bitemporal: convert: ${renamed} exists already; pass renameSourceTo with a free name`)
+    if ((await relationOid(db, renamed)) !== undefined) throw new InvalidInputError(`convert: ${renamed} exists already; pass renameSourceTo with a free name`)
     const dependents = [...source.dependentViews.map((v) => `view ${v}`), ...source.referencingForeignKeys.map((f) => `foreign key ${f}`)]
     if (dependents.length > 0) {
       throw new InvalidInputError(
-        `bitemporal: convert: ${source.quoted} is renamed to ${quoteIdentifier(renameTo)}, and these would follow it instead of the new table: ${dependents.join(', ')}. ` +
+        `convert: ${source.quoted} is renamed to ${quoteIdentifier(renameTo)}, and these would follow it instead of the new table: ${dependents.join(', ')}. ` +
           'Drop them first in the same migration and re-create them on the view or the entity table.',
       )
     }
   } else if (resumed === undefined && options.renameSourceTo !== undefined) {
-    throw new InvalidInputError('bitemporal: convert: renameSourceTo applies only with view: true or when the new table takes the plain table\'s name')
+    throw new InvalidInputError('convert: renameSourceTo applies only with view: true or when the new table takes the plain table\'s name')
   }
   if (view) {
     const shown = new Set([...copies.map((c) => c.source.name), start.kind === 'column' ? start.column.name : '', end?.name ?? ''])
     const missing = source.columns.filter((c) => !shown.has(c.name)).map((c) => c.name)
     if (missing.length > 0) {
       throw new InvalidInputError(
-        `bitemporal: convert: the view must show every column of ${source.quoted}, but ${missing.map((m) => `"${m}"`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} ` +
+        `convert: the view must show every column of ${source.quoted}, but ${missing.map((m) => `"${m}"`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} ` +
           'neither a key or value column of the new table nor effectiveFrom or effectiveTo; add them to its values or convert without a view',
       )
     }

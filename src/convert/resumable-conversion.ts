@@ -61,7 +61,7 @@ export async function convertResumably(db: AnyKysely, options: ConvertOptions): 
   const candidate = db as Partial<AnyKysely> | null
   if (typeof candidate?.transaction !== 'function' || candidate.isTransaction === true) {
     throw new InvalidInputError(
-      'bitemporal: convert: resumable: true commits each batch in a transaction of its own, so db must be a Kysely instance, not a transaction. ' +
+      'convert: resumable: true commits each batch in a transaction of its own, so db must be a Kysely instance, not a transaction. ' +
         'Run it outside the migration\'s transaction (a script or job, see docs/recipes/existing-plain-table-to-bitemporal.md), or leave resumable out to convert in this transaction, all or nothing',
     )
   }
@@ -76,14 +76,14 @@ export async function convertResumably(db: AnyKysely, options: ConvertOptions): 
       [`bitemporal.conversion ${checked.context.table}`],
     )
     if (lock?.['installed'] !== true) {
-      throw new InvalidInputError('bitemporal: convert: resumable conversions need the library\'s SQL 0006 (bitemporal.conversion); run install(db), which applies what is new')
+      throw new InvalidInputError('convert: resumable conversions need the library\'s SQL 0006 (bitemporal.conversion); run install(db), which applies what is new')
     }
     const found = await findConversion(trx, checked.context.table)
     if (found === undefined) return start(trx, options, fingerprint)
     const differences = fingerprintDifferences(found.options, fingerprint)
     if (differences.length > 0) {
       throw new InvalidInputError(
-        `bitemporal: convert: conversion ${found.id} into ${checked.context.table} (started ${found.startedAt}${found.finished ? ', finished' : ''}) began with other options: ${differences.join('; ')}. ` +
+        `convert: conversion ${found.id} into ${checked.context.table} (started ${found.startedAt}${found.finished ? ', finished' : ''}) began with other options: ${differences.join('; ')}. ` +
           'Run it with the options it began with' + (found.finished ? '' : ' to finish it'),
       )
     }
@@ -105,7 +105,7 @@ export async function convertResumably(db: AnyKysely, options: ConvertOptions): 
 async function start(trx: AnyKysely, options: ConvertOptions, fingerprint: Readonly<Record<string, unknown>>): Promise<ConversionRecord> {
   const plan = await planConversion(trx, options)
   if (plan.source.partitioned) {
-    throw new InvalidInputError(`bitemporal: convert: ${plan.source.quoted} is partitioned: it is copied in one batch, and writes to its partitions could not be refused between transactions; convert it without resumable`)
+    throw new InvalidInputError(`convert: ${plan.source.quoted} is partitioned: it is copied in one batch, and writes to its partitions could not be refused between transactions; convert it without resumable`)
   }
   const begun = await beginConversion(trx, plan)
   const pages = await planPages(trx, begun.source, plan.batchSize, begun.total)
@@ -129,7 +129,7 @@ async function start(trx: AnyKysely, options: ConvertOptions, fingerprint: Reado
 /** The plain table of a conversion, where it is now. */
 function sourceOf(record: ConversionRecord): { readonly schema: string; readonly name: string } {
   if (record.sourceNow === undefined) {
-    throw new DatabaseError(`bitemporal: convert: the plain table ${quoteQualifiedName(record.sourceBefore)} of conversion ${record.id} was dropped before the conversion finished`)
+    throw new DatabaseError(`convert: the plain table ${quoteQualifiedName(record.sourceBefore)} of conversion ${record.id} was dropped before the conversion finished`)
   }
   return record.sourceNow
 }
@@ -141,7 +141,7 @@ async function copyNextBatch(trx: AnyKysely, plan: ConvertPlan, id: string): Pro
   const source = quoteQualifiedName(sourceOf(record))
   if (record.rewritten) {
     throw new DatabaseError(
-      `bitemporal: convert: ${source} was rewritten (VACUUM FULL, CLUSTER or ALTER TABLE) after conversion ${record.id} began, so its rows may have moved between the pages ` +
+      `convert: ${source} was rewritten (VACUUM FULL, CLUSTER or ALTER TABLE) after conversion ${record.id} began, so its rows may have moved between the pages ` +
         'the conversion copies by; it cannot be finished. Drop the new table, delete the conversion\'s row from bitemporal.conversion and its trigger from the plain table, and convert again',
     )
   }
@@ -172,7 +172,7 @@ async function copyNextBatch(trx: AnyKysely, plan: ConvertPlan, id: string): Pro
 async function finish(trx: AnyKysely, plan: ConvertPlan, id: string): Promise<ConversionRecord> {
   const record = await lockConversion(trx, id)
   if (record.finished) return record
-  if (record.nextPage < record.pages.pages) throw new DatabaseError(`bitemporal: convert: conversion ${id} has batches left to copy; run it again`)
+  if (record.nextPage < record.pages.pages) throw new DatabaseError(`convert: conversion ${id} has batches left to copy; run it again`)
   if (plan.view) await runSqlStatements(trx, compatibilityViewSql(plan))
   await runStatement(trx, `drop trigger if exists ${PENDING_TRIGGER} on ${quoteQualifiedName(sourceOf(record))}`, [])
   await runStatement(trx, 'update bitemporal.conversion set finished_at = bitemporal.system_time() where id = $1::text::bigint', [id])

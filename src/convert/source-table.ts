@@ -69,10 +69,10 @@ export async function readSourceTable(db: AnyKysely, name: QualifiedName): Promi
     [quoteQualifiedName(name)],
   )
   if (row === undefined) {
-    throw new InvalidInputError(`bitemporal: convert: the table ${quoteQualifiedName(name)} does not exist (or is not on the search_path)`)
+    throw new InvalidInputError(`convert: the table ${quoteQualifiedName(name)} does not exist (or is not on the search_path)`)
   }
   if (row['kind'] !== 'r' && row['kind'] !== 'p') {
-    throw new InvalidInputError(`bitemporal: convert: ${quoteQualifiedName(name)} is not a plain table (relkind ${String(row['kind'])}); convert the table it reads from`)
+    throw new InvalidInputError(`convert: ${quoteQualifiedName(name)} is not a plain table (relkind ${String(row['kind'])}); convert the table it reads from`)
   }
   const columns = (row['columns'] as { name: string; type: string; oid: number }[] | null) ?? []
   const schema = String(row['schema'])

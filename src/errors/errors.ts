@@ -1,3 +1,5 @@
+import { MESSAGE_PREFIX } from './message-prefix.js'
+
 /**
  * The stable codes of every error the library throws. Branch on `code` (or
  * `instanceof`); messages may improve between versions, codes do not change.
@@ -25,6 +27,20 @@ export interface BitemporalErrorOptions {
   readonly cause?: unknown
   /** The SQLSTATE of the database error behind this one, when there is one. */
   readonly sqlState?: string | undefined
+  /** The table the failed call was for, as its definition names it. */
+  readonly table?: string | undefined
+  /** The repository method that failed (`'insert'`, `'correct'`, `'asOf'`, …). */
+  readonly operation?: string | undefined
+  /** The key the failed call was for, as the caller gave it. */
+  readonly key?: Readonly<Record<string, unknown>> | undefined
+}
+
+/**
+ * A frozen copy of the caller's key, so an error kept in a log or a retry
+ * queue shows the key the call had even if the caller's object changes later.
+ */
+function frozenKey(key: Readonly<Record<string, unknown>> | undefined): Readonly<Record<string, unknown>> | undefined {
+  return key === undefined ? undefined : Object.freeze({ ...key })
 }
 
 /**
@@ -46,13 +62,38 @@ export class BitemporalError extends Error {
   /** Whether running the same transaction again may succeed (SQLSTATE class 40 only). */
   readonly retryable: boolean
   readonly sqlState: string | undefined
+  /**
+   * The message without its `bitemporal: ` prefix: what to put inside
+   * another message (a failed migration's) or show where the prefix would
+   * repeat (the command line's `error [CODE]: …`).
+   */
+  readonly description: string
+  /**
+   * The table the failed call was for, as its definition names it, when the
+   * library knew it: every repository read and write sets it.
+   */
+  readonly table: string | undefined
+  /** The repository method that failed (`'insert'`, `'set'`, …, `'asOf'`), when a repository call failed. */
+  readonly operation: string | undefined
+  /** A frozen copy of the key the failed call was for, when it was for one key. */
+  readonly key: Readonly<Record<string, unknown>> | undefined
 
+  /**
+   * @param message - what went wrong and what to fix, without the prefix;
+   *   the prefix is added here, once. A message that already has it (the
+   *   text the library's SQL functions raise, passed on as it is) keeps one.
+   */
   constructor(code: BitemporalErrorCode, message: string, options: BitemporalErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    const description = message.startsWith(MESSAGE_PREFIX) ? message.slice(MESSAGE_PREFIX.length) : message
+    super(MESSAGE_PREFIX + description, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = new.target.name
     this.code = code
     this.retryable = code === 'CONCURRENT_WRITE'
     this.sqlState = options.sqlState
+    this.description = description
+    this.table = options.table
+    this.operation = options.operation
+    this.key = frozenKey(options.key)
   }
 }
 

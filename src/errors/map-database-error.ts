@@ -1,14 +1,17 @@
 import {
   BitemporalError,
+  type BitemporalErrorOptions,
   ConcurrentWriteError,
   ConversionPendingError,
   DatabaseError,
   HistoryWouldBeLostError,
   ImmutableHistoryError,
   InvalidInputError,
+  NotFoundError,
   OverlapError,
   ReferenceViolationError,
 } from './errors.js'
+import { MESSAGE_PREFIX } from './message-prefix.js'
 import { TableNeedsUpgradeError } from './schema-change-errors.js'
 import { TableMismatchError } from './table-mismatch-error.js'
 import { unknownKeys, unknownKeysText } from '../values/unknown-keys.js'
@@ -59,6 +62,10 @@ export interface DatabaseErrorContext {
    * of the definition, so a missing column means the two differ.
    */
   readonly table?: string | undefined
+  /** The repository method that sent the statement (`'insert'`, `'asOf'`, …), for the error's `operation`. */
+  readonly operation?: string | undefined
+  /** The key the statement was for, as the caller gave it, for the error's `key` (a frozen copy). */
+  readonly key?: Readonly<Record<string, unknown>> | undefined
   /**
    * The statement was a named one whose plan a schema change made stale,
    * and it has moved to a new name (`NamedStatement.prepareAgain`), so
@@ -67,9 +74,13 @@ export interface DatabaseErrorContext {
   readonly preparedAgain?: boolean
 }
 
+const CONTEXT_KEYS = ['table', 'operation', 'key', 'preparedAgain']
+
 /**
- * `context.table` names the versions table the statement wrote, for the
- * errors that can say which (`TableNeedsUpgradeError`).
+ * `context` says what the statement was for: `table`, `operation` and `key`
+ * become the error's fields of those names (an error that is already a
+ * `BitemporalError` gets those it lacks), and `table` lets the errors that
+ * need it say which table (`TableNeedsUpgradeError`, `TableMismatchError`).
  *
  * Turns anything thrown by a driver (node-postgres, postgres.js, PGlite) or
  * Kysely into a {@link BitemporalError}, the same one whichever driver
@@ -87,33 +98,37 @@ export interface DatabaseErrorContext {
  * ```
  */
 export function mapDatabaseError(error: unknown, context: DatabaseErrorContext = {}): BitemporalError {
-  const unknown = unknownKeys(context as Readonly<Record<string, unknown>>, ['table', 'preparedAgain'])
-  if (unknown.length > 0) throw new InvalidInputError(`bitemporal: mapDatabaseError: ${unknownKeysText(unknown)} in its second argument; it takes table and preparedAgain`)
-  if (error instanceof BitemporalError) return error
+  const unknown = unknownKeys(context as Readonly<Record<string, unknown>>, CONTEXT_KEYS)
+  if (unknown.length > 0) throw new InvalidInputError(`mapDatabaseError: ${unknownKeysText(unknown)} in its second argument; it takes ${CONTEXT_KEYS.join(', ')}`)
+  if (error instanceof BitemporalError) return withContext(error, context)
+  const where = { table: context.table, operation: context.operation, key: context.key }
   if (typeof error !== 'object' || error === null) {
-    return new DatabaseError(`bitemporal: unexpected non-error thrown: ${String(error)}`, { cause: error })
+    return new DatabaseError(`unexpected non-error thrown: ${String(error)}`, { ...where, cause: error })
   }
   const driverError = error as DriverErrorFields
   const base = field(driverError, 'message') ?? 'unknown database error'
   const lostOrRefused = connectionFailureState(driverError, base)
-  if (lostOrRefused !== undefined) return connectionFailure(lostOrRefused, base, error)
+  if (lostOrRefused !== undefined) return connectionFailure(lostOrRefused, base, { ...where, cause: error })
   const code = field(driverError, 'code')
   const sqlState = code !== undefined && SQLSTATE.test(code) ? code : undefined
   const detail = field(driverError, 'detail')
   const hint = field(driverError, 'hint')
   const message = [base, detail, hint && `Hint: ${hint}`].filter(Boolean).join(' ')
-  const options = { cause: error, sqlState }
+  const options = { ...where, cause: error, sqlState }
+  // The library's own SQL functions (bitemporal.erase) raise PostgreSQL's
+  // SQLSTATEs with messages written for the caller: pass those on as they are.
+  const ownMessage = base.startsWith(MESSAGE_PREFIX)
 
   switch (sqlState) {
     case '23P01':
       return new OverlapError(
-        `bitemporal: two versions of the same key would overlap in valid and system time: ${message}`,
+        `two versions of the same key would overlap in valid and system time: ${message}`,
         { ...options, constraint: field(driverError, 'constraint') ?? field(driverError, 'constraint_name') },
       )
     case '40001':
     case '40P01':
       return new ConcurrentWriteError(
-        `bitemporal: a concurrent transaction changed the same rows; run the transaction again: ${message}`,
+        `a concurrent transaction changed the same rows; run the transaction again: ${message}`,
         { ...options, keyLock: keyLockOf(detail) },
       )
     case LIBRARY_SQLSTATE.immutableHistory:
@@ -133,11 +148,19 @@ export function mapDatabaseError(error: unknown, context: DatabaseErrorContext =
     case SQLSTATE_UNDEFINED_COLUMN:
       if (context.table !== undefined) return tableMismatch(context.table, message, options)
       break
+    case SQLSTATE_NO_DATA_FOUND:
+      // bitemporal.erase: the key has no versions.
+      if (ownMessage) return new NotFoundError(message, options)
+      break
+    case SQLSTATE_INVALID_PARAMETER_VALUE:
+      // bitemporal.erase: a missing reason or actor, a key or columns that do not fit the table.
+      if (ownMessage) return new InvalidInputError(message, options)
+      break
     case SQLSTATE_FEATURE_NOT_SUPPORTED:
       if (context.preparedAgain === true && CACHED_PLAN_CHANGED.test(base)) {
         // The transaction is aborted; running it again prepares the statement afresh.
         return new ConcurrentWriteError(
-          `bitemporal: a schema change committed after this connection prepared the statement (its result types changed), which aborted the transaction; run the transaction again, the library prepares the statement again: ${message}`,
+          `a schema change committed after this connection prepared the statement (its result types changed), which aborted the transaction; run the transaction again, the library prepares the statement again: ${message}`,
           options,
         )
       }
@@ -146,12 +169,14 @@ export function mapDatabaseError(error: unknown, context: DatabaseErrorContext =
   // Class 22, data exception: a value the column's type cannot hold. The
   // library checks inputs before sending them; this catches the rest.
   if (sqlState?.startsWith('22') === true) {
-    return new InvalidInputError(`bitemporal: a value does not fit its column (SQLSTATE ${sqlState}): ${message}`, options)
+    return new InvalidInputError(`a value does not fit its column (SQLSTATE ${sqlState}): ${message}`, options)
   }
-  return new DatabaseError(sqlState === undefined ? `bitemporal: ${message}` : `bitemporal: database error ${sqlState}: ${message}`, options)
+  return new DatabaseError(sqlState === undefined ? message : `database error ${sqlState}: ${message}`, options)
 }
 
 const SQLSTATE_UNDEFINED_COLUMN = '42703'
+const SQLSTATE_NO_DATA_FOUND = 'P0002'
+const SQLSTATE_INVALID_PARAMETER_VALUE = '22023'
 const SQLSTATE_FEATURE_NOT_SUPPORTED = '0A000'
 // PostgreSQL's words when it re-plans a prepared statement after a schema
 // change and finds other result columns (plancache.c); the same SQLSTATE
@@ -167,11 +192,41 @@ export function isCachedPlanChanged(error: unknown): boolean {
   return code === SQLSTATE_FEATURE_NOT_SUPPORTED && typeof message === 'string' && CACHED_PLAN_CHANGED.test(message)
 }
 
-function tableMismatch(table: string, message: string, options: { cause: unknown; sqlState: string | undefined }): TableMismatchError {
+/**
+ * `error` with the context fields it lacks filled in: an error the library
+ * made deeper down (a statement prepared again) learns which call it failed.
+ * Fields it has are kept.
+ */
+function withContext(error: BitemporalError, context: DatabaseErrorContext): BitemporalError {
+  for (const name of ['table', 'operation', 'key'] as const) {
+    const value = name === 'key' && context.key !== undefined ? Object.freeze({ ...context.key }) : context[name]
+    if (error[name] === undefined && value !== undefined) Object.defineProperty(error, name, { value, enumerable: true })
+  }
+  return error
+}
+
+// What PostgreSQL says when a key column's type has no GiST equality for the
+// exclusion constraint: no operator class at all (arrays, composite types,
+// 42704), or one whose = is not the type's (citext against btree_gist's text
+// class, 42809).
+const NO_GIST_EQUALITY = /no default operator class for access method "gist"|is not a member of operator family "gist_/
+
+/**
+ * Whether `error` (mapped) is PostgreSQL refusing to build an exclusion
+ * constraint because a key column's type has no GiST equality: the
+ * definition's mistake, which `createTable` says as such.
+ */
+export function isMissingGistEquality(error: unknown): error is DatabaseError {
+  return error instanceof DatabaseError && ['42704', '42809'].includes(error.sqlState ?? '') && NO_GIST_EQUALITY.test(error.message)
+}
+
+type MappedOptions = BitemporalErrorOptions & { cause: unknown; sqlState: string | undefined }
+
+function tableMismatch(table: string, message: string, options: MappedOptions): TableMismatchError {
   return new TableMismatchError(
-    `bitemporal: the definition of "${table}" this application runs and the table in the database differ: a column it names is not in the table (renamed or dropped, or not added yet), and nothing was written; ` +
+    `the definition of "${table}" this application runs and the table in the database differ: a column it names is not in the table (renamed or dropped, or not added yet), and nothing was written; ` +
       `deploy the definition that matches the table, or bring the table to the definition in a migration with alterTable, or ALTER TABLE and then upgradeTable: ${message}`,
-    { ...options, table },
+    options,
   )
 }
 
@@ -182,12 +237,12 @@ const SQLSTATE_DATATYPE_MISMATCH = '42804'
 // statement the library sends compares whole rows.
 const RECORD_LENGTHS_DIFFER = /cannot compare record types with different numbers of columns/
 
-function tableNeedsUpgrade(message: string, options: { cause: unknown; sqlState: string | undefined }, table: string | undefined): TableNeedsUpgradeError {
+function tableNeedsUpgrade(message: string, options: MappedOptions, table: string | undefined): TableNeedsUpgradeError {
   const which = table === undefined ? 'a versions table' : `"${table}"`
   return new TableNeedsUpgradeError(
-    `bitemporal: the columns of ${which} changed (an ALTER TABLE outside the library) and its history guard still lists the old ones, so writes that close a version fail and nothing was written; ` +
+    `the columns of ${which} changed (an ALTER TABLE outside the library) and its history guard still lists the old ones, so writes that close a version fail and nothing was written; ` +
       `add the new columns to the table's definition and run upgradeTable(db, definition) in a migration (docs/schema.md): ${message}`,
-    { ...options, table },
+    options,
   )
 }
 
@@ -223,12 +278,12 @@ function connectionFailureState(error: DriverErrorFields, message: string): stri
   return undefined
 }
 
-function connectionFailure(sqlState: string, message: string, cause: unknown): DatabaseError {
+function connectionFailure(sqlState: string, message: string, options: BitemporalErrorOptions): DatabaseError {
   const what =
     sqlState === SQLSTATE_UNABLE_TO_CONNECT
       ? 'could not connect to the server; check the host, the port and that the server is up'
       : 'the connection to the server was lost; a COMMIT in flight may have taken effect, so read the rows back before writing again'
-  return new DatabaseError(`bitemporal: ${what} (SQLSTATE ${sqlState}): ${message}`, { cause, sqlState })
+  return new DatabaseError(`${what} (SQLSTATE ${sqlState}): ${message}`, { ...options, sqlState })
 }
 
 /** The key lock `bitemporal.raise_concurrent_write` names at the end of its detail (library SQL 0008). */

@@ -18,12 +18,8 @@ import { BitemporalError, type BitemporalErrorOptions } from './errors.js'
  * ```
  */
 export class TableNeedsUpgradeError extends BitemporalError {
-  /** The table the write was to, as its definition names it, when the caller knew it. */
-  readonly table: string | undefined
-
-  constructor(message: string, options: BitemporalErrorOptions & { readonly table?: string | undefined } = {}) {
+  constructor(message: string, options: BitemporalErrorOptions = {}) {
     super('TABLE_NEEDS_UPGRADE', message, options)
-    this.table = options.table
   }
 }
 
@@ -36,7 +32,7 @@ export class TableNeedsUpgradeError extends BitemporalError {
  * correct the definition.
  */
 export class DefinitionMismatchError extends BitemporalError {
-  readonly table: string
+  override readonly table: string
   /** One sentence per difference, e.g. `column "currency" is in the table but not in the definition`. */
   readonly differences: readonly string[]
 
@@ -68,7 +64,7 @@ export class DefinitionMismatchError extends BitemporalError {
  * ```
  */
 export class SchemaChangeRefusedError extends BitemporalError {
-  readonly table: string
+  override readonly table: string
   /** The column of the first refused change, when it concerns one. */
   readonly column: string | undefined
   /** What the first refused change is, e.g. `'drop'`, `'narrow'`, `'key'`. */

@@ -21,11 +21,7 @@ import { BitemporalError, type BitemporalErrorOptions } from './errors.js'
  * ```
  */
 export class TableMismatchError extends BitemporalError {
-  /** The table, as the application's definition names it. */
-  readonly table: string | undefined
-
-  constructor(message: string, options: BitemporalErrorOptions & { readonly table?: string | undefined } = {}) {
+  constructor(message: string, options: BitemporalErrorOptions = {}) {
     super('TABLE_MISMATCH', message, options)
-    this.table = options.table
   }
 }

@@ -41,7 +41,7 @@ export async function readLibraryFunctions(folder: string): Promise<LibraryFunct
     entries = await readdir(directory)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
-    throw new MigrationFailedError(`bitemporal: cannot read the library's function folder ${directory}: reinstall the package`, { cause: error })
+    throw new MigrationFailedError(`cannot read the library's function folder ${directory}: reinstall the package`, { cause: error })
   }
   const files: LibraryFunctionFile[] = []
   for (const entry of entries.filter((name) => name.endsWith('.sql')).sort()) {
@@ -123,7 +123,7 @@ async function runFunctionFiles(trx: AnyKysely, files: readonly LibraryFunctionF
       await runSqlStatements(trx, file.text)
     } catch (error) {
       const cause = mapDatabaseError(error)
-      throw new MigrationFailedError(`bitemporal: library function file functions/${file.name}.sql failed: ${cause.message.replace(/^bitemporal: /, '')}`, {
+      throw new MigrationFailedError(`library function file functions/${file.name}.sql failed: ${cause.description}`, {
         cause,
         migration: `functions/${file.name}`,
         sqlState: cause.sqlState,

@@ -104,7 +104,7 @@ export async function findKyselyMigrator(root: object, loadSubpath: () => Promis
 
 function unsupported(what: string, cause: unknown): MigrationFailedError {
   return new MigrationFailedError(
-    `bitemporal: the installed kysely is not one this library supports (${what}); install kysely 0.28 or 0.29 (npm i kysely@^0.29)`,
+    `the installed kysely is not one this library supports (${what}); install kysely 0.28 or 0.29 (npm i kysely@^0.29)`,
     { cause },
   )
 }

@@ -33,7 +33,7 @@ export async function readMigrationFolder(folder: string): Promise<MigrationFile
   try {
     entries = await readdir(directory)
   } catch (error) {
-    throw new MigrationFailedError(`bitemporal: cannot read the migration folder ${directory}: create it or pass the right folder`, {
+    throw new MigrationFailedError(`cannot read the migration folder ${directory}: create it or pass the right folder`, {
       cause: error,
     })
   }
@@ -46,7 +46,7 @@ export async function readMigrationFolder(folder: string): Promise<MigrationFile
     const name = entry.slice(0, -extension.length)
     const clash = seen.get(name)
     if (clash !== undefined) {
-      throw new MigrationFailedError(`bitemporal: migrations "${clash}" and "${entry}" have the same name; rename one of them`, {
+      throw new MigrationFailedError(`migrations "${clash}" and "${entry}" have the same name; rename one of them`, {
         migration: name,
       })
     }
@@ -72,7 +72,7 @@ function sqlMigration(name: string, text: string): KyselyMigration {
     },
     down: async (db) => {
       if (downSql === undefined || downSql.trim() === '') {
-        throw new MigrationFailedError(`bitemporal: migration "${name}" has no "-- migrate:down" part, so it cannot be reverted`, {
+        throw new MigrationFailedError(`migration "${name}" has no "-- migrate:down" part, so it cannot be reverted`, {
           migration: name,
         })
       }
@@ -88,13 +88,13 @@ function moduleMigration(name: string, path: string): KyselyMigration {
       module = (await import(pathToFileURL(path).href)) as Record<string, unknown>
     } catch (error) {
       throw new MigrationFailedError(
-        `bitemporal: cannot load migration "${name}" (${path}); for .ts files run under a loader such as tsx (NODE_OPTIONS="--import tsx") or Node 22.18+`,
+        `cannot load migration "${name}" (${path}); for .ts files run under a loader such as tsx (NODE_OPTIONS="--import tsx") or Node 22.18+`,
         { cause: error, migration: name },
       )
     }
     const candidate = (typeof module['up'] === 'function' ? module : module['default']) as Partial<KyselyMigration> | undefined
     if (typeof candidate?.up !== 'function') {
-      throw new MigrationFailedError(`bitemporal: migration "${name}" (${path}) must export a function up(db)`, { migration: name })
+      throw new MigrationFailedError(`migration "${name}" (${path}) must export a function up(db)`, { migration: name })
     }
     return candidate as KyselyMigration
   }
@@ -105,7 +105,7 @@ function moduleMigration(name: string, path: string): KyselyMigration {
     down: async (db) => {
       const migration = await load()
       if (migration.down === undefined) {
-        throw new MigrationFailedError(`bitemporal: migration "${name}" exports no down(db), so it cannot be reverted`, { migration: name })
+        throw new MigrationFailedError(`migration "${name}" exports no down(db), so it cannot be reverted`, { migration: name })
       }
       await migration.down(db)
     },

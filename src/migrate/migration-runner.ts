@@ -96,7 +96,7 @@ export class MigrationRunner {
     const checked = readOptions(options, 'MigrationRunner', ['db', 'folder', 'schema', 'table', 'allowEdited'], ['db', 'folder'])
     assertDatabase(checked['db'], 'MigrationRunner: db')
     if (typeof checked['folder'] !== 'string' || checked['folder'] === '') {
-      throw new InvalidInputError('bitemporal: MigrationRunner: folder must be the path of the migrations folder')
+      throw new InvalidInputError('MigrationRunner: folder must be the path of the migrations folder')
     }
     this.#options = options
     this.#schema = validateIdentifier(options.schema ?? 'bitemporal', 'migration schema')
@@ -129,7 +129,7 @@ export class MigrationRunner {
   async down(options: MigrationDownOptions = {}): Promise<MigrationRunResult> {
     const checked = readOptions(options, 'MigrationRunner.down', ['discardHistory'])
     if (checked['discardHistory'] !== undefined && typeof checked['discardHistory'] !== 'boolean') {
-      throw new InvalidInputError('bitemporal: MigrationRunner.down: discardHistory must be true or false')
+      throw new InvalidInputError('MigrationRunner.down: discardHistory must be true or false')
     }
     const files = await this.#checkedFiles()
     return this.#run(files, (migrator) => migrator.migrateDown(), { discardHistory: checked['discardHistory'] === true, reverting: true })
@@ -141,7 +141,7 @@ export class MigrationRunner {
     if (edited.length > 0 && this.#options.allowEdited !== true) {
       const list = edited.map((m) => `"${m.name}" (recorded sha256 ${m.recordedChecksum?.slice(0, 12) ?? '?'}, file ${m.checksum?.slice(0, 12) ?? '?'})`)
       throw new MigrationEditedError(
-        `bitemporal: applied migrations were edited after they ran: ${list.join(', ')}. ` +
+        `applied migrations were edited after they ran: ${list.join(', ')}. ` +
           'Restore them as they were applied and put the change in a new migration (or pass allowEdited to run anyway).',
         edited.map((m) => m.name),
       )
@@ -168,14 +168,13 @@ export class MigrationRunner {
     if (error !== undefined) {
       const failed = results.find((r) => r.status === 'Error')?.migrationName
       const cause = error instanceof BitemporalError ? error : mapDatabaseError(error)
-      // The cause's own "bitemporal: " prefix would repeat this message's.
-      const reason = cause.message.replace(/^bitemporal: /, '')
+      const reason = cause.description
       throw new MigrationFailedError(
         failed === undefined
-          ? `bitemporal: the migration run failed before any migration ran: ${reason}`
+          ? `the migration run failed before any migration ran: ${reason}`
           : reverting
-            ? `bitemporal: migration "${failed}" failed, so it was not reverted: ${reason}`
-            : `bitemporal: migration "${failed}" failed, so none of this run's migrations was applied: ${reason}`,
+            ? `migration "${failed}" failed, so it was not reverted: ${reason}`
+            : `migration "${failed}" failed, so none of this run's migrations was applied: ${reason}`,
         { cause, migration: failed, sqlState: cause.sqlState },
       )
     }

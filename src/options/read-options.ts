@@ -20,11 +20,11 @@ export function readOptions(options: unknown, operation: string, known: readonly
   // Built only for a message: every read and write passes through here.
   const shape = (): string => `{ ${known.map((name) => (required.includes(name) ? name : `${name}?`)).join(', ')} }`
   if (!isPlainObject(options)) {
-    throw new InvalidInputError(`bitemporal: ${operation}: options must be an object ${shape()}`)
+    throw new InvalidInputError(`${operation}: options must be an object ${shape()}`)
   }
   const unknown = unknownKeys(options, known)
   if (unknown.length > 0) {
-    throw new InvalidInputError(`bitemporal: ${operation}: ${unknownKeysText(unknown, 'option')}; the options are ${shape()}`)
+    throw new InvalidInputError(`${operation}: ${unknownKeysText(unknown, 'option')}; the options are ${shape()}`)
   }
   return options
 }

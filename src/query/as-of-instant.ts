@@ -61,11 +61,11 @@ const KNOWN_OPTIONS: readonly string[] = ['validAt', 'knownAt']
 export function resolveInstant(definition: TableDefinition, at: unknown, what: string): ResolvedInstant {
   if (at === undefined) return CURRENT_TODAY
   if (!isPlainObject(at)) {
-    throw new InvalidInputError(`bitemporal: ${what}: the instant must be an object { validAt?, knownAt? }`)
+    throw new InvalidInputError(`${what}: the instant must be an object { validAt?, knownAt? }`)
   }
   const unknown = unknownKeys(at, KNOWN_OPTIONS)
   if (unknown.length > 0) {
-    throw new InvalidInputError(`bitemporal: ${what}: ${unknownKeysText(unknown, 'option')}; the instant is { validAt?, knownAt? }`)
+    throw new InvalidInputError(`${what}: ${unknownKeysText(unknown, 'option')}; the instant is { validAt?, knownAt? }`)
   }
   const { validAt, knownAt } = at
   return Object.freeze({

@@ -73,11 +73,11 @@ const QUERIES: ReadonlySet<string> = new Set(['SelectQueryNode', 'InsertQueryNod
 
 export function asOfPlugin(options: AsOfPluginOptions): KyselyPlugin {
   if (!isPlainObject(options)) {
-    throw new InvalidInputError('bitemporal: asOfPlugin takes an object { tables, validAt?, knownAt? }')
+    throw new InvalidInputError('asOfPlugin takes an object { tables, validAt?, knownAt? }')
   }
   const { tables, ...at } = options
   if (!Array.isArray(tables) || tables.length === 0) {
-    throw new InvalidInputError('bitemporal: asOfPlugin: tables must be a non-empty array of table definitions (from defineTable)')
+    throw new InvalidInputError('asOfPlugin: tables must be a non-empty array of table definitions (from defineTable)')
   }
   const byName = new Map<string, TableDefinition>()
   for (const definition of tables as readonly unknown[]) {
@@ -86,7 +86,7 @@ export function asOfPlugin(options: AsOfPluginOptions): KyselyPlugin {
     const seen = byName.get(name)
     // The same definition twice is harmless; two different ones for one table would be two instants' worth of columns.
     if (seen !== undefined && seen !== definition) {
-      throw new InvalidInputError(`bitemporal: asOfPlugin: tables holds two different definitions of "${definition.name}"`)
+      throw new InvalidInputError(`asOfPlugin: tables holds two different definitions of "${definition.name}"`)
     }
     byName.set(name, definition)
   }

@@ -163,7 +163,7 @@ export class AsOfTransformer extends OperationNodeTransformer {
     )
     if (matches.length > 1) {
       throw new InvalidInputError(
-        `bitemporal: asOfPlugin: the query names table "${name}" without a schema, and the plugin has more than one definition of that name (${matches.map((m) => m.definition.name).join(', ')}); qualify it in the query`,
+        `asOfPlugin: the query names table "${name}" without a schema, and the plugin has more than one definition of that name (${matches.map((m) => m.definition.name).join(', ')}); qualify it in the query`,
       )
     }
     const [table] = matches
@@ -190,7 +190,7 @@ function grouped(node: OperationNode): OperationNode {
 function unsupportedJoin(joinType: string, match: Match | undefined): InvalidInputError {
   const table = match === undefined ? 'a temporal table' : `"${match.table.definition.name}"`
   return new InvalidInputError(
-    `bitemporal: asOfPlugin: ${table} takes part in a ${joinType} in the same SELECT; the plugin restricts tables in FROM, inner, left and cross joins only. ` +
+    `asOfPlugin: ${table} takes part in a ${joinType} in the same SELECT; the plugin restricts tables in FROM, inner, left and cross joins only. ` +
       `Write it as a left join, or join a subquery (selectFrom(table).selectAll().as(alias)), which the plugin restricts on its own`,
   )
 }

@@ -40,7 +40,7 @@ export async function* streamQuery<Q extends Compilable>(
 ): AsyncGenerator<InferResult<Q>[number], void, undefined> {
   assertDatabase(db, 'streamQuery')
   if (typeof (query as Partial<Compilable> | null)?.compile !== 'function') {
-    throw new InvalidInputError('bitemporal: streamQuery takes a Kysely query (something with compile()), e.g. repo.query().selectAll()')
+    throw new InvalidInputError('streamQuery takes a Kysely query (something with compile()), e.g. repo.query().selectAll()')
   }
   const batchSize = batchSizeOf(options, 'streamQuery')
   const compiled = query.compile()

@@ -75,7 +75,7 @@ export async function combineTimelines<L extends TableDefinition, R extends Tabl
   const [right, rightKey] = side(checked['right'], 'right')
   if (left.definition.validTime !== right.definition.validTime) {
     throw new InvalidInputError(
-      `bitemporal: combineTimelines: "${left.definition.name}" has valid time '${left.definition.validTime}' and "${right.definition.name}" '${right.definition.validTime}'; their effective ranges cannot be intersected`,
+      `combineTimelines: "${left.definition.name}" has valid time '${left.definition.validTime}' and "${right.definition.name}" '${right.definition.validTime}'; their effective ranges cannot be intersected`,
     )
   }
   const window = encodeWindow(left, checked['from'], checked['to'], 'combineTimelines')
@@ -95,12 +95,12 @@ const contexts = new WeakMap<TableDefinition, TableSqlContext>()
 
 function side(input: unknown, which: 'left' | 'right'): readonly [TableSqlContext, unknown[]] {
   if (!isPlainObject(input) || !isTableDefinition(input['table'])) {
-    throw new InvalidInputError(`bitemporal: combineTimelines: ${which} must be { table, key } with a table from defineTable`)
+    throw new InvalidInputError(`combineTimelines: ${which} must be { table, key } with a table from defineTable`)
   }
   // A side's own `knownAt` or window would otherwise be dropped without a word.
   const unknown = unknownKeys(input, ['table', 'key'])
   if (unknown.length > 0) {
-    throw new InvalidInputError(`bitemporal: combineTimelines: ${unknownKeysText(unknown)} in ${which}; a side is { table, key }`)
+    throw new InvalidInputError(`combineTimelines: ${unknownKeysText(unknown)} in ${which}; a side is { table, key }`)
   }
   const definition = input['table']
   let context = contexts.get(definition)

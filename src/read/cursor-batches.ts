@@ -20,7 +20,7 @@ export function batchSizeOf(options: StreamOptions | undefined, what: string): n
   // A misspelt `batchsize` would otherwise be ignored silently.
   const size = (options === undefined ? undefined : readOptions(options, what, ['batchSize'])['batchSize']) ?? DEFAULT_BATCH_SIZE
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 1 || size > MAX_BATCH_SIZE) {
-    throw new InvalidInputError(`bitemporal: ${what}: batchSize must be a whole number from 1 to ${String(MAX_BATCH_SIZE)}, got ${describeValue(size)}`)
+    throw new InvalidInputError(`${what}: batchSize must be a whole number from 1 to ${String(MAX_BATCH_SIZE)}, got ${describeValue(size)}`)
   }
   return size
 }

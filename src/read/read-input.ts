@@ -21,7 +21,7 @@ export function encodeWindow(context: TableSqlContext, from: unknown, to: unknow
   const end = to === undefined || to === null ? null : encodePoint(context, to, `${operation}: to`)
   if (start !== null && end !== null && !pointBefore(context.definition.validTime, start, end)) {
     throw new InvalidInputError(
-      `bitemporal: ${operation}: the window [${start}, ${end}) is ${start === end ? 'empty' : 'reversed'}; 'to' is exclusive and must come after 'from'`,
+      `${operation}: the window [${start}, ${end}) is ${start === end ? 'empty' : 'reversed'}; 'to' is exclusive and must come after 'from'`,
     )
   }
   return [start, end]
@@ -46,13 +46,13 @@ export function windowSql(context: TableSqlContext, fromParameter: number, toPar
  */
 export function encodeSystemInterval(since: unknown, until: unknown, operation: string): readonly [string, string | null] {
   if (since === undefined || since === null) {
-    throw new InvalidInputError(`bitemporal: ${operation}: { since } is required: the system time the interval starts at`)
+    throw new InvalidInputError(`${operation}: { since } is required: the system time the interval starts at`)
   }
   const start = toInstant(since, `${operation}: since`)
   const end = until === undefined || until === null ? null : toInstant(until, `${operation}: until`)
   if (end !== null && instantMicros(start) >= instantMicros(end)) {
     throw new InvalidInputError(
-      `bitemporal: ${operation}: the interval [${start}, ${end}) is ${instantMicros(start) === instantMicros(end) ? 'empty' : 'reversed'}; 'until' is exclusive and must come after 'since'`,
+      `${operation}: the interval [${start}, ${end}) is ${instantMicros(start) === instantMicros(end) ? 'empty' : 'reversed'}; 'until' is exclusive and must come after 'since'`,
     )
   }
   return [start, end]

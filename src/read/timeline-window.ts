@@ -26,7 +26,7 @@ export function encodeTimelineWindow(context: TableSqlContext, options: unknown)
   const checked = readOptions(options, 'timeline', OPTIONS)
   const coalesce = checked['coalesce'] === undefined ? false : checked['coalesce']
   if (typeof coalesce !== 'boolean') {
-    throw new InvalidInputError(`bitemporal: timeline: coalesce must be true or false`)
+    throw new InvalidInputError(`timeline: coalesce must be true or false`)
   }
   const window = encodeWindow(context, checked['from'], checked['to'], 'timeline')
   if (!coalesce && window[0] === null && window[1] === null) return null

@@ -30,7 +30,7 @@ export interface CheckedVersion<V extends HistoryVersion = HistoryVersion> {
  */
 export function checkVersions<V extends HistoryVersion>(versions: unknown): readonly CheckedVersion<V>[] {
   if (!Array.isArray(versions)) {
-    throw new InvalidInputError(`bitemporal: renderHistory: versions must be an array of versions, e.g. await repository.history(key), got ${describeValue(versions)}`)
+    throw new InvalidInputError(`renderHistory: versions must be an array of versions, e.g. await repository.history(key), got ${describeValue(versions)}`)
   }
   const checked = (versions as readonly unknown[]).map((version, index) => checkVersion<V>(version, index))
   const [first] = checked
@@ -41,7 +41,7 @@ export function checkVersions<V extends HistoryVersion>(versions: unknown): read
       // One band per key would draw unrelated system times on one axis; a
       // history is the story of one entity, as history(key) returns it.
       throw new InvalidInputError(
-        `bitemporal: renderHistory: versions[${checked.indexOf(other)}] has key ${keyText(other.version.key)} but versions[0] has ${firstKey}; render one key's history at a time`,
+        `renderHistory: versions[${checked.indexOf(other)}] has key ${keyText(other.version.key)} but versions[0] has ${firstKey}; render one key's history at a time`,
       )
     }
   }
@@ -51,11 +51,11 @@ export function checkVersions<V extends HistoryVersion>(versions: unknown): read
 function checkVersion<V extends HistoryVersion>(version: unknown, index: number): CheckedVersion<V> {
   const at = `versions[${index}]`
   if (!isPlainObject(version)) {
-    throw new InvalidInputError(`bitemporal: renderHistory: ${at} must be a version { key, values, effective, system }, got ${describeValue(version)}`)
+    throw new InvalidInputError(`renderHistory: ${at} must be a version { key, values, effective, system }, got ${describeValue(version)}`)
   }
   for (const part of ['key', 'values', 'effective', 'system'] as const) {
     if (!isPlainObject(version[part])) {
-      throw new InvalidInputError(`bitemporal: renderHistory: ${at}.${part} must be an object, got ${describeValue(version[part])}`)
+      throw new InvalidInputError(`renderHistory: ${at}.${part} must be an object, got ${describeValue(version[part])}`)
     }
   }
   const effective = checkRange(version['effective'] as Record<string, unknown>, `${at}.effective`)
@@ -67,7 +67,7 @@ function checkRange(range: Record<string, unknown>, what: string): CheckedVersio
   const from = timePoint(range['from'], `${what}.from`)
   const to = range['to'] === null ? null : timePoint(range['to'], `${what}.to`)
   if (to !== null && to.micros <= from.micros) {
-    throw new InvalidInputError(`bitemporal: renderHistory: ${what} [${from.text}, ${to.text}) is ${to.micros === from.micros ? 'empty' : 'reversed'}`)
+    throw new InvalidInputError(`renderHistory: ${what} [${from.text}, ${to.text}) is ${to.micros === from.micros ? 'empty' : 'reversed'}`)
   }
   return Object.freeze({ from, to })
 }

@@ -58,7 +58,7 @@ export function layoutHistory<V extends HistoryVersion>(versions: readonly Check
   const boxes = versions.map((v, index) => {
     const text = label(v.version)
     if (typeof text !== 'string') {
-      throw new InvalidInputError(`bitemporal: renderHistory: label must return a string, got ${describeValue(text)} for versions[${index}]`)
+      throw new InvalidInputError(`renderHistory: label must return a string, got ${describeValue(text)} for versions[${index}]`)
     }
     return Object.freeze({
       version: v.version,
@@ -109,7 +109,7 @@ function assertDisjoint(boxes: readonly HistoryBox[]): void {
       if (overlaps(box.columns, other.box.columns)) {
         const [a, b] = index < other.index ? [index, other.index] : [other.index, index]
         throw new InvalidInputError(
-          `bitemporal: renderHistory: versions[${a}] and versions[${b}] overlap in both valid and system time; a history never has two versions of one key known at once for the same date`,
+          `renderHistory: versions[${a}] and versions[${b}] overlap in both valid and system time; a history never has two versions of one key known at once for the same date`,
         )
       }
     }

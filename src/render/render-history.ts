@@ -52,11 +52,11 @@ export function renderHistory<V extends HistoryVersion>(versions: readonly V[], 
   const checked = readOptions(options, 'renderHistory', OPTIONS)
   const { format, label = defaultLabel, title, color } = checked as Partial<RenderHistoryOptions<V>>
   if (format !== 'svg' && format !== 'text') {
-    throw new InvalidInputError(`bitemporal: renderHistory: format must be 'svg' or 'text', got ${describeValue(format)}`)
+    throw new InvalidInputError(`renderHistory: format must be 'svg' or 'text', got ${describeValue(format)}`)
   }
-  if (typeof label !== 'function') throw new InvalidInputError(`bitemporal: renderHistory: label must be a function (version) => string`)
-  if (title !== undefined && typeof title !== 'string') throw new InvalidInputError(`bitemporal: renderHistory: title must be a string`)
-  if (color !== undefined && typeof color !== 'boolean') throw new InvalidInputError(`bitemporal: renderHistory: color must be true or false`)
+  if (typeof label !== 'function') throw new InvalidInputError(`renderHistory: label must be a function (version) => string`)
+  if (title !== undefined && typeof title !== 'string') throw new InvalidInputError(`renderHistory: title must be a string`)
+  if (color !== undefined && typeof color !== 'boolean') throw new InvalidInputError(`renderHistory: color must be true or false`)
   const layout = layoutHistory(checkVersions<V>(versions), label)
   const heading = title ?? (layout.key === '' ? 'History' : `History of ${layout.key}`)
   return format === 'svg' ? svgHistory(layout, { title: heading }) : textHistory(layout, { title: heading, color: color ?? false })

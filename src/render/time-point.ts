@@ -20,7 +20,7 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/
  */
 export function timePoint(input: unknown, what: string): TimePoint {
   if (typeof input !== 'string') {
-    throw new InvalidInputError(`bitemporal: renderHistory: ${what} must be a string ('YYYY-MM-DD' or an ISO instant), got ${describeValue(input)}`)
+    throw new InvalidInputError(`renderHistory: ${what} must be a string ('YYYY-MM-DD' or an ISO instant), got ${describeValue(input)}`)
   }
   if (DAY.test(input)) {
     const day = toDay(input, `renderHistory: ${what}`)

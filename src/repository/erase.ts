@@ -1,5 +1,5 @@
 import type { AnyKysely } from '../any-kysely.js'
-import { InvalidInputError, NotFoundError } from '../errors/errors.js'
+import { InvalidInputError } from '../errors/errors.js'
 import { mapDatabaseError } from '../errors/map-database-error.js'
 import { readOptions } from '../options/read-options.js'
 import { runStatement } from '../statement/run-statement.js'
@@ -29,7 +29,7 @@ export interface EraseResult {
 
 function requiredText(value: unknown, what: string): string {
   if (typeof value !== 'string' || value.trim() === '' || value.includes('\0')) {
-    throw new InvalidInputError(`bitemporal: erase: ${what} must be a non-empty string without NUL characters`)
+    throw new InvalidInputError(`erase: ${what} must be a non-empty string without NUL characters`)
   }
   return value
 }
@@ -55,7 +55,7 @@ export async function eraseKey(db: AnyKysely, context: TableSqlContext, key: unk
   if (columns !== undefined) {
     if (!Array.isArray(columns) || columns.length === 0 || new Set(columns).size !== columns.length || columns.some((c) => typeof c !== 'string' || !names.includes(c))) {
       throw new InvalidInputError(
-        `bitemporal: erase: columns must be a non-empty list of distinct value columns of "${context.definition.name}" (${names.join(', ')}); key columns name the entity and cannot be erased`,
+        `erase: columns must be a non-empty list of distinct value columns of "${context.definition.name}" (${names.join(', ')}); key columns name the entity and cannot be erased`,
       )
     }
   }
@@ -71,12 +71,10 @@ export async function eraseKey(db: AnyKysely, context: TableSqlContext, key: unk
       [context.table, keyJson, reason, actor, columns === undefined ? null : arrayLiteral(columns)],
     )
   } catch (error) {
-    const mapped = mapDatabaseError(error)
-    // erase() raises its own messages ('bitemporal: erase: …'): pass them on as they are.
-    const message = error instanceof Error ? error.message : mapped.message
-    if (mapped.sqlState === 'P0002') throw new NotFoundError(message, { cause: error, sqlState: 'P0002' })
-    if (mapped.sqlState === '22023') throw new InvalidInputError(message, { cause: error, sqlState: '22023' })
-    throw mapped
+    // erase() raises its own messages ('bitemporal: erase: …'), passed on as
+    // they are: NotFoundError for a key without versions, InvalidInputError
+    // for arguments it refuses.
+    throw mapDatabaseError(error, { table: context.definition.name, operation: 'erase', key: key as Readonly<Record<string, unknown>> })
   }
   const row = rows[0] as Readonly<Record<string, string | null>> | undefined
   return Object.freeze({

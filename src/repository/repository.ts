@@ -175,7 +175,7 @@ export class Repository<D extends TableDefinition> {
     assertDefinition(definition, 'bitemporal')
     const checked = readOptions(options, 'bitemporal', ['prepare', 'retries', 'onRetry'])
     const prepare = checked['prepare'] ?? true
-    if (typeof prepare !== 'boolean') throw new InvalidInputError('bitemporal: the option prepare must be true or false')
+    if (typeof prepare !== 'boolean') throw new InvalidInputError('the option prepare must be true or false')
     this.definition = definition
     this.#callerDb = db
     this.#db = withoutCallerPlugins(db)
@@ -271,8 +271,8 @@ export class Repository<D extends TableDefinition> {
     ]
     const rows =
       options.knownAt === undefined
-        ? await this.#read(this.#statements.read.asOfCurrent, parameters)
-        : await this.#read(this.#statements.read.asOfKnown, [...parameters, toKnownAt(options.knownAt, 'asOf: knownAt')])
+        ? await this.#read(this.#statements.read.asOfCurrent, parameters, 'asOf', key)
+        : await this.#read(this.#statements.read.asOfKnown, [...parameters, toKnownAt(options.knownAt, 'asOf: knownAt')], 'asOf', key)
     const [row] = rows
     return row === undefined ? undefined : decodeVersion<D>(this.#statements.context, row)
   }
@@ -306,13 +306,13 @@ export class Repository<D extends TableDefinition> {
     if (sequenced !== null) {
       const known = options.knownAt === undefined ? [] : [toKnownAt(options.knownAt, 'timeline: knownAt')]
       const statement = this.#statements.timeline[`${sequenced.coalesce ? 'coalesced' : 'window'}${known.length > 0 ? 'Known' : 'Current'}`]
-      const sequencedRows = await this.#read(statement, [...parameters, ...sequenced.window, ...known])
+      const sequencedRows = await this.#read(statement, [...parameters, ...sequenced.window, ...known], 'timeline', key)
       return sequencedRows.map((row) => decodeTimelineVersion<D>(this.#statements.context, row, sequenced.coalesce))
     }
     const rows =
       options.knownAt === undefined
-        ? await this.#read(this.#statements.read.timelineCurrent, parameters)
-        : await this.#read(this.#statements.read.timelineKnown, [...parameters, toKnownAt(options.knownAt, 'timeline: knownAt')])
+        ? await this.#read(this.#statements.read.timelineCurrent, parameters, 'timeline', key)
+        : await this.#read(this.#statements.read.timelineKnown, [...parameters, toKnownAt(options.knownAt, 'timeline: knownAt')], 'timeline', key)
     return rows.map((row) => decodeVersion<D>(this.#statements.context, row))
   }
 
@@ -351,13 +351,13 @@ export class Repository<D extends TableDefinition> {
    */
   async changes(options: ChangesOptions<D>): Promise<readonly Change<D>[]> {
     const { keyed, parameters } = encodeChanges(this.#statements.context, options)
-    const rows = await this.#read(keyed ? this.#statements.changes.key : this.#statements.changes.all, parameters)
+    const rows = await this.#read(keyed ? this.#statements.changes.key : this.#statements.changes.all, parameters, 'changes', keyed ? options.key : undefined)
     return Object.freeze(rows.map((row) => decodeChange<D>(this.#statements.context, row)))
   }
 
   /** Every version ever recorded for the key, ordered by system start, then effective start. */
   async history(key: KeyOf<D>): Promise<Version<D>[]> {
-    const rows = await this.#read(this.#statements.read.history, encodeKey(this.#statements.context, key))
+    const rows = await this.#read(this.#statements.read.history, encodeKey(this.#statements.context, key), 'history', key)
     return rows.map((row) => decodeVersion<D>(this.#statements.context, row))
   }
 
@@ -436,15 +436,16 @@ export class Repository<D extends TableDefinition> {
 
   /** The system time of the last change to the key's current timeline (for `expect`), or `null` if it has none. */
   async lastChange(key: KeyOf<D>): Promise<string | null> {
-    const [row] = await this.#read(this.#statements.read.lastChange, encodeKey(this.#statements.context, key))
+    const [row] = await this.#read(this.#statements.read.lastChange, encodeKey(this.#statements.context, key), 'lastChange', key)
     return row?.['system_time'] ?? null
   }
 
-  async #read(text: string | NamedStatement, parameters: readonly unknown[]): Promise<Readonly<Record<string, string | null>>[]> {
+  /** Runs a read; its errors name the table, the method (`operation`) and the key, when it was for one. */
+  async #read(text: string | NamedStatement, parameters: readonly unknown[], operation: string, key: unknown): Promise<Readonly<Record<string, string | null>>[]> {
     try {
       return (await runStatement(this.#db, text, parameters)) as Readonly<Record<string, string | null>>[]
     } catch (error) {
-      throw mapDatabaseError(error, { table: this.definition.name })
+      throw mapDatabaseError(error, { table: this.definition.name, operation, key: key as Readonly<Record<string, unknown>> | undefined })
     }
   }
 
@@ -477,10 +478,10 @@ export class Repository<D extends TableDefinition> {
         // Inside a transaction, only the whole transaction may run again.
         retries: this.#db.isTransaction ? 0 : this.#retries.retries,
         onRetry: this.#retries.onRetry,
-        typed: (error) => this.#mapWriteError(operation, error),
+        typed: (error) => this.#mapWriteError(operation, key, error),
       },
     )
-    return this.#result(operation, rows)
+    return this.#result(operation, key, rows)
   }
 
   /**
@@ -502,14 +503,17 @@ export class Repository<D extends TableDefinition> {
     })
   }
 
-  #mapWriteError(operation: WriteOperation, error: unknown): ReturnType<typeof mapDatabaseError> {
-    const mapped = mapDatabaseError(error, { table: this.definition.name })
+  /** `key` has passed encodeKey: an object of the key columns. */
+  #mapWriteError(operation: WriteOperation, key: unknown, error: unknown): ReturnType<typeof mapDatabaseError> {
+    const where = { table: this.definition.name, operation: operationName(operation), key: key as Readonly<Record<string, unknown>> }
+    const mapped = mapDatabaseError(error, where)
     // The statement itself reports overlaps with the versions it can see; an
     // exclusion violation means a concurrent transaction wrote one it could
     // not see yet. Run again, the write sees it (and an insert then reports
     // the overlap, if there still is one).
     if (mapped instanceof OverlapError) {
-      return new ConcurrentWriteError(`bitemporal: ${operationName(operation)} on ${this.definition.name} met a version a concurrent transaction wrote; run it again`, {
+      return new ConcurrentWriteError(`${operationName(operation)} on ${this.definition.name} met a version a concurrent transaction wrote; run it again`, {
+        ...where,
         cause: error,
         sqlState: mapped.sqlState,
       })
@@ -517,17 +521,18 @@ export class Repository<D extends TableDefinition> {
     return mapped
   }
 
-  #result(operation: WriteOperation, rows: readonly Readonly<Record<string, unknown>>[]): WriteResult {
+  #result(operation: WriteOperation, key: unknown, rows: readonly Readonly<Record<string, unknown>>[]): WriteResult {
     const [row] = rows
     const name = this.definition.name
-    if (row === undefined) throw new Error(`bitemporal: ${operationName(operation)} on ${name} returned no status row`)
+    if (row === undefined) throw new Error(`${operationName(operation)} on ${name} returned no status row`)
+    const where = { table: name, operation: operationName(operation), key: key as Readonly<Record<string, unknown>> }
     switch (row['outcome']) {
       case 'outdated':
-        throw new ConflictError(`bitemporal: ${operationName(operation)} on ${name}: the key's timeline changed after the expected system time; read it again and retry`)
+        throw new ConflictError(`${operationName(operation)} on ${name}: the key's timeline changed after the expected system time; read it again and retry`, where)
       case 'overlapping':
-        throw new OverlapError(`bitemporal: insert on ${name}: a current version of the key overlaps the portion; use set or update to change it`)
+        throw new OverlapError(`insert on ${name}: a current version of the key overlaps the portion; use set or update to change it`, where)
       case 'not_found':
-        throw new NotFoundError(`bitemporal: correct on ${name}: no current version of the key is valid at that date`)
+        throw new NotFoundError(`correct on ${name}: no current version of the key is valid at that date`, where)
     }
     const closed = Number(row['closed'])
     const inserted = Number(row['inserted'])
@@ -548,12 +553,12 @@ export class Repository<D extends TableDefinition> {
 function encodeExpect(expect: unknown, operation: string): string {
   if (expect instanceof Date) {
     throw new InvalidInputError(
-      `bitemporal: ${operation}: expect takes the systemTime string of lastChange() or of a write, not a Date: a Date drops the microseconds, so it would never match`,
+      `${operation}: expect takes the systemTime string of lastChange() or of a write, not a Date: a Date drops the microseconds, so it would never match`,
     )
   }
   const wrong = (): InvalidInputError =>
     new InvalidInputError(
-      `bitemporal: ${operation}: expect must be the systemTime string of lastChange() or of a write, an ISO 8601 time with Z or an offset such as '2023-10-16T09:30:00.123456Z', got ${describeValue(expect)}`,
+      `${operation}: expect must be the systemTime string of lastChange() or of a write, an ISO 8601 time with Z or an offset such as '2023-10-16T09:30:00.123456Z', got ${describeValue(expect)}`,
     )
   if (typeof expect !== 'string') throw wrong()
   try {
@@ -567,9 +572,9 @@ function encodeExpect(expect: unknown, operation: string): string {
 /** The `retries` and `onRetry` of {@link RepositoryOptions}, checked. */
 function statementRetries(options: Readonly<Record<string, unknown>>): StatementRetries {
   const retries = options['retries'] ?? STATEMENT_RETRIES
-  if (!isRetryCount(retries)) throw new InvalidInputError(`bitemporal: the option retries must be a whole number from 0, got ${describeValue(retries)}`)
+  if (!isRetryCount(retries)) throw new InvalidInputError(`the option retries must be a whole number from 0, got ${describeValue(retries)}`)
   const onRetry = options['onRetry']
-  if (onRetry !== undefined && typeof onRetry !== 'function') throw new InvalidInputError('bitemporal: the option onRetry must be a function (error, retry) => void')
+  if (onRetry !== undefined && typeof onRetry !== 'function') throw new InvalidInputError('the option onRetry must be a function (error, retry) => void')
   return Object.freeze({ retries, onRetry: onRetry as StatementRetries['onRetry'] })
 }
 

@@ -16,6 +16,6 @@ export function assertDefinition(value: unknown, what: string): asserts value is
     typeof candidate.systemColumn !== 'string' ||
     typeof candidate.table?.name !== 'string'
   ) {
-    throw new InvalidInputError(`bitemporal: ${what} takes a table definition (the result of defineTable), got ${describeValue(value)}`)
+    throw new InvalidInputError(`${what} takes a table definition (the result of defineTable), got ${describeValue(value)}`)
   }
 }

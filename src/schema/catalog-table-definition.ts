@@ -93,13 +93,13 @@ export async function catalogTableDefinition(
       order by substring(t.tgname from '_reference_([0-9]+)$')::int`.execute(db),
   ])
   const table = facts.rows[0]
-  if (table === undefined) throw new InvalidInputError(`bitemporal: no table has OID ${oid} (dropped without dropTable?)`)
+  if (table === undefined) throw new InvalidInputError(`no table has OID ${oid} (dropped without dropTable?)`)
   const displayName = `${table.schema_name}.${table.table_name}`
   const columns = new Map(columnRows.rows.map((row) => [row.name, row]))
   const column = (name: string, role: string): CatalogColumn => {
     const found = columns.get(name)
     if (found === undefined) {
-      throw new InvalidInputError(`bitemporal: ${displayName} has no column "${name}", which its registry row lists as its ${role}; the table was altered after createTable`)
+      throw new InvalidInputError(`${displayName} has no column "${name}", which its registry row lists as its ${role}; the table was altered after createTable`)
     }
     return found
   }
@@ -109,12 +109,12 @@ export async function catalogTableDefinition(
   const effectiveType = column(registry.effectiveColumn, 'effective (valid time) column').type
   const validTime = VALID_TIME[effectiveType]
   if (validTime === undefined) {
-    throw new InvalidInputError(`bitemporal: column "${registry.effectiveColumn}" of ${displayName} is ${effectiveType}; valid time must be daterange or tstzrange`)
+    throw new InvalidInputError(`column "${registry.effectiveColumn}" of ${displayName} is ${effectiveType}; valid time must be daterange or tstzrange`)
   }
   const audit = table.guard_arguments === null ? Object.values(AUDIT_COLUMNS).every((name) => columns.has(name)) : table.guard_arguments > 1
   const references: ReferenceOptions[] = []
   for (const row of referenceRows.rows) {
-    if (row.parent_oid === null) throw new InvalidInputError(`bitemporal: ${displayName} references ${row.parent_name}, which does not exist`)
+    if (row.parent_oid === null) throw new InvalidInputError(`${displayName} references ${row.parent_name}, which does not exist`)
     const parentColumns = row.parent_columns.split(',')
     references.push({
       table: await parentDefinition(row.parent_oid),
@@ -138,7 +138,7 @@ export async function catalogTableDefinition(
     })
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error
-    throw new InvalidInputError(`bitemporal: cannot read the definition of ${displayName}: ${error.message.replace(/^bitemporal: /, '')}`, { cause: error })
+    throw new InvalidInputError(`cannot read the definition of ${displayName}: ${error.description}`, { cause: error })
   }
 }
 
@@ -151,7 +151,7 @@ function columnTypeText(column: CatalogColumn, isKey: boolean, displayName: stri
     const literal = QUOTED_DEFAULT.exec(column.default_value)?.[1] ?? BARE_DEFAULT.exec(column.default_value)?.[1]
     if (literal === undefined) {
       throw new InvalidInputError(
-        `bitemporal: column "${column.name}" of ${displayName} has the default ${column.default_value}, which is not a literal; a definition holds literal defaults only (drop the default, or set one that is a literal)`,
+        `column "${column.name}" of ${displayName} has the default ${column.default_value}, which is not a literal; a definition holds literal defaults only (drop the default, or set one that is a literal)`,
       )
     }
     parts.push(`default ${literal}`)

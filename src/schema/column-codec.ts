@@ -105,7 +105,7 @@ const stringifyJson: (value: unknown) => string | undefined = JSON.stringify
  */
 function encodeScalar(kind: Kind, value: unknown, where: string): string {
   const wrong = (expected: string): InvalidInputError =>
-    new InvalidInputError(`bitemporal: ${where} must be ${expected}, got ${describeValue(value)}`)
+    new InvalidInputError(`${where} must be ${expected}, got ${describeValue(value)}`)
   switch (kind) {
     case 'integer':
       if (typeof value !== 'number' || !Number.isInteger(value) || Math.abs(value) > INTEGER_LIMIT) throw wrong('an integer (32-bit)')
@@ -132,7 +132,7 @@ function encodeScalar(kind: Kind, value: unknown, where: string): string {
       try {
         json = stringifyJson(value)
       } catch (error) {
-        throw new InvalidInputError(`bitemporal: ${where} cannot be written as JSON: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+        throw new InvalidInputError(`${where} cannot be written as JSON: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
       }
       // JSON.stringify gives undefined for functions and symbols: storing null instead would lose data silently.
       if (json === undefined) throw wrong('a JSON value')
@@ -143,7 +143,7 @@ function encodeScalar(kind: Kind, value: unknown, where: string): string {
       return `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`
     case 'text':
       if (typeof value !== 'string') throw wrong('a string')
-      if (value.includes('\0')) throw new InvalidInputError(`bitemporal: ${where} contains a NUL character, which PostgreSQL text cannot hold`)
+      if (value.includes('\0')) throw new InvalidInputError(`${where} contains a NUL character, which PostgreSQL text cannot hold`)
       return value
     default:
       // Enums, domains, geometry, intervals…: their text, which only the
@@ -198,7 +198,7 @@ export function columnCodec(column: ColumnDefinition): ColumnCodec {
       const where = `value of column "${column.name}" of "${table}"`
       if (value === null || value === undefined) return null
       if (!isArray) return encodeScalar(kind, value, where)
-      if (!Array.isArray(value)) throw new InvalidInputError(`bitemporal: ${where} must be an array`)
+      if (!Array.isArray(value)) throw new InvalidInputError(`${where} must be an array`)
       return arrayLiteral(value.map((element: unknown, index) => (element === null ? null : encodeScalar(kind, element, `${where}[${index}]`))))
     },
   })

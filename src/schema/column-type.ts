@@ -43,7 +43,7 @@ function tokenize(text: string, column: string): Token[] {
 
 function unsupported(text: string, column: string, why: string): InvalidInputError {
   return new InvalidInputError(
-    `bitemporal: the SQL type of column "${column}" (${JSON.stringify(text.slice(0, 80))}) is not supported (${why}): ` +
+    `the SQL type of column "${column}" (${JSON.stringify(text.slice(0, 80))}) is not supported (${why}): ` +
       `write a type name with optional size and [] (e.g. "numeric(10,2)", "text[]"), then optionally "not null" and "default <literal>"`,
   )
 }
@@ -75,7 +75,7 @@ const LITERAL_WORDS = new Set(['true', 'false', 'null'])
  */
 export function parseColumnType(text: unknown, column: string): ColumnType {
   if (typeof text !== 'string' || text.trim() === '') {
-    throw new InvalidInputError(`bitemporal: the SQL type of column "${column}" must be a non-empty string such as "text not null"`)
+    throw new InvalidInputError(`the SQL type of column "${column}" must be a non-empty string such as "text not null"`)
   }
   const tokens = tokenize(text, column)
   let index = 0

@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { AnyKysely } from '../any-kysely.js'
-import { DatabaseError, InvalidInputError } from '../errors/errors.js'
-import { mapDatabaseError } from '../errors/map-database-error.js'
+import { InvalidInputError } from '../errors/errors.js'
+import { isMissingGistEquality, mapDatabaseError } from '../errors/map-database-error.js'
 import { columnTypesCheckSql } from './column-types-check-sql.js'
 import { createTableSql, dropTableSql } from './create-table-sql.js'
 import type { TableDefinition } from './define-table.js'
@@ -45,17 +45,12 @@ export async function createTable(db: AnyKysely, definition: TableDefinition): P
   }
 }
 
-// What PostgreSQL says when a key column's type has no GiST equality for the
-// exclusion constraint: no operator class at all (arrays, composite types),
-// or one whose = is not the type's (citext against btree_gist's text class).
-const NO_GIST_EQUALITY = /no default operator class for access method "gist"|is not a member of operator family "gist_/
-
 /** The definition's fault, said as such, when the exclusion constraint cannot compare a key column's type. */
 function keyTypeError(definition: TableDefinition, error: unknown): InvalidInputError | undefined {
-  if (!(error instanceof DatabaseError) || !['42704', '42809'].includes(error.sqlState ?? '') || !NO_GIST_EQUALITY.test(error.message)) return undefined
+  if (!isMissingGistEquality(error)) return undefined
   const keys = definition.keyColumns.map((column) => `${column.name} ${column.type}`).join(', ')
   return new InvalidInputError(
-    `bitemporal: createTable ${definition.name}: the key (${keys}) cannot be compared in the exclusion constraint that forbids overlapping versions: ${error.message}. ` +
+    `createTable ${definition.name}: the key (${keys}) cannot be compared in the exclusion constraint that forbids overlapping versions: ${error.message}. ` +
       'Key columns need a type btree_gist compares with its own =: integers, numeric, text, varchar, char, uuid, date, timestamps, boolean, enums, or domains over these; not arrays, composite types or citext (use text with a check, or lower() it before writing).',
     { cause: error, sqlState: error.sqlState },
   )

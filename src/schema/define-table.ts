@@ -123,13 +123,13 @@ export function defineTable<const K extends ColumnTypes, const V extends ColumnT
   // Callers from plain JavaScript get a typed error too, not a TypeError.
   const untrusted: unknown = options
   if (typeof untrusted !== 'object' || untrusted === null) {
-    throw new InvalidInputError('bitemporal: defineTable takes an object { name, key, values }')
+    throw new InvalidInputError('defineTable takes an object { name, key, values }')
   }
   // A misspelt option (`audits`, `effectiveColum`) would otherwise be dropped and the table made without it.
   const unknown = Object.keys(untrusted).filter((option) => !TABLE_OPTIONS.has(option))
   if (unknown.length > 0) {
     throw new InvalidInputError(
-      `bitemporal: defineTable: unknown option ${unknown.map((n) => JSON.stringify(n.slice(0, 60))).join(', ')}; the options are ${[...TABLE_OPTIONS].join(', ')}`,
+      `defineTable: unknown option ${unknown.map((n) => JSON.stringify(n.slice(0, 60))).join(', ')}; the options are ${[...TABLE_OPTIONS].join(', ')}`,
     )
   }
   const table = parseQualifiedName(options.name, 'table name')
@@ -138,30 +138,30 @@ export function defineTable<const K extends ColumnTypes, const V extends ColumnT
   const keyColumns = parseColumns(options.key, 'key', table.name)
   const valueColumns = parseColumns(options.values, 'values', table.name)
   if (keyColumns.length === 0) {
-    throw new InvalidInputError(`bitemporal: table "${table.name}" needs at least one key column, e.g. key: { id: 'integer' }`)
+    throw new InvalidInputError(`table "${table.name}" needs at least one key column, e.g. key: { id: 'integer' }`)
   }
   for (const column of keyColumns) {
     if (column.notNull === false || column.default !== undefined) {
       throw new InvalidInputError(
-        `bitemporal: key column "${column.name}" of "${table.name}" must be a plain type (it is always not null and every write names it): remove "null" or "default"`,
+        `key column "${column.name}" of "${table.name}" must be a plain type (it is always not null and every write names it): remove "null" or "default"`,
       )
     }
   }
   const validTime: unknown = options.effective ?? 'date'
   if (validTime !== 'date' && validTime !== 'timestamp') {
-    throw new InvalidInputError(`bitemporal: effective of "${table.name}" must be 'date' or 'timestamp', got ${describeValue(validTime)}`)
+    throw new InvalidInputError(`effective of "${table.name}" must be 'date' or 'timestamp', got ${describeValue(validTime)}`)
   }
   const audit: unknown = options.audit ?? false
   if (typeof audit !== 'boolean') {
-    throw new InvalidInputError(`bitemporal: audit of "${table.name}" must be true or false`)
+    throw new InvalidInputError(`audit of "${table.name}" must be true or false`)
   }
   const entity: unknown = options.entity ?? false
   if (typeof entity !== 'boolean') {
-    throw new InvalidInputError(`bitemporal: entity of "${table.name}" must be true or false`)
+    throw new InvalidInputError(`entity of "${table.name}" must be true or false`)
   }
   if (entity && keyColumns.length > 1 && keyColumns.some((c) => c.name.toLowerCase() === ENTITY_ID_COLUMN)) {
     throw new InvalidInputError(
-      `bitemporal: "${table.name}" has a composite key with a column "${ENTITY_ID_COLUMN}", which its entity table needs for the surrogate id; rename that column`,
+      `"${table.name}" has a composite key with a column "${ENTITY_ID_COLUMN}", which its entity table needs for the surrogate id; rename that column`,
     )
   }
   const references = parseReferences(options.references, table.name, [...keyColumns, ...valueColumns], validTime)
@@ -190,7 +190,7 @@ export function defineTable<const K extends ColumnTypes, const V extends ColumnT
 
 function parseColumns(columns: unknown, what: 'key' | 'values', table: string): ColumnDefinition[] {
   if (!isPlainObject(columns)) {
-    throw new InvalidInputError(`bitemporal: ${what} of "${table}" must be a plain object of column name to SQL type`)
+    throw new InvalidInputError(`${what} of "${table}" must be a plain object of column name to SQL type`)
   }
   return Object.entries(columns).map(([name, type]) => {
     validateIdentifier(name, `${what} column name`)
@@ -204,7 +204,7 @@ function assertDistinctNames(table: string, names: readonly string[]): void {
     // PostgreSQL would keep "Rate" and "rate" apart; people reading the table would not.
     const folded = name.toLowerCase()
     if (seen.has(folded)) {
-      throw new InvalidInputError(`bitemporal: column "${name}" appears twice in table "${table}" (key, values, effective and system columns must all differ)`)
+      throw new InvalidInputError(`column "${name}" appears twice in table "${table}" (key, values, effective and system columns must all differ)`)
     }
     seen.add(folded)
   }

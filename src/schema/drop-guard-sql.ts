@@ -28,16 +28,16 @@ export const DISCARD_HISTORY_SETTING = 'bitemporal.discard_history'
 /** Checks the options of `dropTable`/`dropTableSql` before anything is built or sent. */
 export function readDropTableOptions(options: unknown, operation: string): DropTableOptions {
   if (options === undefined) return {}
-  if (!isPlainObject(options)) throw new InvalidInputError(`bitemporal: ${operation}: options must be an object { discardHistory? }`)
+  if (!isPlainObject(options)) throw new InvalidInputError(`${operation}: options must be an object { discardHistory? }`)
   const unknown = Object.keys(options).filter((name) => name !== 'discardHistory')
   if (unknown.length > 0) {
     throw new InvalidInputError(
-      `bitemporal: ${operation}: unknown option ${unknown.map((name) => JSON.stringify(name.slice(0, 60))).join(', ')}; the options are { discardHistory? }`,
+      `${operation}: unknown option ${unknown.map((name) => JSON.stringify(name.slice(0, 60))).join(', ')}; the options are { discardHistory? }`,
     )
   }
   const discardHistory = options['discardHistory']
   if (discardHistory !== undefined && typeof discardHistory !== 'boolean') {
-    throw new InvalidInputError(`bitemporal: ${operation}: discardHistory must be true or false, got ${typeof discardHistory}`)
+    throw new InvalidInputError(`${operation}: discardHistory must be true or false, got ${typeof discardHistory}`)
   }
   return discardHistory === undefined ? {} : { discardHistory }
 }

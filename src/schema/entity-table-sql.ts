@@ -22,7 +22,7 @@ export function entityTableNames(definition: TableDefinition): EntityTableNames 
     const name = `${base}_${suffix}`
     if (name.length > MAX_NAME) {
       throw new InvalidInputError(
-        `bitemporal: table name "${base}" is too long for entity: true: "${name}" would exceed PostgreSQL's ${MAX_NAME} characters`,
+        `table name "${base}" is too long for entity: true: "${name}" would exceed PostgreSQL's ${MAX_NAME} characters`,
       )
     }
     return name

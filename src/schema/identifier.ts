@@ -18,20 +18,20 @@ export interface QualifiedName {
  */
 export function validateIdentifier(name: unknown, what: string): string {
   if (typeof name !== 'string') {
-    throw new InvalidInputError(`bitemporal: ${what} must be a string, got ${describeValue(name)}`)
+    throw new InvalidInputError(`${what} must be a string, got ${describeValue(name)}`)
   }
   if (!IDENTIFIER.test(name)) {
     throw new InvalidInputError(
-      `bitemporal: ${what} ${JSON.stringify(name.slice(0, 80))} is not a plain identifier: use letters, digits and underscores, starting with a letter or underscore`,
+      `${what} ${JSON.stringify(name.slice(0, 80))} is not a plain identifier: use letters, digits and underscores, starting with a letter or underscore`,
     )
   }
   if (Buffer.byteLength(name) > MAX_IDENTIFIER_BYTES) {
     throw new InvalidInputError(
-      `bitemporal: ${what} "${name}" is longer than PostgreSQL's ${MAX_IDENTIFIER_BYTES} characters and would be truncated`,
+      `${what} "${name}" is longer than PostgreSQL's ${MAX_IDENTIFIER_BYTES} characters and would be truncated`,
     )
   }
   if (name === '__proto__') {
-    throw new InvalidInputError(`bitemporal: ${what} "__proto__" is not allowed as a name`)
+    throw new InvalidInputError(`${what} "__proto__" is not allowed as a name`)
   }
   return name
 }
@@ -54,7 +54,7 @@ export function quoteLiteral(text: string): string {
 /** Parses `table` or `schema.table`. */
 export function parseQualifiedName(text: unknown, what: string): QualifiedName {
   if (typeof text !== 'string') {
-    throw new InvalidInputError(`bitemporal: ${what} must be a string like "tax_rates" or "billing.tax_rates"`)
+    throw new InvalidInputError(`${what} must be a string like "tax_rates" or "billing.tax_rates"`)
   }
   const parts = text.split('.')
   if (parts.length === 1) return Object.freeze({ schema: undefined, name: validateIdentifier(parts[0], what) })
@@ -65,7 +65,7 @@ export function parseQualifiedName(text: unknown, what: string): QualifiedName {
     })
   }
   throw new InvalidInputError(
-    `bitemporal: ${what} ${JSON.stringify(text.slice(0, 80))} has too many dots: write "table" or "schema.table"`,
+    `${what} ${JSON.stringify(text.slice(0, 80))} has too many dots: write "table" or "schema.table"`,
   )
 }
 

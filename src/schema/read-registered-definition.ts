@@ -56,9 +56,9 @@ async function readDefinition(db: AnyKysely, relation: string, reading: Set<stri
     from bitemporal.versioned_table r
     where r.relation = ${target}`.execute(db)
   const row = rows[0]
-  if (row === undefined) throw new NotFoundError(`bitemporal: ${relation} is not a registered bitemporal table (createTable registers one)`)
+  if (row === undefined) throw new NotFoundError(`${relation} is not a registered bitemporal table (createTable registers one)`)
   if (row.definition !== null) return definitionFromRegistry(row.definition, row.display_name)
-  if (reading.has(row.oid)) throw new InvalidInputError(`bitemporal: the references of ${row.display_name} lead back to it`)
+  if (reading.has(row.oid)) throw new InvalidInputError(`the references of ${row.display_name} lead back to it`)
   reading.add(row.oid)
   const definition = await catalogTableDefinition(
     db,

@@ -21,7 +21,7 @@ export function referenceSqlNames(child: TableDefinition, reference: ReferenceDe
   const derived = (suffix: string): string => {
     const name = `${child.table.name}_reference_${String(index)}${suffix}`
     if (name.length > MAX_NAME) {
-      throw new InvalidInputError(`bitemporal: table name "${child.table.name}" is too long for its references: "${name}" would exceed ${MAX_NAME} characters`)
+      throw new InvalidInputError(`table name "${child.table.name}" is too long for its references: "${name}" would exceed ${MAX_NAME} characters`)
     }
     return quoteIdentifier(name)
   }

@@ -90,7 +90,7 @@ export function definitionFromRegistry(json: unknown, relation: string): TableDe
 
 function tableOptions(json: unknown, relation: string): TableOptions<Record<string, string>, Record<string, string>> {
   const wrong = (why: string): InvalidInputError =>
-    new InvalidInputError(`bitemporal: the registered definition of ${relation} cannot be read (${why}); run upgradeTable(db, definition) in a migration to write it again`)
+    new InvalidInputError(`the registered definition of ${relation} cannot be read (${why}); run upgradeTable(db, definition) in a migration to write it again`)
   if (!isPlainObject(json)) throw wrong(`it is ${describeValue(json)}, not an object`)
   if (json['format'] !== REGISTERED_DEFINITION_FORMAT) {
     throw wrong(`format ${describeValue(json['format'])}; this version of the library reads format ${String(REGISTERED_DEFINITION_FORMAT)}`)

@@ -64,49 +64,49 @@ export function parseReferences(
 ): readonly ReferenceDefinition[] {
   if (references === undefined) return Object.freeze([])
   if (!Array.isArray(references)) {
-    throw new InvalidInputError(`bitemporal: references of "${child}" must be an array of { table, columns, onParentDelete? }`)
+    throw new InvalidInputError(`references of "${child}" must be an array of { table, columns, onParentDelete? }`)
   }
   return Object.freeze(
     references.map((reference: unknown, index) => {
       const where = `references[${String(index)}] of "${child}"`
-      if (!isPlainObject(reference)) throw new InvalidInputError(`bitemporal: ${where} must be an object { table, columns, onParentDelete? }`)
+      if (!isPlainObject(reference)) throw new InvalidInputError(`${where} must be an object { table, columns, onParentDelete? }`)
       // A misspelt `onParentDelet: 'cascade'` would otherwise leave the
       // default 'restrict' in place without a word.
       const unknown = unknownKeys(reference, ['table', 'columns', 'onParentDelete'])
       if (unknown.length > 0) {
-        throw new InvalidInputError(`bitemporal: ${where}: ${unknownKeysText(unknown)}; a reference is { table, columns, onParentDelete? }`)
+        throw new InvalidInputError(`${where}: ${unknownKeysText(unknown)}; a reference is { table, columns, onParentDelete? }`)
       }
       const parent: unknown = reference['table']
-      if (!isDefinition(parent)) throw new InvalidInputError(`bitemporal: ${where}: table must be a definition from defineTable`)
+      if (!isDefinition(parent)) throw new InvalidInputError(`${where}: table must be a definition from defineTable`)
       const definition = parent
       if (definition.validTime !== validTime) {
         throw new InvalidInputError(
-          `bitemporal: ${where}: "${definition.name}" has effective: '${definition.validTime}' and "${child}" has '${validTime}'; a reference compares ranges of one type`,
+          `${where}: "${definition.name}" has effective: '${definition.validTime}' and "${child}" has '${validTime}'; a reference compares ranges of one type`,
         )
       }
       const mapping = reference['columns']
       if (!isPlainObject(mapping) || Object.keys(mapping).length === 0) {
-        throw new InvalidInputError(`bitemporal: ${where}: columns must map child columns to parent key columns, e.g. { customer_id: 'id' }`)
+        throw new InvalidInputError(`${where}: columns must map child columns to parent key columns, e.g. { customer_id: 'id' }`)
       }
       const byParent = new Map<string, string>()
       for (const [childColumn, parentColumn] of Object.entries(mapping)) {
         validateIdentifier(childColumn, `${where}: child column`)
         if (typeof parentColumn !== 'string' || !definition.keyColumns.some((c) => c.name === parentColumn)) {
-          throw new InvalidInputError(`bitemporal: ${where}: "${String(parentColumn)}" is not a key column of "${definition.name}"`)
+          throw new InvalidInputError(`${where}: "${String(parentColumn)}" is not a key column of "${definition.name}"`)
         }
         if (!columns.some((c) => c.name === childColumn)) {
-          throw new InvalidInputError(`bitemporal: ${where}: "${childColumn}" is not a key or value column of "${child}"`)
+          throw new InvalidInputError(`${where}: "${childColumn}" is not a key or value column of "${child}"`)
         }
-        if (byParent.has(parentColumn)) throw new InvalidInputError(`bitemporal: ${where}: parent column "${parentColumn}" is named twice`)
+        if (byParent.has(parentColumn)) throw new InvalidInputError(`${where}: parent column "${parentColumn}" is named twice`)
         byParent.set(parentColumn, childColumn)
       }
       const missing = definition.keyColumns.filter((c) => !byParent.has(c.name)).map((c) => c.name)
       if (missing.length > 0) {
-        throw new InvalidInputError(`bitemporal: ${where}: a reference names a whole entity; map the parent key column(s) ${missing.join(', ')} too`)
+        throw new InvalidInputError(`${where}: a reference names a whole entity; map the parent key column(s) ${missing.join(', ')} too`)
       }
       const onParentDelete: unknown = reference['onParentDelete'] ?? 'restrict'
       if (onParentDelete !== 'restrict' && onParentDelete !== 'cascade') {
-        throw new InvalidInputError(`bitemporal: ${where}: onParentDelete must be 'restrict' or 'cascade', got ${describeValue(onParentDelete)}`)
+        throw new InvalidInputError(`${where}: onParentDelete must be 'restrict' or 'cascade', got ${describeValue(onParentDelete)}`)
       }
       const parentColumns = definition.keyColumns.map((c) => c.name)
       return Object.freeze({

@@ -38,7 +38,7 @@ export function tableSqlNames(definition: TableDefinition): TableSqlNames {
     const name = `${base}_${suffix}`
     if (name.length > MAX_NAME) {
       throw new InvalidInputError(
-        `bitemporal: table name "${base}" is too long: "${name}" would exceed PostgreSQL's ${MAX_NAME} characters; use a name of at most ${MAX_NAME - suffix.length - 1} characters`,
+        `table name "${base}" is too long: "${name}" would exceed PostgreSQL's ${MAX_NAME} characters; use a name of at most ${MAX_NAME - suffix.length - 1} characters`,
       )
     }
     return quoteIdentifier(name)

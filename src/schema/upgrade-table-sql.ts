@@ -76,7 +76,7 @@ export function assertSameColumns(definition: TableDefinition, columns: readonly
         ]
   if (differences.length === 0) return
   throw new DefinitionMismatchError(
-    `bitemporal: ${operation} ${definition.name}: the definition does not describe the table's columns: ${differences.join('; ')}. ` +
+    `${operation} ${definition.name}: the definition does not describe the table's columns: ${differences.join('; ')}. ` +
       `${operation} regenerates what derives from the columns the table has; to change the columns, use alterTable(db, definition, options) instead (docs/schema.md), or correct the definition.`,
     { table: definition.name, differences },
   )

@@ -14,7 +14,7 @@ export type DatabaseInput = AnyKysely | pg.Pool
 export function assertDatabase(db: unknown, what: string): asserts db is DatabaseInput {
   const candidate = db as { executeQuery?: unknown; connect?: unknown } | null
   if (typeof db !== 'object' || candidate === null || (typeof candidate.executeQuery !== 'function' && typeof candidate.connect !== 'function')) {
-    throw new InvalidInputError(`bitemporal: ${what} takes a Kysely instance, a Kysely transaction or a pg.Pool, got ${describeValue(db)}`)
+    throw new InvalidInputError(`${what} takes a Kysely instance, a Kysely transaction or a pg.Pool, got ${describeValue(db)}`)
   }
 }
 

@@ -43,13 +43,13 @@ function dayExists(day: string): boolean {
  */
 export function toDay(input: unknown, what: string): string {
   if (input instanceof Date) {
-    if (!isValid(input)) throw new InvalidInputError(`bitemporal: ${what} is an invalid Date`)
+    if (!isValid(input)) throw new InvalidInputError(`${what} is an invalid Date`)
     const day = input.toISOString().slice(0, 10)
-    if (!DAY.test(day) || day.startsWith('0000')) throw new InvalidInputError(`bitemporal: ${what} (${input.toISOString()}) is outside the years 0001–9999`)
+    if (!DAY.test(day) || day.startsWith('0000')) throw new InvalidInputError(`${what} (${input.toISOString()}) is outside the years 0001–9999`)
     return day
   }
   if (typeof input !== 'string' || !dayExists(input)) {
-    throw new InvalidInputError(`bitemporal: ${what} must be a date 'YYYY-MM-DD' that exists (or a Date), got ${describeValue(input)}`)
+    throw new InvalidInputError(`${what} must be a date 'YYYY-MM-DD' that exists (or a Date), got ${describeValue(input)}`)
   }
   return input
 }
@@ -82,8 +82,8 @@ function inSupportedYears(ms: number): boolean {
  */
 export function toInstant(input: unknown, what: string): string {
   if (input instanceof Date) {
-    if (!isValid(input)) throw new InvalidInputError(`bitemporal: ${what} is an invalid Date`)
-    if (!inSupportedYears(input.getTime())) throw new InvalidInputError(`bitemporal: ${what} (${input.toISOString()}) is outside the years 0001–9999`)
+    if (!isValid(input)) throw new InvalidInputError(`${what} is an invalid Date`)
+    if (!inSupportedYears(input.getTime())) throw new InvalidInputError(`${what} (${input.toISOString()}) is outside the years 0001–9999`)
     return input.toISOString()
   }
   const match = typeof input === 'string' ? INSTANT.exec(input) : null
@@ -97,7 +97,7 @@ export function toInstant(input: unknown, what: string): string {
     !inSupportedYears(Date.parse((input as string).replace(/\.\d+/, '')))
   ) {
     throw new InvalidInputError(
-      `bitemporal: ${what} must be an ISO 8601 time with Z or an offset, e.g. '2023-10-16T09:30:00.123456Z' (or a Date), got ${describeValue(input)}`,
+      `${what} must be an ISO 8601 time with Z or an offset, e.g. '2023-10-16T09:30:00.123456Z' (or a Date), got ${describeValue(input)}`,
     )
   }
   return input as string
@@ -147,7 +147,7 @@ export function toLocalTimestamp(input: unknown, what: string): string {
   if (match === null || !wallClockExists(match)) {
     const offset = typeof input === 'string' && INSTANT.test(input) ? ' (without Z or an offset: a timestamp without time zone would drop it; use a timestamptz column for instants)' : ''
     throw new InvalidInputError(
-      `bitemporal: ${what} must be a timestamp 'YYYY-MM-DDTHH:MM:SS[.ffffff]' that exists${offset} (or a Date), got ${describeValue(input)}`,
+      `${what} must be a timestamp 'YYYY-MM-DDTHH:MM:SS[.ffffff]' that exists${offset} (or a Date), got ${describeValue(input)}`,
     )
   }
   return input as string

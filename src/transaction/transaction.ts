@@ -52,17 +52,17 @@ export const TRANSACTION_RETRIES = 3
  */
 export async function transaction<T>(db: DatabaseInput, fn: (trx: AnyKysely) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
   const kysely = toKysely(db, 'transaction')
-  if (typeof fn !== 'function') throw new InvalidInputError('bitemporal: transaction takes a function (trx) => Promise<T>')
+  if (typeof fn !== 'function') throw new InvalidInputError('transaction takes a function (trx) => Promise<T>')
   const checked = readOptions(options, 'transaction', ['retries', 'isolationLevel', 'onRetry'])
   const retries = checked['retries'] ?? TRANSACTION_RETRIES
   if (!isRetryCount(retries)) {
-    throw new InvalidInputError(`bitemporal: transaction: retries must be a whole number from 0, got ${describeValue(retries)}`)
+    throw new InvalidInputError(`transaction: retries must be a whole number from 0, got ${describeValue(retries)}`)
   }
   if (options.isolationLevel !== undefined && !ISOLATION_LEVELS.includes(options.isolationLevel)) {
-    throw new InvalidInputError(`bitemporal: transaction: isolationLevel must be 'read committed', 'repeatable read' or 'serializable'`)
+    throw new InvalidInputError(`transaction: isolationLevel must be 'read committed', 'repeatable read' or 'serializable'`)
   }
   if (options.onRetry !== undefined && typeof options.onRetry !== 'function') {
-    throw new InvalidInputError('bitemporal: transaction: onRetry must be a function (error, retry) => void')
+    throw new InvalidInputError('transaction: onRetry must be a function (error, retry) => void')
   }
   // Whether the attempt that just failed failed in fn, the caller's code, or
   // in the helper's own statements (BEGIN, the wait for the key lock, COMMIT).

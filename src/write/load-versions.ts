@@ -39,11 +39,11 @@ const VERSION_FIELDS: readonly string[] = ['key', 'effective', 'values']
 function encodeVersion(context: TableSqlContext, version: unknown, index: number): unknown[] {
   const where = `load: version ${String(index)}`
   if (!isPlainObject(version)) {
-    throw new InvalidInputError(`bitemporal: ${where} must be an object { key, effective: { from, to? }, values }`)
+    throw new InvalidInputError(`${where} must be an object { key, effective: { from, to? }, values }`)
   }
   const unknown = unknownKeys(version, VERSION_FIELDS)
   if (unknown.length > 0) {
-    throw new InvalidInputError(`bitemporal: ${where}: ${unknownKeysText(unknown)}; a version is { key, effective: { from, to? }, values }`)
+    throw new InvalidInputError(`${where}: ${unknownKeysText(unknown)}; a version is { key, effective: { from, to? }, values }`)
   }
   const effective = portionBounds(context, version['effective'], where, 'effective')
   return [...encodeKey(context, version['key']), ...encodeValues(context, version['values'], true, where), effective.from, effective.to]
@@ -93,15 +93,15 @@ export async function loadVersions(
   const limit = maxLoadBatch(context)
   const batchSize = options.batchSize ?? Math.min(1000, limit)
   if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > limit) {
-    throw new InvalidInputError(`bitemporal: load: batchSize must be a whole number from 1 to ${String(limit)} for "${context.definition.name}", got ${describeValue(batchSize)}`)
+    throw new InvalidInputError(`load: batchSize must be a whole number from 1 to ${String(limit)} for "${context.definition.name}", got ${describeValue(batchSize)}`)
   }
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
-    throw new InvalidInputError('bitemporal: load: onProgress must be a function')
+    throw new InvalidInputError('load: onProgress must be a function')
   }
   const audit = encodeAudit(context, options)
   const isIterable = (value: unknown): boolean =>
     typeof value === 'object' && value !== null && (Symbol.iterator in value || Symbol.asyncIterator in value)
-  if (!isIterable(source)) throw new InvalidInputError('bitemporal: load takes an array or (async) iterable of versions { key, effective, values }')
+  if (!isIterable(source)) throw new InvalidInputError('load takes an array or (async) iterable of versions { key, effective, values }')
 
   const fullBatch = loadSql(context, batchSize)
   const fullStatement = (options.prepare ?? prepare) ? new NamedStatement(fullBatch) : fullBatch

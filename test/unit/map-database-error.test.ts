@@ -330,8 +330,10 @@ describe('error classes', () => {
     expect(error.constructor.name).toBe(name)
     expect(error).toBeInstanceOf(BitemporalError)
     expect(error).toBeInstanceOf(Error)
-    expect(error.message).toBe('m')
-    expect(String(error)).toBe(`${name}: m`)
+    // The base class adds the prefix; `description` is the message as given.
+    expect(error.message).toBe('bitemporal: m')
+    expect(error.description).toBe('m')
+    expect(String(error)).toBe(`${name}: bitemporal: m`)
     expect(error.stack).toContain(name)
   })
 
@@ -364,5 +366,39 @@ describe('error classes', () => {
     const error = new TenantNotFoundError('m')
     expect(error.name).toBe('TenantNotFoundError')
     expect(error.code).toBe('NOT_FOUND')
+  })
+})
+
+describe('mapDatabaseError: which call failed', () => {
+  const context = { table: 'tax_rates', operation: 'set', key: { state_id: 1, tax_type: 'vat' } }
+
+  it('puts table, operation and a frozen copy of the key on the error it makes', () => {
+    const error = mapDatabaseError(pgError({ code: '23514', message: 'new row violates check constraint "positive"' }), context)
+    expect({ table: error.table, operation: error.operation, key: error.key }).toEqual(context)
+    expect(error.key).not.toBe(context.key)
+    expect(Object.isFrozen(error.key)).toBe(true)
+  })
+
+  it('fills in what an error mapped deeper down lacks, and keeps what it has', () => {
+    const deeper = new ConcurrentWriteError('a schema change committed', { table: 'prices' })
+    const error = mapDatabaseError(deeper, context)
+    expect(error).toBe(deeper)
+    expect({ table: error.table, operation: error.operation, key: error.key }).toEqual({ table: 'prices', operation: 'set', key: context.key })
+  })
+
+  it("maps P0002 and 22023 with the library's own message to NotFoundError and InvalidInputError, the message as it was", () => {
+    const notFound = mapDatabaseError(pgError({ code: 'P0002', message: 'bitemporal: erase: public.prices has no versions of the key {"sku": "Z"}' }))
+    expect(instanceOf(NotFoundError, notFound).message).toBe('bitemporal: erase: public.prices has no versions of the key {"sku": "Z"}')
+    const refused = mapDatabaseError(pgError({ code: '22023', message: 'bitemporal: erase: a reason is required (the legal ground, a ticket number)' }))
+    expect(instanceOf(InvalidInputError, refused).message).toBe('bitemporal: erase: a reason is required (the legal ground, a ticket number)')
+  })
+
+  it('leaves P0002 and 22023 from elsewhere as they were', () => {
+    expect(mapDatabaseError(pgError({ code: 'P0002', message: 'query returned no rows' }))).toBeInstanceOf(DatabaseError)
+    expect(mapDatabaseError(pgError({ code: '22023', message: 'invalid value' })).message).toBe('bitemporal: a value does not fit its column (SQLSTATE 22023): invalid value')
+  })
+
+  it('refuses a context key it does not know', () => {
+    expect(() => mapDatabaseError(new Error('x'), { tabel: 't' } as never)).toThrow(/it takes table, operation, key, preparedAgain/)
   })
 })

@@ -60,44 +60,44 @@ const READINGS: readonly string[] = ['every-version', 'current-versions']
  */
 export function readAlterTableOptions(options: unknown, operation: string, table: string): ReadAlterTableOptions {
   if (options === undefined) return { rename: new Map(), defaults: new Map(), drop: new Set(), actor: undefined, reason: undefined }
-  if (!isPlainObject(options)) throw new InvalidInputError(`bitemporal: ${operation} ${table}: options must be an object { rename?, defaults? }, got ${describeValue(options)}`)
+  if (!isPlainObject(options)) throw new InvalidInputError(`${operation} ${table}: options must be an object { rename?, defaults? }, got ${describeValue(options)}`)
   const unknown = unknownKeys(options, OPTIONS)
-  if (unknown.length > 0) throw new InvalidInputError(`bitemporal: ${operation} ${table}: ${unknownKeysText(unknown, 'option')}; the options are rename, defaults, drop, actor and reason`)
+  if (unknown.length > 0) throw new InvalidInputError(`${operation} ${table}: ${unknownKeysText(unknown, 'option')}; the options are rename, defaults, drop, actor and reason`)
   const rename = readNameMap(options['rename'], `${operation} ${table}: rename`, (to, from) => validateIdentifier(to, `new name of column "${from}"`))
   const defaults = readNameMap(options['defaults'], `${operation} ${table}: defaults`, (reading, column) => {
     if (typeof reading !== 'string' || !READINGS.includes(reading)) {
-      throw new InvalidInputError(`bitemporal: ${operation} ${table}: defaults.${column} must be 'every-version' or 'current-versions', got ${describeValue(reading)}`)
+      throw new InvalidInputError(`${operation} ${table}: defaults.${column} must be 'every-version' or 'current-versions', got ${describeValue(reading)}`)
     }
     return reading as DefaultReading
   })
   const renamedTwice = [...rename.values()].filter((to, index, all) => all.indexOf(to) !== index)
-  if (renamedTwice.length > 0) throw new InvalidInputError(`bitemporal: ${operation} ${table}: rename gives two columns the name "${renamedTwice[0] ?? ''}"`)
+  if (renamedTwice.length > 0) throw new InvalidInputError(`${operation} ${table}: rename gives two columns the name "${renamedTwice[0] ?? ''}"`)
   const drop = readDrop(options['drop'], `${operation} ${table}: drop`)
   const actor = readText(options['actor'], `${operation} ${table}: actor`)
   const reason = readText(options['reason'], `${operation} ${table}: reason`)
   if (drop.size > 0 && (actor === undefined || reason === undefined)) {
-    throw new InvalidInputError(`bitemporal: ${operation} ${table}: dropping ${[...drop].map((c) => `"${c}"`).join(', ')} needs { actor, reason }: who drops it and why, recorded in bitemporal.dropped_column`)
+    throw new InvalidInputError(`${operation} ${table}: dropping ${[...drop].map((c) => `"${c}"`).join(', ')} needs { actor, reason }: who drops it and why, recorded in bitemporal.dropped_column`)
   }
   return { rename, defaults, drop, actor, reason }
 }
 
 function readDrop(value: unknown, what: string): ReadonlySet<string> {
   if (value === undefined) return new Set()
-  if (!Array.isArray(value)) throw new InvalidInputError(`bitemporal: ${what} must be a list of column names, got ${describeValue(value)}`)
+  if (!Array.isArray(value)) throw new InvalidInputError(`${what} must be a list of column names, got ${describeValue(value)}`)
   return new Set(value.map((name) => validateIdentifier(name, `column name in ${what}`)))
 }
 
 function readText(value: unknown, what: string): string | undefined {
   if (value === undefined) return undefined
   if (typeof value !== 'string' || value.trim() === '' || value.includes('\0')) {
-    throw new InvalidInputError(`bitemporal: ${what} must be a non-empty string without NUL characters, got ${describeValue(value)}`)
+    throw new InvalidInputError(`${what} must be a non-empty string without NUL characters, got ${describeValue(value)}`)
   }
   return value
 }
 
 function readNameMap<T>(value: unknown, what: string, read: (value: unknown, name: string) => T): ReadonlyMap<string, T> {
   if (value === undefined) return new Map()
-  if (!isPlainObject(value)) throw new InvalidInputError(`bitemporal: ${what} must be an object of column name to value, got ${describeValue(value)}`)
+  if (!isPlainObject(value)) throw new InvalidInputError(`${what} must be an object of column name to value, got ${describeValue(value)}`)
   return new Map(
     Object.entries(value).map(([name, entry]) => {
       validateIdentifier(name, `column name in ${what}`)

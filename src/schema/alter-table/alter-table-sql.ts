@@ -68,7 +68,7 @@ export function alterTableStatements(
   const refusals = changes.flatMap((change) => (change.kind === 'refuse' ? [{ change: change.change, column: change.column, reason: change.reason }] : []))
   if (refusals.length > 0) {
     throw new SchemaChangeRefusedError(
-      `bitemporal: alterTable ${definition.name}: refused, nothing was changed: ${refusals.map((refusal) => refusal.reason).join('; ')}`,
+      `alterTable ${definition.name}: refused, nothing was changed: ${refusals.map((refusal) => refusal.reason).join('; ')}`,
       { table: definition.name, refusals },
     )
   }

@@ -40,11 +40,11 @@ export async function alterTable(db: AnyKysely, definition: TableDefinition, opt
   const corrected = [...read.defaults].filter(([, reading]) => reading === 'current-versions').map(([column]) => column)
   if (corrected.length > 0 && db.isTransaction) {
     throw new InvalidInputError(
-      `bitemporal: alterTable ${definition.name}: { defaults: { ${corrected[0] ?? ''}: 'current-versions' } } corrects the current versions in batches after the change commits, so it takes a Kysely instance, not a transaction`,
+      `alterTable ${definition.name}: { defaults: { ${corrected[0] ?? ''}: 'current-versions' } } corrects the current versions in batches after the change commits, so it takes a Kysely instance, not a transaction`,
     )
   }
   if (corrected.length > 0 && definition.audit && read.actor === undefined) {
-    throw new InvalidInputError(`bitemporal: alterTable ${definition.name}: the table is audited: the correction of current versions needs { actor } (and may take { reason })`)
+    throw new InvalidInputError(`alterTable ${definition.name}: the table is audited: the correction of current versions needs { actor } (and may take { reason })`)
   }
   try {
     await (db.isTransaction ? run(db) : db.transaction().execute(run))

@@ -118,7 +118,7 @@ export async function correctCurrentVersions(
   const checked = checkOptions(definition, options)
   if (typeof (db as Partial<AnyKysely> | null)?.transaction !== 'function' || db.isTransaction) {
     throw new InvalidInputError(
-      'bitemporal: correctCurrentVersions takes a Kysely instance, not a transaction: each batch commits in a transaction of its own. Run it after the transaction that added the column.',
+      'correctCurrentVersions takes a Kysely instance, not a transaction: each batch commits in a transaction of its own. Run it after the transaction that added the column.',
     )
   }
   const statements = correctCurrentVersionsSql(definition, checked.column)
@@ -150,7 +150,7 @@ async function correctInPasses(db: AnyKysely, statements: CorrectCurrentVersions
     if (skipped === 0) return Object.freeze({ keys, versions, batches })
   }
   throw new ConcurrentWriteError(
-    `bitemporal: correctCurrentVersions: keys were written by later transactions during each of ${String(MAX_PASSES)} passes; ` +
+    `correctCurrentVersions: keys were written by later transactions during each of ${String(MAX_PASSES)} passes; ` +
       `${String(keys)} keys were corrected; run it again to correct the rest`,
   )
 }
@@ -192,7 +192,7 @@ async function runBatch(db: AnyKysely, statements: CorrectCurrentVersionsSql, op
 }
 
 function checkOptions(definition: TableDefinition, options: unknown): CheckedOptions {
-  const what = 'bitemporal: correctCurrentVersions'
+  const what = 'correctCurrentVersions'
   if (!isPlainObject(options)) throw new InvalidInputError(`${what} takes options { column, actor?, reason?, batchSize?, onProgress? }`)
   const unknown = unknownKeys(options, OPTIONS)
   if (unknown.length > 0) throw new InvalidInputError(`${what}: ${unknownKeysText(unknown, 'option')}; the options are ${OPTIONS.join(', ')}`)
@@ -226,15 +226,15 @@ function checkOptions(definition: TableDefinition, options: unknown): CheckedOpt
 function checkAudit(definition: TableDefinition, actor: unknown, reason: unknown): readonly unknown[] {
   if (!definition.audit) {
     if (actor !== undefined || reason !== undefined) {
-      throw new InvalidInputError(`bitemporal: correctCurrentVersions: "${definition.name}" records no actor or reason; leave them out (or define it with audit: true)`)
+      throw new InvalidInputError(`correctCurrentVersions: "${definition.name}" records no actor or reason; leave them out (or define it with audit: true)`)
     }
     return []
   }
   if (typeof actor !== 'string' || actor.trim() === '' || actor.includes('\0')) {
-    throw new InvalidInputError(`bitemporal: correctCurrentVersions: "${definition.name}" is audited: the correction needs { actor } naming who makes it`)
+    throw new InvalidInputError(`correctCurrentVersions: "${definition.name}" is audited: the correction needs { actor } naming who makes it`)
   }
   if (reason !== undefined && reason !== null && (typeof reason !== 'string' || reason.includes('\0'))) {
-    throw new InvalidInputError('bitemporal: correctCurrentVersions: reason must be a string')
+    throw new InvalidInputError('correctCurrentVersions: reason must be a string')
   }
   return [actor, reason ?? null]
 }

@@ -54,7 +54,7 @@ export function dropColumnSql(definition: TableDefinition, column: string, audit
   ]
   if (kept.includes(name)) {
     throw new InvalidInputError(
-      `bitemporal: cannot drop column "${name}" of "${definition.name}": the definition still has it (only a value column the new definition leaves out can be dropped)`,
+      `cannot drop column "${name}" of "${definition.name}": the definition still has it (only a value column the new definition leaves out can be dropped)`,
     )
   }
   const { actor, reason } = readDropColumnAudit(audit, `dropping column "${name}" of "${definition.name}"`)
@@ -77,12 +77,12 @@ end $bitemporal$;`,
 
 /** Checks `{ actor, reason }` of a drop: both non-empty strings without NUL, nothing else. */
 export function readDropColumnAudit(audit: unknown, what: string): DropColumnAudit {
-  if (!isPlainObject(audit)) throw new InvalidInputError(`bitemporal: ${what} needs { actor, reason }: who drops it and why`)
+  if (!isPlainObject(audit)) throw new InvalidInputError(`${what} needs { actor, reason }: who drops it and why`)
   const unknown = unknownKeys(audit, ['actor', 'reason'])
-  if (unknown.length > 0) throw new InvalidInputError(`bitemporal: ${what}: ${unknownKeysText(unknown)}; give { actor, reason }`)
+  if (unknown.length > 0) throw new InvalidInputError(`${what}: ${unknownKeysText(unknown)}; give { actor, reason }`)
   const text = (value: unknown, field: string): string => {
     if (typeof value !== 'string' || value.trim() === '' || value.includes('\0')) {
-      throw new InvalidInputError(`bitemporal: ${what} needs ${field}: a non-empty string without NUL characters (it is recorded in bitemporal.dropped_column)`)
+      throw new InvalidInputError(`${what} needs ${field}: a non-empty string without NUL characters (it is recorded in bitemporal.dropped_column)`)
     }
     return value
   }

@@ -13,7 +13,7 @@ export function auditedSinceConstraintName(definition: TableDefinition): string 
   const name = auditedSinceConstraint(definition)
   if (name === undefined) {
     throw new InvalidInputError(
-      `bitemporal: table name "${definition.table.name}" is too long to turn audit on: "${definition.table.name}_audited_since" would exceed PostgreSQL's ${MAX_NAME} characters`,
+      `table name "${definition.table.name}" is too long to turn audit on: "${definition.table.name}_audited_since" would exceed PostgreSQL's ${MAX_NAME} characters`,
     )
   }
   return quoteIdentifier(name)
@@ -70,7 +70,7 @@ export function auditedSinceConstraint(definition: TableDefinition): string | un
  */
 export function turnOnAuditSql(definition: TableDefinition): string[] {
   if (!definition.audit) {
-    throw new InvalidInputError(`bitemporal: turnOnAuditSql takes the definition with audit: true; "${definition.name}" has audit: false`)
+    throw new InvalidInputError(`turnOnAuditSql takes the definition with audit: true; "${definition.name}" has audit: false`)
   }
   const names = tableSqlNames(definition)
   const recordedBy = quoteIdentifier(AUDIT_COLUMNS.recordedBy)

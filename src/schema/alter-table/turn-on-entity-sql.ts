@@ -39,7 +39,7 @@ import { tableSqlNames } from '../table-sql-names.js'
  */
 export function turnOnEntitySql(definition: TableDefinition): string[] {
   if (!definition.entity) {
-    throw new InvalidInputError(`bitemporal: turnOnEntitySql takes the definition with entity: true; "${definition.name}" has entity: false`)
+    throw new InvalidInputError(`turnOnEntitySql takes the definition with entity: true; "${definition.name}" has entity: false`)
   }
   const table = tableSqlNames(definition).table
   const entityTable = entityTableNames(definition).table

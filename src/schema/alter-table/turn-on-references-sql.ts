@@ -77,7 +77,7 @@ function referenceIndex(definition: TableDefinition, reference: ReferenceDefinit
   )
   if (equal >= 0) return equal
   throw new InvalidInputError(
-    `bitemporal: turnOnReferencesSql: "${definition.name}" has no reference to "${reference.table.name}" (${reference.childColumns.join(', ')}); pass references from its definition`,
+    `turnOnReferencesSql: "${definition.name}" has no reference to "${reference.table.name}" (${reference.childColumns.join(', ')}); pass references from its definition`,
   )
 }
 
