@@ -7,39 +7,50 @@ import type { EncodedAggregate } from './aggregate-options.js'
 
 /**
  * The statement of `repo.aggregate`: a sweep over the version boundaries.
- * Each version valid in the window (clamped to it) is a +1 at its start and
- * a -1 at its end (+amount and -amount for a sum); the boundaries are
- * summed per point of valid time (a hash aggregate: a year has at most 366
- * points per group), running sums over the points give each step, and
- * gaps and islands merge adjacent steps with equal measures. One scan of
- * the table, whatever the number of days; no loop.
+ * The versions kept (by the caller's `where`, as known at the instant) are
+ * counted and summed per effective range; each range, clamped to the
+ * window, is a +count/+sum at its start and a -count/-sum at its end; the
+ * boundaries are summed per point of valid time, running sums over the
+ * points give each step, and gaps and islands merge adjacent steps with
+ * equal measures. One scan of the table, whatever the number of days; the
+ * aggregates after the first work on a few rows per distinct range and
+ * point, not per version.
  *
  * Subscriptions active and their MRR, per plan, as known at an instant
- * (the caller's `where` is compiled by Kysely, so its values are parameters):
+ * (the caller's `where` is compiled by Kysely, so its values are
+ * parameters; the window's ends are literals, decision 159):
  *
  * ```sql
  * with bt$versions as (
- *   select "plan", lower(t."effective" * daterange($1::text::date, $2::text::date, '[)')) as bt$starts,
- *          upper(t."effective" * daterange($3::text::date, $4::text::date, '[)')) as bt$ends, t."mrr"::numeric as bt$amount
+ *   select t."plan" as "plan", t."effective" as bt$effective, t."mrr"::numeric as bt$amount
  *   from "subscriptions" as t
- *   where t."system" @> ($5::text::timestamptz at time zone 'UTC')
- *     and t."effective" && daterange($6::text::date, $7::text::date, '[)') and lower(t."effective") < $8::text::date
- *     and "status" = $9
+ *   where t."system" @> ($1::text::timestamptz at time zone 'UTC')
+ *     and t."effective" && daterange('2024-01-01'::date, '2025-01-01'::date, '[)') and lower(t."effective") < '2025-01-01'::date
+ *     and "status" = $2
+ * ),
+ * bt$ranges as (
+ *   select v."plan", v.bt$effective, count(*) as bt$versions, sum(v.bt$amount) as bt$amount
+ *   from bt$versions as v group by v."plan", v.bt$effective
+ * ),
+ * bt$periods as (
+ *   select r."plan", lower(r.bt$effective * daterange(…)) as bt$starts, upper(r.bt$effective * daterange(…)) as bt$ends, r.bt$versions, r.bt$amount
+ *   from bt$ranges as r
  * ),
  * bt$points as (
  *   select v."plan", e.bt$at, sum(e.bt$change) as bt$change, sum(e.bt$amount) as bt$amount
- *   from bt$versions as v
- *   cross join lateral (values (v.bt$starts, 1, v.bt$amount), (v.bt$ends, -1, -v.bt$amount), ($10::text::date, 0, 0)) as e(bt$at, bt$change, bt$amount)
+ *   from bt$periods as v
+ *   cross join lateral (values (v.bt$starts, v.bt$versions, v.bt$amount), (v.bt$ends, -v.bt$versions, -v.bt$amount),
+ *                              ('2024-01-01'::date, 0, 0)) as e(bt$at, bt$change, bt$amount)
  *   group by v."plan", e.bt$at
  * ),
  * bt$steps as (
- *   select p."plan", p.bt$at as bt$starts, coalesce(lead(p.bt$at) over w, $11::text::date) as bt$ends,
+ *   select p."plan", p.bt$at as bt$starts, coalesce(lead(p.bt$at) over w, '2025-01-01'::date) as bt$ends,
  *          sum(p.bt$change) over w as bt$count, coalesce(sum(p.bt$amount) over w, 0) as bt$sum
  *   from bt$points as p window w as (partition by p."plan" order by p.bt$at)
  * ),
  * bt$neighbours as (
  *   select s.*, lag(s.bt$count) over w as bt$previous_count, lag(s.bt$sum) over w as bt$previous_sum
- *   from bt$steps as s where s.bt$starts < $12::text::date window w as (partition by s."plan" order by s.bt$starts)
+ *   from bt$steps as s where s.bt$starts < '2025-01-01'::date window w as (partition by s."plan" order by s.bt$starts)
  * ),
  * bt$islands as (
  *   select n.*, count(*) filter (where n.bt$previous_count is distinct from n.bt$count or n.bt$previous_sum is distinct from n.bt$sum)
@@ -47,17 +58,17 @@ import type { EncodedAggregate } from './aggregate-options.js'
  *   from bt$neighbours as n
  * )
  * select i."plan"::text as group_value, to_char(min(i.bt$starts), 'YYYY-MM-DD') as effective_from,
- *        to_char(max(i.bt$ends), 'YYYY-MM-DD') as effective_to, i.bt$count::text as count, trim_scale(i.bt$sum)::text as sum
+ *        to_char(max(i.bt$ends), 'YYYY-MM-DD') as effective_to, i.bt$count::text as count, round(i.bt$sum, 2)::text as sum
  * from bt$islands as i
  * group by i."plan", i.bt$island, i.bt$count, i.bt$sum
  * order by i."plan", min(i.bt$starts)
  * ```
  *
  * Without `groupBy` the window's start comes from a row of its own
- * (`union all select $n, 0, 0`), so an empty window is one step of 0; with
- * it, every version brings its group's start (the third `values` row), so
- * each group's steps cover the whole window. Names the statement makes up
- * start with `bt$`, which no column name can (identifiers are
+ * (`union all select '…'::date, 0, 0`), so an empty window is one step of
+ * 0; with it, every range brings its group's start (the third `values`
+ * row), so each group's steps cover the whole window. Names the statement
+ * makes up start with `bt$`, which no column name can (identifiers are
  * `[A-Za-z_][A-Za-z0-9_]*`), so a column named `count` or `at` is read as
  * itself. The sum is `numeric` throughout (exact: no float drift from
  * adding and subtracting), formatted at the column's declared scale
@@ -69,7 +80,10 @@ import type { EncodedAggregate } from './aggregate-options.js'
  */
 export function aggregateSql(db: AnyKysely, context: TableSqlContext, options: EncodedAggregate): RawBuilder<Record<string, string | null>> {
   const { effective: E, system: S, rangeType, pointType } = context
-  const point = (value: string): RawBuilder<unknown> => sql`${value}::text::${sql.raw(pointType)}`
+  // The window's ends are written as literals, not parameters: validated days or instants with their offset (no quote can
+  // be in them, and sql.lit escapes one anyway), they are then constants the planner estimates with and folds once; a
+  // text parameter cast to a date is a stable call, estimated blindly and evaluated again for every row of the scan.
+  const point = (value: string): RawBuilder<unknown> => sql`${sql.lit(value)}::${sql.raw(pointType)}`
   const from = (): RawBuilder<unknown> => point(options.validFrom)
   const to = (): RawBuilder<unknown> => point(options.validTo)
   const window = (): RawBuilder<unknown> => sql`${sql.raw(rangeType)}(${from()}, ${to()}, '[)')`
@@ -85,8 +99,7 @@ export function aggregateSql(db: AnyKysely, context: TableSqlContext, options: E
     .where(sql<SqlBool>`lower(${t(E)}) < ${to()}`)
     .select([
       ...(group === undefined ? [] : [sql.raw(`t.${group}`).as(options.groupBy?.column.name ?? '')]),
-      sql`lower(${t(E)} * ${window()})`.as('bt$starts'),
-      sql`upper(${t(E)} * ${window()})`.as('bt$ends'),
+      t(E).as('bt$effective'),
       (options.sum === undefined ? sql`null::numeric` : sql`${t(quoteIdentifier(options.sum.column.name))}::numeric`).as('bt$amount'),
     ])
   if (options.where !== undefined) versions = versions.where(options.where)
@@ -112,10 +125,19 @@ export function aggregateSql(db: AnyKysely, context: TableSqlContext, options: E
 with bt$versions as (
   ${versions}
 ),
+bt$ranges as (
+  select ${groupColumns('v')}v.bt$effective, count(*) as bt$versions, sum(v.bt$amount) as bt$amount
+  from bt$versions as v
+  group by ${groupColumns('v')}v.bt$effective
+),
+bt$periods as (
+  select ${groupColumns('r')}lower(r.bt$effective * ${window()}) as bt$starts, upper(r.bt$effective * ${window()}) as bt$ends, r.bt$versions, r.bt$amount
+  from bt$ranges as r
+),
 bt$points as (
   select ${groupColumns('v')}e.bt$at, sum(e.bt$change) as bt$change, sum(e.bt$amount) as bt$amount
-  from bt$versions as v
-  cross join lateral (values (v.bt$starts, 1, v.bt$amount), (v.bt$ends, -1, -v.bt$amount)${startRow}) as e(bt$at, bt$change, bt$amount)
+  from bt$periods as v
+  cross join lateral (values (v.bt$starts, v.bt$versions, v.bt$amount), (v.bt$ends, -v.bt$versions, -v.bt$amount)${startRow}) as e(bt$at, bt$change, bt$amount)
   group by ${groupColumns('v')}e.bt$at${lonelyStart}
 ),
 bt$steps as (
