@@ -25,7 +25,7 @@ import type { EncodedAggregate } from './aggregate-options.js'
  *   select t."plan" as "plan", t."effective" as bt$effective, t."mrr"::numeric as bt$amount
  *   from "subscriptions" as t
  *   where t."system" @> ($1::text::timestamptz at time zone 'UTC')
- *     and t."effective" && daterange('2024-01-01'::date, '2025-01-01'::date, '[)') and lower(t."effective") < '2025-01-01'::date
+ *     and t."effective" && daterange('2024-01-01'::date, '2025-01-01'::date, '[)')
  *     and "status" = $2
  * ),
  * bt$ranges as (
@@ -94,9 +94,9 @@ export function aggregateSql(db: AnyKysely, context: TableSqlContext, options: E
   let versions = db
     .selectFrom(`${context.definition.name} as t`)
     .where(options.knownAt === null ? sql<SqlBool>`upper_inf(${t(S)})` : sql<SqlBool>`${t(S)} @> (${options.knownAt}::text::timestamptz at time zone 'UTC')`)
+    // The overlap alone: with a bound on lower(effective) the planner estimated a tenth of the rows and chose a serial
+    // bitmap scan of the partial index; a window of a year keeps most versions, which a parallel scan reads faster.
     .where(sql<SqlBool>`${t(E)} && ${window()}`)
-    // Redundant with the overlap, but a bound the btree of current rows can use.
-    .where(sql<SqlBool>`lower(${t(E)}) < ${to()}`)
     .select([
       ...(group === undefined ? [] : [sql.raw(`t.${group}`).as(options.groupBy?.column.name ?? '')]),
       t(E).as('bt$effective'),
