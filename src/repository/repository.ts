@@ -5,6 +5,8 @@ import { mapDatabaseError } from '../errors/map-database-error.js'
 import { assertDefinition } from '../schema/assert-definition.js'
 import { type AsOfInstant } from '../query/as-of-instant.js'
 import { type AsOfQuery, queryAsOf } from '../query/query-as-of.js'
+import { aggregate } from '../read/aggregate/aggregate.js'
+import type { AggregateOptions, AggregateStep } from '../read/aggregate/aggregate-options.js'
 import { type Change, decodeChange } from '../read/change.js'
 import { type ChangesOptions, encodeChanges } from '../read/changes-options.js'
 import { batchSizeOf, cursorBatches, type StreamOptions } from '../read/cursor-batches.js'
@@ -537,6 +539,28 @@ export class Repository<D extends TableDefinition> {
     const closed = Number(row['closed'])
     const inserted = Number(row['inserted'])
     return Object.freeze({ systemTime: closed + inserted === 0 ? null : String(row['system_time']), closed, inserted })
+  }
+
+  /**
+   * A step function of valid time over `[validFrom, validTo)`: per period,
+   * the versions valid throughout it (kept by `where`, as known at
+   * `knownAt`, default current knowledge) counted (`count: true`) and
+   * summed (`sum: 'mrr'`, an exact decimal string), one step function per
+   * value of `groupBy`. The steps cover the window (count 0 where nothing
+   * is valid); adjacent equal steps are merged. One statement, a sweep over
+   * the version boundaries (see `aggregateSql`).
+   *
+   * @example
+   * ```ts
+   * await subscriptions.aggregate({
+   *   validFrom: '2024-01-01', validTo: '2025-01-01',
+   *   where: (eb) => eb('status', '=', 'active'), count: true, sum: 'mrr',
+   * })
+   * // [{ effective: { from: '2024-01-01', to: '2024-03-01' }, count: 1, sum: '10.00' }, …]
+   * ```
+   */
+  async aggregate(options: AggregateOptions<D>): Promise<readonly AggregateStep[]> {
+    return aggregate(this.#db, this.#statements.context, options)
   }
 }
 

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { install } from 'bitemporal'
 import { createTestDatabase, type TestDatabase } from 'bitemporal/testing'
+import { checkAnalyticsAggregate } from './analytics-aggregate-section.js'
 import { driverName, openDatabase } from './drivers.js'
 import { checkErrors } from './errors-section.js'
 import { checkModel } from './model-section.js'
@@ -49,6 +50,7 @@ try {
   })
   await section('reads', () => (story === undefined ? Promise.reject(new Error('the story failed')) : checkReads(open, story)))
   await section('errors', () => checkErrors(open))
+  await section('analytics aggregate', () => checkAnalyticsAggregate(open))
   await section('time zones', async () => {
     zone = await runZoneScenario(open)
   })

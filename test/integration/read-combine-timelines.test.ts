@@ -176,6 +176,54 @@ describe('income x tax rate', () => {
   })
 })
 
+const exemptions = defineTable({ name: 'exemptions', key: { person_id: 'integer' }, values: { share: 'numeric not null' } })
+
+describe('three sides: income x tax rate x exemption', () => {
+  /** The system time of the exemptions as first written, before their correction. */
+  let beforeExemptionCorrection: string
+  const sides = [
+    { table: incomes, key: PERSON },
+    { table: taxRates, key: RATE },
+    { table: exemptions, key: PERSON },
+  ] as const
+
+  beforeAll(async () => {
+    await createTable(database().db, exemptions)
+    const exempt = bitemporal(database().db, exemptions)
+    await exempt.set(PERSON, { from: '2023-02-01', to: '2023-05-01' }, { share: '0.50' })
+    beforeExemptionCorrection = (await exempt.set(PERSON, { from: '2023-09-01' }, { share: '0.25' })).systemTime ?? ''
+    await exempt.correct(PERSON, { at: '2023-03-01' }, { share: '0.40' })
+  })
+
+  it('cuts the three timelines at every change of any, only where all three have a version, in one statement', async () => {
+    const periods = await combineTimelines(logged.db, { sides, from: '2023-01-01', to: '2024-01-01' })
+    expect(periods.map((p) => [p.effective.from, p.effective.to, p.values[0].monthly, p.values[1].rate, p.values[2].share])).toEqual([
+      ['2023-02-01', '2023-03-01', '3000.00', '0.10', '0.40'],
+      ['2023-03-01', '2023-04-01', '3000.00', '0.11', '0.40'],
+      ['2023-04-01', '2023-05-01', '3500.00', '0.11', '0.40'],
+      ['2023-09-01', '2024-01-01', '4000.00', '0.15', '0.25'],
+    ])
+    expect(logged.sent).toHaveLength(1)
+    expect(logged.sent[0]).toContain('-- bitemporal combineTimelines of "incomes", "tax_rates" and "exemptions"')
+    expect(Object.isFrozen(periods[0]?.values)).toBe(true)
+  })
+
+  it('reads every side as known at one instant', async () => {
+    const periods = await combineTimelines(logged.db, { sides, knownAt: beforeExemptionCorrection, to: '2023-06-01' })
+    expect(periods.map((p) => [p.effective.from, p.effective.to, p.values[0].monthly, p.values[1].rate, p.values[2].share])).toEqual([
+      ['2023-02-01', '2023-03-01', '3000.00', '0.10', '0.50'],
+      ['2023-03-01', '2023-04-01', '3000.00', '0.11', '0.50'],
+      ['2023-04-01', '2023-05-01', '3500.00', '0.11', '0.50'],
+    ])
+  })
+
+  it('gives with two sides the periods of the left and right form', async () => {
+    const two = await combineTimelines(logged.db, { sides: [sides[0], sides[1]], from: '2023-01-01', to: '2024-01-01' })
+    const pair = await combineTimelines(logged.db, { left: sides[0], right: sides[1], from: '2023-01-01', to: '2024-01-01' })
+    expect(two.map((p) => [p.effective, ...p.values])).toEqual(pair.map((p) => [p.effective, p.left, p.right]))
+  })
+})
+
 describe('bad input is rejected before anything is sent', () => {
   const untyped = combineTimelines as unknown as (db: unknown, options: unknown) => Promise<unknown>
   const good = { left: { table: incomes, key: PERSON }, right: { table: taxRates, key: RATE } }
@@ -193,6 +241,11 @@ describe('bad input is rejected before anything is sent', () => {
     ['from after to', { ...good, from: '2023-03-01', to: '2023-01-01' }],
     ['from equal to to', { ...good, from: '2023-03-01', to: '2023-03-01' }],
     ['a date table with a timestamp table', { ...good, right: { table: shifts, key: { id: 1 } } }],
+    ['one side', { sides: [good.left] }],
+    ['sides that are not an array', { sides: good }],
+    ['sides with left and right too', { sides: [good.left, good.right], left: good.left }],
+    ['a third side with a bad key', { sides: [good.left, good.right, { table: incomes, key: RATE }] }],
+    ['a timestamp table among date tables', { sides: [good.left, good.right, { table: shifts, key: { id: 1 } }] }],
   ])('%s', async (_, options) => {
     await rejectsWithCode(() => untyped(logged.db, options), 'INVALID_INPUT')
     expect(logged.sent).toEqual([])
@@ -201,6 +254,12 @@ describe('bad input is rejected before anything is sent', () => {
   it('names a misspelt option, and shows left and right as required in the shape', async () => {
     const error = await rejectsWithCode(() => untyped(logged.db, { ...good, knownat: '2023-01-01T00:00:00Z' }), 'INVALID_INPUT')
     expect(error.message).toBe('bitemporal: combineTimelines: unknown option "knownat"; the options are { left, right, knownAt?, from?, to? }')
+    expect(logged.sent).toEqual([])
+  })
+
+  it('names the side of sides that is wrong', async () => {
+    const error = await rejectsWithCode(() => untyped(logged.db, { sides: [good.left, { ...good.right, to: null }] }), 'INVALID_INPUT')
+    expect(error.message).toBe('bitemporal: combineTimelines: unknown key "to" in sides[1]; a side is { table, key }')
     expect(logged.sent).toEqual([])
   })
 
