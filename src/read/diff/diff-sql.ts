@@ -49,10 +49,12 @@ export interface DiffStatements {
  *   where not upper_inf(t."system") and upper(t."system") > B and upper(t."system") <= A
  * ),
  * versions as (
- *   select t."state_id" as key_0, t."tax_type" as key_1, (t.*)::"tax_rates" as v, t."effective" * W as clamped,
- *          t."system" @> B as at_before, t."system" @> A as at_after
- *   from changed as c join "tax_rates" as t on t."state_id" = c."state_id" and t."tax_type" = c."tax_type"
- *   where t."system" && tsrange(B, A, '[]') and t."effective" && W
+ *   select r.* from changed as c cross join lateral (
+ *     select t."state_id" as key_0, t."tax_type" as key_1, (t.*)::"tax_rates" as v, t."effective" * W as clamped,
+ *            t."system" @> B as at_before, t."system" @> A as at_after
+ *     from "tax_rates" as t
+ *     where t."state_id" = c."state_id" and t."tax_type" = c."tax_type" and t."system" && tsrange(B, A, '[]') and t."effective" && W
+ *     offset 0) as r
  * ),
  * points as (select key_0, key_1, lower(clamped) as point from versions where at_before or at_after
  *            union select key_0, key_1, coalesce(upper(clamped), 'infinity') from versions where at_before or at_after),
@@ -99,13 +101,26 @@ ${changedKeys(`lower(t.${S}) > ${before} and lower(t.${S}) <= ${after}`)}
 ${changedKeys(`not upper_inf(t.${S}) and upper(t.${S}) > ${before} and upper(t.${S}) <= ${after}`)}
 ),
 `
-  const source = keyed
-    ? `from ${table} as t\n  where ${context.keyMatches('t')}\n    and`
-    : `from changed as c\n  join ${table} as t on ${keyColumns.map((column) => `t.${column} = c.${column}`).join(' and ')}\n  where`
-  const versions = `versions as (
-  select ${keyColumns.map((column, index) => `t.${column} as ${keyNames[index] ?? ''}`).join(', ')}, (t.*)::${table} as v, t.${E} * ${window} as clamped,
+  const select = `select ${keyColumns.map((column, index) => `t.${column} as ${keyNames[index] ?? ''}`).join(', ')}, (t.*)::${table} as v, t.${E} * ${window} as clamped,
          t.${S} @> ${before} as at_before, t.${S} @> ${after} as at_after
-  ${source} t.${S} && tsrange(${before}, ${after}, '[]') and t.${E} && ${window}
+  from ${table} as t`
+  const near = `t.${S} && tsrange(${before}, ${after}, '[]') and t.${E} && ${window}`
+  const versions = keyed
+    ? `versions as (
+  ${select}
+  where ${context.keyMatches('t')}
+    and ${near}
+)`
+    : // One probe of the GiST index per changed key. \`offset 0\` keeps the planner from flattening the
+      // subquery into a join, which it would run as a hash join over a sequential scan of the table.
+      `versions as (
+  select r.* from changed as c
+  cross join lateral (
+    ${select.replaceAll('\n', '\n  ')}
+    where ${keyColumns.map((column) => `t.${column} = c.${column}`).join(' and ')}
+      and ${near}
+    offset 0
+  ) as r
 )`
   const valuesDiffer = (left: string, right: string): string =>
     context.values.length === 0
