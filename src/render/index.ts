@@ -1,2 +1,3 @@
 export type { HistoryVersion } from './history-input.js'
 export { renderHistory, type RenderHistoryOptions } from './render-history.js'
+export { type DiffPiece, renderDiff, type RenderDiffOptions } from './render-diff.js'
