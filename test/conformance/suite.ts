@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { install } from 'bitemporal'
 import { createTestDatabase, type TestDatabase } from 'bitemporal/testing'
+import { checkDiff } from './analytics-diff-section.js'
 import { driverName, openDatabase } from './drivers.js'
 import { checkErrors } from './errors-section.js'
 import { checkModel } from './model-section.js'
@@ -48,6 +49,7 @@ try {
     story = await runStory(open)
   })
   await section('reads', () => (story === undefined ? Promise.reject(new Error('the story failed')) : checkReads(open, story)))
+  await section('diff', () => (story === undefined ? Promise.reject(new Error('the story failed')) : checkDiff(open, story)))
   await section('errors', () => checkErrors(open))
   await section('time zones', async () => {
     zone = await runZoneScenario(open)
