@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util'
 import { argumentText, looksLikeUrl, URL_IN_PLACE } from './argument-text.js'
 import { MIGRATION_NAME } from './create-migration.js'
+import { type DiffCommand, parseDiffOptions } from './parse-diff-options.js'
 import { type HistoryCommand, parseHistoryOptions } from './parse-history-options.js'
 import { UsageError } from './usage-error.js'
-import { ACTION_USAGE, CHECK_USAGE, HISTORY_USAGE, MAIN_USAGE, type MigrateAction, MIGRATE_USAGE } from './usage.js'
+import { ACTION_USAGE, CHECK_USAGE, DIFF_USAGE, HISTORY_USAGE, MAIN_USAGE, type MigrateAction, MIGRATE_USAGE } from './usage.js'
 
 /** `bitemporal migrate up|down|status`: what it needs to reach the database. */
 export interface MigrateCommand {
@@ -37,6 +38,7 @@ export interface CheckCommand {
 }
 
 export type { HistoryCommand } from './parse-history-options.js'
+export type { DiffCommand } from './parse-diff-options.js'
 
 /** What one command line asks for. */
 export type CliCommand =
@@ -45,6 +47,7 @@ export type CliCommand =
   | MigrateCommand
   | CreateCommand
   | HistoryCommand
+  | DiffCommand
   | CheckCommand
 
 const OPTIONS = {
@@ -62,6 +65,10 @@ const OPTIONS = {
   'valid-at': { type: 'string' },
   'known-at': { type: 'string' },
   svg: { type: 'string' },
+  before: { type: 'string' },
+  after: { type: 'string' },
+  'valid-from': { type: 'string' },
+  'valid-to': { type: 'string' },
 } as const
 
 type OptionName = keyof typeof OPTIONS
@@ -71,12 +78,13 @@ const CONNECTION: readonly OptionName[] = ['folder', 'url', 'schema', 'table']
 // One parse with every option, then a check per action: parseArgs cannot
 // switch option sets at the first positional, and a second hand-rolled
 // split of argv is exactly the parser this avoids.
-const ACCEPTED: Readonly<Record<MigrateAction | 'history' | 'check', readonly OptionName[]>> = {
+const ACCEPTED: Readonly<Record<MigrateAction | 'history' | 'diff' | 'check', readonly OptionName[]>> = {
   up: [...CONNECTION, 'allow-edited'],
   down: [...CONNECTION, 'allow-edited', 'discard-history'],
   status: CONNECTION,
   create: ['folder', 'ts', 'table-change'],
   history: ['url', 'key', 'valid-at', 'known-at', 'svg'],
+  diff: ['url', 'before', 'after', 'key', 'valid-from', 'valid-to', 'svg'],
   check: ['url'],
 }
 
@@ -113,8 +121,8 @@ export function parseCommand(argv: readonly string[]): CliCommand {
   if (values.help === true) return { kind: 'help', text: usageFor(positionals) }
   if (values.version === true) return { kind: 'version' }
 
-  if (command === undefined) throw new UsageError('missing command: migrate, history or check', MAIN_USAGE)
-  if (command === 'history' || command === 'check') return inspectCommand(command, positionals.slice(1), values, tokens)
+  if (command === undefined) throw new UsageError('missing command: migrate, history, diff or check', MAIN_USAGE)
+  if (command === 'history' || command === 'diff' || command === 'check') return inspectCommand(command, positionals.slice(1), values, tokens)
   if (command !== 'migrate') throw new UsageError(`unknown command ${argumentText([command])}`, MAIN_USAGE)
   if (action === undefined) throw new UsageError('missing migrate command: up, down, status or create', MIGRATE_USAGE)
   if (!isAction(action)) throw new UsageError(`unknown migrate command ${argumentText([action])}`, MIGRATE_USAGE)
@@ -159,9 +167,14 @@ function rejectOptionsOutside(tokens: Parsed['tokens'], scope: keyof typeof ACCE
   }
 }
 
-/** `history <table> ...` and `check`: commands that read bitemporal tables. */
-function inspectCommand(command: 'history' | 'check', positionals: readonly string[], values: Parsed['values'], tokens: Parsed['tokens']): HistoryCommand | CheckCommand {
-  const usage = command === 'history' ? HISTORY_USAGE : CHECK_USAGE
+/** `history <table> ...`, `diff <table> ...` and `check`: commands that read bitemporal tables. */
+function inspectCommand(
+  command: 'history' | 'diff' | 'check',
+  positionals: readonly string[],
+  values: Parsed['values'],
+  tokens: Parsed['tokens'],
+): HistoryCommand | DiffCommand | CheckCommand {
+  const usage = command === 'history' ? HISTORY_USAGE : command === 'diff' ? DIFF_USAGE : CHECK_USAGE
   rejectOptionsOutside(tokens, command, command, usage)
   const url = nonEmpty(values.url, '--url', usage)
   if (command === 'check') {
@@ -171,9 +184,22 @@ function inspectCommand(command: 'history' | 'check', positionals: readonly stri
     return { kind: 'check', url }
   }
   const [table, ...extra] = positionals
-  if (table === undefined) throw new UsageError('missing the table: bitemporal history <table> --key <json>', usage)
+  if (table === undefined) {
+    throw new UsageError(command === 'diff' ? 'missing the table: bitemporal diff <table> --before <time>' : 'missing the table: bitemporal history <table> --key <json>', usage)
+  }
   if (looksLikeUrl(table)) throw new UsageError('the table is missing, and a URL was given in its place (did you mean --url?)', usage)
   if (extra.length > 0) throw new UsageError(`unexpected argument ${argumentText(extra)}`, usage)
+  if (command === 'diff') {
+    return parseDiffOptions(table, {
+      before: values.before,
+      after: values.after,
+      key: values.key,
+      validFrom: values['valid-from'],
+      validTo: values['valid-to'],
+      svg: values.svg,
+      url,
+    })
+  }
   return parseHistoryOptions(table, { key: values.key, validAt: values['valid-at'], knownAt: values['known-at'], svg: values.svg, url })
 }
 
@@ -186,6 +212,7 @@ function nonEmpty(value: string | undefined, option: string, usage: string): str
 function usageFor(positionals: readonly string[]): string {
   const [command, action] = positionals
   if (command === 'history') return HISTORY_USAGE
+  if (command === 'diff') return DIFF_USAGE
   if (command === 'check') return CHECK_USAGE
   if (command !== 'migrate') return MAIN_USAGE
   return isAction(action) ? ACTION_USAGE[action] : MIGRATE_USAGE
@@ -202,7 +229,7 @@ function optionError(argv: readonly string[], error: unknown): UsageError {
   const { positionals, tokens } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: false, tokens: true })
   const usage = usageFor(positionals)
   const [command, action] = positionals
-  const scope = command === 'history' || command === 'check' ? command : command === 'migrate' && isAction(action) ? action : undefined
+  const scope = command === 'history' || command === 'diff' || command === 'check' ? command : command === 'migrate' && isAction(action) ? action : undefined
   const commandName = scope === undefined ? undefined : scope === command ? command : `migrate ${scope}`
   const named = commandName === undefined ? '' : ` for "${commandName}"`
   const accepted = [...(scope === undefined ? ALWAYS : [...ACCEPTED[scope], 'help']).map((name) => `--${name}`)].join(', ')

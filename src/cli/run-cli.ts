@@ -1,6 +1,7 @@
 import type { CliIo } from './cli-io.js'
 import { checkCommand } from './check-command.js'
 import { createCommand } from './create-command.js'
+import { diffCommand } from './diff-command.js'
 import { historyCommand } from './history-command.js'
 import { migrateCommand } from './migrate-command.js'
 import { parseCommand } from './parse-command.js'
@@ -42,6 +43,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await migrateCommand(command, io)
       case 'history':
         return await historyCommand(command, io)
+      case 'diff':
+        return await diffCommand(command, io)
       case 'check':
         return await checkCommand(command, io)
     }

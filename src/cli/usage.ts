@@ -18,14 +18,17 @@ Commands:
   migrate create <name>   Write a new migration file from a template
   history <table> --key <json>
                           Print one key's timeline, history and diagram
+  diff <table> --before <time>
+                          Print where the timelines known at two instants differ
   check                   Health-check every bitemporal table; exit 1 on a problem
 
 Options:
 ${HELP_OPTION}
   --version         Print the version
 
-Run "bitemporal migrate <command> --help", "bitemporal history --help" or
-"bitemporal check --help" for the options of a command.
+Run "bitemporal migrate <command> --help", "bitemporal history --help",
+"bitemporal diff --help" or "bitemporal check --help" for the options of a
+command.
 
 Environment:
   DATABASE_URL        Default for --url
@@ -117,6 +120,29 @@ Options:
   --known-at <time> System time to read the timeline at: ISO time with Z or offset, or
                     YYYY-MM-DD for midnight UTC (default: current knowledge)
   --svg <file>      Also write the history diagram as SVG, relative to the working directory
+  --url <url>       PostgreSQL URL (default: $DATABASE_URL)
+${HELP_OPTION}
+`
+
+/** `bitemporal diff --help`. */
+export const DIFF_USAGE = `Usage: bitemporal diff <table> --before <time> [options]
+
+Prints where, in valid time, the timeline as known at --before differs from
+the timeline as known at --after (default: current knowledge): one row per
+stretch of valid time with its values then and now ("-" where no version was
+valid), for every key or one, and on audited tables who changed it and why.
+<table> is a registered bitemporal table, optionally schema-qualified
+(billing.tax_rates).
+
+Options:
+  --before <time>   The earlier system time: ISO time with Z or offset, or
+                    YYYY-MM-DD for midnight UTC (required)
+  --after <time>    The later system time, read like --before (default: current knowledge)
+  --key <json>      Only this key, as a JSON object, e.g. '{"state_id":1,"tax_type":"income_tax"}'
+  --valid-from <day>
+                    Clamp to valid time from this day (an ISO time on timestamp tables)
+  --valid-to <day>  Clamp to valid time before this day (exclusive)
+  --svg <file>      Also write the key's diagram with the changes highlighted (needs --key)
   --url <url>       PostgreSQL URL (default: $DATABASE_URL)
 ${HELP_OPTION}
 `

@@ -10,3 +10,4 @@ export {
   type TimelineSide,
 } from './combine-timelines.js'
 export type { StreamOptions } from './cursor-batches.js'
+export type { DiffAudit, DiffOptions, DiffRow } from './diff/index.js'

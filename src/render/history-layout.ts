@@ -19,6 +19,8 @@ export interface HistoryBox<V extends HistoryVersion = HistoryVersion> {
   readonly openValid: boolean
   /** `system.to` is unbounded: current knowledge, drawn open at the top. */
   readonly current: boolean
+  /** Drawn highlighted: asserted or retracted by a change a diff shows (`renderDiff`). */
+  readonly changed?: boolean
 }
 
 /**

@@ -20,6 +20,7 @@ export const SVG_PALETTE = Object.freeze({
   supersededHatch: '#b5b5b5',
   supersededStroke: '#8a8a8a',
   supersededText: '#404040',
+  changedStroke: '#d9480f',
 })
 
 const P = SVG_PALETTE
@@ -82,7 +83,7 @@ export function svgHistory<V extends HistoryVersion>(layout: HistoryLayout<V>, o
     }),
     text(plot.x + plot.width / 2, bottom + 42, 'valid time (effective) →', `text-anchor="middle" fill="${P.axis}" font-style="italic"`),
     text(12, plot.y - 26, 'system time (UTC) ↑', `fill="${P.axis}" font-style="italic"`),
-    legend(12, bottom + 70),
+    legend(12, bottom + 70, layout.boxes.some((box) => box.changed === true)),
     '</svg>',
   ]
   return `${parts.join('\n')}\n`
@@ -91,18 +92,18 @@ export function svgHistory<V extends HistoryVersion>(layout: HistoryLayout<V>, o
 function boxSvg(box: HistoryBox, rect: SvgRect, reachesRight: boolean): string {
   const { x, y, width, height } = rect
   const current = box.current
-  const stroke = current ? P.currentStroke : P.supersededStroke
+  const stroke = box.changed === true ? P.changedStroke : current ? P.currentStroke : P.supersededStroke
   const x2 = x + width
   const y2 = y + height
   // Closed edges solid, open ones dashed: the top of a current version, the right side of one valid until further notice.
   const closed = [`M${n(x)} ${n(y)}V${n(y2)}H${n(x2)}`, box.openValid ? '' : `V${n(y)}`, current || box.openValid ? '' : `H${n(x)}`].join('')
   const closedTop = !current && box.openValid ? `M${n(x)} ${n(y)}H${n(x2)}` : ''
   const open = [current ? `M${n(x)} ${n(y)}H${n(x2)}` : '', box.openValid ? `M${n(x2)} ${n(y)}V${n(y2)}` : ''].join('')
-  const strokeWidth = current ? '2' : '1.5'
+  const strokeWidth = box.changed === true ? '3' : current ? '2' : '1.5'
   const system = `[${box.version.system.from}, ${box.version.system.to ?? 'now'})`
   const valid = `[${box.version.effective.from}, ${box.version.effective.to ?? '∞'})`
   return [
-    `<g><title>${escapeXml(`${box.label}: valid ${valid}, system ${system}, ${current ? 'current' : 'superseded'}`)}</title>`,
+    `<g><title>${escapeXml(`${box.label}: valid ${valid}, system ${system}, ${current ? 'current' : 'superseded'}${box.changed === true ? ', changed in the diff' : ''}`)}</title>`,
     `<rect x="${n(x)}" y="${n(y)}" width="${n(width)}" height="${n(height)}" fill="${current ? P.currentFill : `url(#${HATCH})`}"/>`,
     box.openValid && reachesRight
       ? `<rect x="${n(x2 - FADE_WIDTH)}" y="${n(y)}" width="${FADE_WIDTH}" height="${n(height)}" fill="url(#${FADE})"/>`
@@ -114,8 +115,11 @@ function boxSvg(box: HistoryBox, rect: SvgRect, reachesRight: boolean): string {
   ].join('')
 }
 
-function legend(x: number, y: number): string {
+function legend(x: number, y: number, changed: boolean): string {
   return [
+    changed
+      ? `<rect x="${n(x + 470)}" y="${n(y - 11)}" width="22" height="14" fill="none" stroke="${P.changedStroke}" stroke-width="3"/>${text(x + 500, y, 'changed between the two instants', `fill="${P.axis}"`)}`
+      : '',
     `<rect x="${n(x)}" y="${n(y - 11)}" width="22" height="14" fill="${P.currentFill}" stroke="${P.currentStroke}" stroke-width="2"/>`,
     text(x + 30, y, 'current knowledge', `fill="${P.axis}"`),
     `<rect x="${n(x + 160)}" y="${n(y - 11)}" width="22" height="14" fill="url(#${HATCH})" stroke="${P.supersededStroke}" stroke-width="1.5"/>`,

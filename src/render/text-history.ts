@@ -25,6 +25,10 @@ const LEGEND = [
   'Ticks are the distinct dates and system times of the history, evenly spaced: not to scale.',
 ]
 
+/** Marks the label of a version a diff's changes asserted or retracted (`renderDiff`). */
+export const CHANGED_MARK = '✱'
+const CHANGED_LEGEND = `${CHANGED_MARK} asserted or retracted between the two instants of the diff`
+
 type Style = (typeof STYLES)[keyof typeof STYLES]
 
 /** A grid of characters, each with an optional ANSI colour. */
@@ -90,7 +94,8 @@ export function textHistory<V extends HistoryVersion>(layout: HistoryLayout<V>, 
     canvas.put(x, axisY, '┬')
     canvas.put(x, axisY + 1, tick)
   })
-  LEGEND.forEach((line, i) => {
+  const changed = layout.boxes.some((box) => box.changed === true)
+  ;[...LEGEND, ...(changed ? [CHANGED_LEGEND] : [])].forEach((line, i) => {
     canvas.put(0, axisY + 3 + i, line)
   })
   return `${canvas.toString(color)}\n`
@@ -102,7 +107,7 @@ function columnWidths(layout: HistoryLayout): readonly number[] {
   const bySpan = [...layout.boxes].sort((a, b) => a.columns.to - a.columns.from - (b.columns.to - b.columns.from))
   for (const box of bySpan) {
     // Borders, a space either side, the label, and room to see the fill.
-    const needed = Array.from(box.label).length + 6
+    const needed = Array.from(labelOf(box)).length + 6
     const has = widths.slice(box.columns.from, box.columns.to).reduce((sum, width) => sum + width, 0)
     const last = box.columns.to - 1
     if (has < needed) widths[last] = (widths[last] ?? 0) + needed - has
@@ -128,5 +133,9 @@ function drawBox(canvas: Canvas, box: HistoryBox, columnX: readonly number[], ro
     canvas.put(left, y, style.v + style.fill.repeat(width) + rightEdge, ansi)
   }
   canvas.put(left, bottom, style.bl + style.h.repeat(width) + (box.openValid ? style.h : style.br), ansi)
-  canvas.put(left + 1, top + 1, ` ${box.label} `, color ? '\u001b[1m' : undefined)
+  canvas.put(left + 1, top + 1, ` ${labelOf(box)} `, color ? (box.changed === true ? '\u001b[1;31m' : '\u001b[1m') : undefined)
+}
+
+function labelOf(box: HistoryBox): string {
+  return box.changed === true ? `${CHANGED_MARK} ${box.label}` : box.label
 }

@@ -10,6 +10,8 @@ import type { AggregateOptions, AggregateStep } from '../read/aggregate/aggregat
 import { type Change, decodeChange } from '../read/change.js'
 import { type ChangesOptions, encodeChanges } from '../read/changes-options.js'
 import { batchSizeOf, cursorBatches, type StreamOptions } from '../read/cursor-batches.js'
+import { decodeDiffRow, type DiffRow } from '../read/diff/diff.js'
+import { type DiffOptions, encodeDiff } from '../read/diff/diff-options.js'
 import { readOptions } from '../options/read-options.js'
 import { decodeTimelineVersion, encodeTimelineWindow } from '../read/timeline-window.js'
 import type { KeyOf, TableDefinition } from '../schema/define-table.js'
@@ -413,6 +415,48 @@ export class Repository<D extends TableDefinition> {
     const statement = keyed ? this.#statements.changes.key : this.#statements.changes.all
     for await (const rows of cursorBatches<Record<string, string | null>>(this.#db, statement, parameters, batchSize, this.definition.name)) {
       for (const row of rows) yield decodeChange<D>(this.#statements.context, row)
+    }
+  }
+
+  /**
+   * Restatement: where, in valid time, the timeline as known at `before`
+   * differs from the one known at `after` (default: current knowledge), for
+   * one key or every key, clamped to `[validFrom, validTo)`. One row per
+   * stretch of valid time with the same two sides, `null` where no version
+   * was valid, ordered by key then `effective.from`; on audited tables with
+   * `audit`: who changed it in between and why. One statement: over every
+   * key it finds the keys that changed on the btrees of changes (see
+   * `diffStatements` for the SQL).
+   *
+   * @example
+   * ```ts
+   * await taxRates.diff({ before: closedAt, validFrom: '2023-01-01', validTo: '2023-04-01' })
+   * // [{ key, effective: { from: '2023-01-01', to: '2023-02-01' }, before: { rate: '0.15' }, after: { rate: '0.19' },
+   * //    audit: [{ systemTime: '2023-04-03T…Z', actor: 'bob', reason: 'typo in 0.15' }] }]
+   * ```
+   * sends, over every key (abridged):
+   * ```sql
+   * with changed as (select <key> from "tax_rates" as t where lower(t."system") > $1 and lower(t."system") <= coalesce($2, 'infinity')
+   *                  union select <key> … where not upper_inf(t."system") and upper(t."system") > $1 and …),
+   *      versions as (select …, t."system" @> $1 as at_before, t."system" @> coalesce($2, 'infinity') as at_after
+   *                   from changed as c join "tax_rates" as t on <key> where t."system" && tsrange($1, …, '[]') and …),
+   *      … pieces between the effective bounds, the differing ones, merged …
+   * select … order by <key>, effective_from
+   * ```
+   */
+  async diff(options: DiffOptions<D>): Promise<readonly DiffRow<D>[]> {
+    const { keyed, parameters } = encodeDiff(this.#statements.context, options)
+    const rows = await this.#read(keyed ? this.#statements.diff.key : this.#statements.diff.all, parameters, 'diff', options.key)
+    return Object.freeze(rows.map((row) => decodeDiffRow<D>(this.#statements.context, row)))
+  }
+
+  /** `diff(options)` as a stream, in the same order, in batches of `batchSize` (see {@link streamHistory}). */
+  async *streamDiff(options: DiffOptions<D>, stream?: StreamOptions): AsyncGenerator<DiffRow<D>, void, undefined> {
+    const batchSize = batchSizeOf(stream, 'streamDiff')
+    const { keyed, parameters } = encodeDiff(this.#statements.context, options, 'streamDiff')
+    const statement = keyed ? this.#statements.diff.key : this.#statements.diff.all
+    for await (const rows of cursorBatches<Record<string, string | null>>(this.#db, statement, parameters, batchSize, this.definition.name)) {
+      for (const row of rows) yield decodeDiffRow<D>(this.#statements.context, row)
     }
   }
 

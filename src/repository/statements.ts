@@ -1,6 +1,7 @@
 import type { WriteOperation } from '../write/write-operation.js'
 import { type WriteScope, writeSql } from '../write/write-sql.js'
 import { type ChangesStatements, changesStatements } from '../read/changes-sql.js'
+import { type DiffStatements, diffStatements } from '../read/diff/diff-sql.js'
 import { type ReadStatements, readStatements } from '../read/read-sql.js'
 import { type TimelineStatements, timelineStatements } from '../read/timeline-sql.js'
 import { NamedStatement } from '../statement/named-statement.js'
@@ -17,6 +18,7 @@ export class Statements {
   /** Whether statements are named, prepared once per connection. */
   readonly prepare: boolean
   readonly #writes = new Map<string, string | NamedStatement>()
+  #diff: { readonly [K in keyof DiffStatements]: string | NamedStatement } | undefined
 
   constructor(context: TableSqlContext, prepare: boolean) {
     this.context = context
@@ -50,6 +52,15 @@ export class Statements {
       this.#writes.set(variant, statement)
     }
     return statement
+  }
+
+  /** The restatement read, over all keys or one: built on first use, as most tables never diff. */
+  get diff(): { readonly [K in keyof DiffStatements]: string | NamedStatement } {
+    if (this.#diff === undefined) {
+      const diff = diffStatements(this.context)
+      this.#diff = Object.freeze({ all: this.#named(diff.all), key: this.#named(diff.key) })
+    }
+    return this.#diff
   }
 
   #named(text: string): string | NamedStatement {

@@ -3,6 +3,8 @@ import { join } from 'node:path'
 import { install } from 'bitemporal'
 import { createTestDatabase, type TestDatabase } from 'bitemporal/testing'
 import { checkAnalyticsAggregate } from './analytics-aggregate-section.js'
+
+import { checkDiff } from './analytics-diff-section.js'
 import { driverName, openDatabase } from './drivers.js'
 import { checkErrors } from './errors-section.js'
 import { checkModel } from './model-section.js'
@@ -49,6 +51,7 @@ try {
     story = await runStory(open)
   })
   await section('reads', () => (story === undefined ? Promise.reject(new Error('the story failed')) : checkReads(open, story)))
+  await section('diff', () => (story === undefined ? Promise.reject(new Error('the story failed')) : checkDiff(open, story)))
   await section('errors', () => checkErrors(open))
   await section('analytics aggregate', () => checkAnalyticsAggregate(open))
   await section('time zones', async () => {

@@ -82,7 +82,7 @@ describe('parseCommand', () => {
   })
 
   test.each([
-    [[], 'missing command: migrate, history or check'],
+    [[], 'missing command: migrate, history, diff or check'],
     [['migrat'], 'unknown command "migrat"'],
     [['migrate'], 'missing migrate command'],
     [['migrate', 'sideways'], 'unknown migrate command "sideways"'],
@@ -159,7 +159,7 @@ describe('runCli without a database', () => {
       stdout: '',
       stderr: `bitemporal: unknown migrate command "sideways"\nRun 'bitemporal migrate --help' for usage.\n`,
     })
-    expect(await cli([])).toEqual({ code: 2, stdout: '', stderr: `bitemporal: missing command: migrate, history or check\nRun 'bitemporal --help' for usage.\n` })
+    expect(await cli([])).toEqual({ code: 2, stdout: '', stderr: `bitemporal: missing command: migrate, history, diff or check\nRun 'bitemporal --help' for usage.\n` })
   })
 
   test("an unknown option gets the library's message, naming the command's options, not Node's parseArgs text", async () => {
