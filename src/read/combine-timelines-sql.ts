@@ -51,7 +51,7 @@ export function combineTimelinesSql(left: TableSqlContext, right: TableSqlContex
  *
  * ```sql
  * select s0."monthly"::text as s0_0, s1."rate"::text as s1_0, s2."share"::text as s2_0,
- *        to_char(lower(s0."effective" * s1."effective" * s2."effective" * daterange($4::text::date, $5::text::date, '[)')), 'YYYY-MM-DD') as effective_from, …
+ *        to_char(lower(s0."effective" * s1."effective" * s2."effective" * daterange($5::text::date, $6::text::date, '[)')), 'YYYY-MM-DD') as effective_from, …
  * from "incomes" as s0
  * join "tax_rates" as s1 on s0."effective" && s1."effective"
  * join "exemptions" as s2 on s0."effective" && s2."effective" and s1."effective" && s2."effective"

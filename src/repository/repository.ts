@@ -434,14 +434,16 @@ export class Repository<D extends TableDefinition> {
    * // [{ key, effective: { from: '2023-01-01', to: '2023-02-01' }, before: { rate: '0.15' }, after: { rate: '0.19' },
    * //    audit: [{ systemTime: '2023-04-03T…Z', actor: 'bob', reason: 'typo in 0.15' }] }]
    * ```
-   * sends, over every key (abridged):
+   * sends, over every key (abridged; the whole statement is
+   * test/golden/tax-rates/read/diff-all.sql):
    * ```sql
-   * with changed as (select <key> from "tax_rates" as t where lower(t."system") > $1 and lower(t."system") <= coalesce($2, 'infinity')
-   *                  union select <key> … where not upper_inf(t."system") and upper(t."system") > $1 and …),
-   *      versions as (select …, t."system" @> $1 as at_before, t."system" @> coalesce($2, 'infinity') as at_after
-   *                   from changed as c join "tax_rates" as t on <key> where t."system" && tsrange($1, …, '[]') and …),
-   *      … pieces between the effective bounds, the differing ones, merged …
-   * select … order by <key>, effective_from
+   * with changed as (
+   *   select t."state_id", t."tax_type" from "tax_rates" as t
+   *   where lower(t."system") > ($1::text::timestamptz at time zone 'UTC') and lower(t."system") <= coalesce(($2::text::timestamptz at time zone 'UTC'), 'infinity')
+   * …
+   * select (m.whole)."state_id"::text as k0, (m.whole)."tax_type"::text as k1, (m.before)."rate"::text as b0, (m.after)."rate"::text as a0, m.before_present::text as before_present, m.after_present::text as after_present, to_char(m.piece_from, 'YYYY-MM-DD') as effective_from, to_char(nullif(m.piece_to, 'infinity'), 'YYYY-MM-DD') as effective_to
+   * from merged as m
+   * order by m.key_0, m.key_1, m.piece_from
    * ```
    */
   async diff(options: DiffOptions<D>): Promise<readonly DiffRow<D>[]> {

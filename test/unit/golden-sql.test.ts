@@ -1,9 +1,13 @@
+import type { ExpressionBuilder } from 'kysely'
 import { describe, expect, it } from 'vitest'
+import { encodeAggregate } from '../../src/read/aggregate/aggregate-options.js'
+import { aggregateSql } from '../../src/read/aggregate/aggregate-sql.js'
+import { diffStatements } from '../../src/read/diff/diff-sql.js'
 import { asOf } from '../../src/query/as-of.js'
 import { asOfPlugin } from '../../src/query/as-of-plugin.js'
 import { queryAsOf } from '../../src/query/query-as-of.js'
 import { changesStatements } from '../../src/read/changes-sql.js'
-import { combineTimelinesSql } from '../../src/read/combine-timelines-sql.js'
+import { combineSidesSql, combineTimelinesSql } from '../../src/read/combine-timelines-sql.js'
 import { readStatements } from '../../src/read/read-sql.js'
 import { timelineStatements } from '../../src/read/timeline-sql.js'
 import { tableSqlContext } from '../../src/statement/table-sql-context.js'
@@ -219,5 +223,64 @@ describe('golden SQL of the query builders', () => {
         combineTimelinesSql(tableSqlContext(contracts), tableSqlContext(customers), known),
       )
     })
+  }
+})
+
+describe('golden SQL of the sequenced analytics', () => {
+  const db = compileOnly()
+  // As docs/recipes/active-subscriptions-and-mrr-per-day.md defines it.
+  const revenue = defineTable({ name: 'subscriptions', key: { id: 'integer' }, values: { plan: 'text', status: 'text', mrr: 'numeric(10,2)' } })
+  const exemptions = defineTable({ name: 'exemptions', key: { person_id: 'integer' }, values: { share: 'numeric' } })
+
+  for (const known of [false, true]) {
+    it(`aggregate with where, count, sum and groupBy, ${known ? 'known at' : 'current knowledge'}`, async () => {
+      const context = tableSqlContext(revenue)
+      const options = {
+        validFrom: '2024-01-01',
+        validTo: '2025-01-01',
+        ...(known ? { knownAt: '2024-12-31T23:00:00Z' } : {}),
+        where: (eb: ExpressionBuilder<any, any>) => eb('status', '=', 'active'), // eslint-disable-line @typescript-eslint/no-explicit-any -- the caller's filter
+        count: true,
+        sum: 'mrr',
+        groupBy: 'plan',
+      }
+      await golden(
+        `subscriptions/read/aggregate-${known ? 'known' : 'current'}.sql`,
+        [
+          `repo.aggregate({ validFrom: '2024-01-01', validTo: '2025-01-01'${known ? ", knownAt: '2024-12-31T23:00:00Z'" : ''}, where: (eb) => eb('status', '=', 'active'), count: true, sum: 'mrr', groupBy: 'plan' })`,
+          "subscriptions: key id integer, values plan text, status text, mrr numeric(10,2); the window's ends are literals (decision 159)",
+        ],
+        aggregateSql(db, context, encodeAggregate(context, options)).compile(db).sql,
+      )
+    })
+  }
+
+  for (const known of [false, true]) {
+    it(`combineTimelines of three sides, ${known ? 'known at' : 'current knowledge'}`, async () => {
+      await golden(
+        `tax-rates/read/combine-three-sides-${known ? 'known' : 'current'}.sql`,
+        [
+          `combineTimelines({ sides: [incomes, taxRates, exemptions], from, to${known ? ', knownAt' : ''} }): exemptions is key person_id integer, value share numeric`,
+          `combineSidesSql([incomes, taxRates, exemptions], ${String(known)})`,
+        ],
+        combineSidesSql([tableSqlContext(incomes), tableSqlContext(taxRates), tableSqlContext(exemptions)], known),
+      )
+    })
+  }
+
+  for (const [folder, definition] of [
+    ['tax-rates', taxRates],
+    ['contracts', contracts],
+  ] as const) {
+    const statements = diffStatements(tableSqlContext(definition))
+    for (const which of ['all', 'key'] as const) {
+      it(`diff of ${folder}, ${which === 'all' ? 'every key' : 'one key'}`, async () => {
+        await golden(
+          `${folder}/read/diff-${which}.sql`,
+          [`repo.diff({ before, after?, validFrom?, validTo?${which === 'key' ? ', key' : ''} })`, `diffStatements(context).${which}`],
+          statements[which],
+        )
+      })
+    }
   }
 })

@@ -22,11 +22,11 @@ import type { EncodedAggregate } from './aggregate-options.js'
  *
  * ```sql
  * with bt$versions as (
- *   select t."plan" as "plan", t."effective" as bt$effective, t."mrr"::numeric as bt$amount
- *   from "subscriptions" as t
+ *   (select t."plan" as "plan", t."effective" as "bt$effective", t."mrr"::numeric as "bt$amount"
+ *   from "subscriptions" as "t"
  *   where t."system" @> ($1::text::timestamptz at time zone 'UTC')
  *     and t."effective" && daterange('2024-01-01'::date, '2025-01-01'::date, '[)')
- *     and "status" = $2
+ *     and "status" = $2)
  * ),
  * bt$ranges as (
  *   select v."plan", v.bt$effective, count(*) as bt$versions, sum(v.bt$amount) as bt$amount

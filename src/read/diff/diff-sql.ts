@@ -36,44 +36,32 @@ export interface DiffStatements {
  *    `(before, after]`, a row overlapping each merged row, with why, as a
  *    JSON array ordered by system time.
  *
- * Over every key, for the tax-rate table (abridged; `B` is
- * `($1::text::timestamptz at time zone 'UTC')`, `A` is
- * `coalesce(($2::text::timestamptz at time zone 'UTC'), 'infinity')`, `W` is
- * `daterange($3::text::date, $4::text::date, '[)')`):
+ * Over every key, for the tax-rate table (the whole statement is
+ * test/golden/tax-rates/read/diff-all.sql):
  *
  * ```sql
  * with changed as (
- *   select t."state_id", t."tax_type" from "tax_rates" as t where lower(t."system") > B and lower(t."system") <= A
+ *   select t."state_id", t."tax_type" from "tax_rates" as t
+ *   where lower(t."system") > ($1::text::timestamptz at time zone 'UTC') and lower(t."system") <= coalesce(($2::text::timestamptz at time zone 'UTC'), 'infinity')
  *   union
  *   select t."state_id", t."tax_type" from "tax_rates" as t
- *   where not upper_inf(t."system") and upper(t."system") > B and upper(t."system") <= A
+ *   where not upper_inf(t."system") and upper(t."system") > ($1::text::timestamptz at time zone 'UTC') and upper(t."system") <= coalesce(($2::text::timestamptz at time zone 'UTC'), 'infinity')
  * ),
  * versions as (
- *   select r.* from changed as c cross join lateral (
- *     select t."state_id" as key_0, t."tax_type" as key_1, (t.*)::"tax_rates" as v, t."effective" * W as clamped,
- *            t."system" @> B as at_before, t."system" @> A as at_after
+ *   select r.* from changed as c
+ *   cross join lateral (
+ *     select t."state_id" as key_0, t."tax_type" as key_1, (t.*)::"tax_rates" as v, t."effective" * daterange($3::text::date, $4::text::date, '[)') as clamped,
+ *            t."system" @> ($1::text::timestamptz at time zone 'UTC') as at_before, t."system" @> coalesce(($2::text::timestamptz at time zone 'UTC'), 'infinity') as at_after
  *     from "tax_rates" as t
- *     where t."state_id" = c."state_id" and t."tax_type" = c."tax_type" and t."system" && tsrange(B, A, '[]') and t."effective" && W
- *     offset 0) as r
+ *     where t."state_id" = c."state_id" and t."tax_type" = c."tax_type"
+ *       and t."system" && tsrange(($1::text::timestamptz at time zone 'UTC'), coalesce(($2::text::timestamptz at time zone 'UTC'), 'infinity'), '[]') and t."effective" && daterange($3::text::date, $4::text::date, '[)')
+ *     offset 0
+ *   ) as r
  * ),
- * points as (select key_0, key_1, lower(clamped) as point from versions where at_before or at_after
- *            union select key_0, key_1, coalesce(upper(clamped), 'infinity') from versions where at_before or at_after),
- * pieces as (select p.*, lead(p.point) over (partition by p.key_0, p.key_1 order by p.point) as piece_to from points as p),
- * compared as (
- *   select p.key_0, p.key_1, p.point as piece_from, p.piece_to, b.v as before, a.v as after,
- *          b.clamped is not null as before_present, a.clamped is not null as after_present
- *   from pieces as p
- *   left join versions as b on b.at_before and b.key_0 = p.key_0 and b.key_1 = p.key_1 and b.clamped @> p.point
- *   left join versions as a on a.at_after and a.key_0 = p.key_0 and a.key_1 = p.key_1 and a.clamped @> p.point
- *   where p.piece_to is not null),
- * different as (select * from compared as c
- *   where c.before_present <> c.after_present or (c.before_present and c.after_present
- *     and (c.before)."rate"::text is distinct from ((c.after)."rate")::text)),
- * …gaps and islands as in the coalesced timeline…
- * select (m.whole)."state_id"::text as k0, …, (m.before)."rate"::text as b0, (m.after)."rate"::text as a0,
- *        m.before_present, m.after_present, to_char(m.piece_from, 'YYYY-MM-DD') as effective_from,
- *        to_char(nullif(m.piece_to, 'infinity'), 'YYYY-MM-DD') as effective_to
- * from merged as m order by m.key_0, m.key_1, m.piece_from
+ * …
+ * select (m.whole)."state_id"::text as k0, (m.whole)."tax_type"::text as k1, (m.before)."rate"::text as b0, (m.after)."rate"::text as a0, m.before_present::text as before_present, m.after_present::text as after_present, to_char(m.piece_from, 'YYYY-MM-DD') as effective_from, to_char(nullif(m.piece_to, 'infinity'), 'YYYY-MM-DD') as effective_to
+ * from merged as m
+ * order by m.key_0, m.key_1, m.piece_from
  * ```
  *
  * For one key, `changed` is gone and `versions` reads the key's rows
