@@ -71,70 +71,115 @@ export function diffStatements(context: TableSqlContext): DiffStatements {
   return Object.freeze({ all: diffSql(context, false), key: diffSql(context, true) })
 }
 
-function diffSql(context: TableSqlContext, keyed: boolean): string {
-  const { table, effective: E, system: S } = context
+/** What every step of the diff statement needs: the table, its time columns and the statement's parameters, spelled once. */
+interface DiffParts {
+  readonly context: TableSqlContext
+  readonly table: string
+  readonly effective: string
+  readonly system: string
+  /** The `before` instant, as a UTC timestamp. */
+  readonly before: string
+  /** The `after` instant, or 'infinity' for current knowledge. */
+  readonly after: string
+  /** The valid-time window, as a range. */
+  readonly window: string
+  readonly keyColumns: readonly string[]
+  /** `x.key_0, x.key_1` for the alias given. */
+  readonly list: (alias: string) => string
+  /** `l.key_0 = r.key_0 and …` */
+  readonly sameKey: (left: string, right: string) => string
+  /** Whether the values of two version rows differ, column by column. */
+  readonly valuesDiffer: (left: string, right: string) => string
+}
+
+function diffParts(context: TableSqlContext, keyed: boolean): DiffParts {
   const first = keyed ? context.keys.length + 1 : 1
-  const before = `(${textParameter(first, 'timestamptz')} at time zone 'UTC')`
-  // No `after`: current knowledge, the rows whose system range is unbounded, which contains 'infinity'.
-  const after = `coalesce((${textParameter(first + 1, 'timestamptz')} at time zone 'UTC'), 'infinity')`
-  const window = windowSql(context, first + 2, first + 3)
   const keyNames = context.keys.map((_, index) => `key_${String(index)}`)
-  const keyColumns = context.keys.map((k) => quoteIdentifier(k.column.name))
-  const list = (alias: string): string => keyNames.map((name) => `${alias}.${name}`).join(', ')
-  const sameKey = (left: string, right: string): string => keyNames.map((name) => `${left}.${name} = ${right}.${name}`).join(' and ')
-  const changedKeys = (where: string): string => `  select ${keyColumns.map((column) => `t.${column}`).join(', ')} from ${table} as t\n  where ${where}`
-  const changed = `changed as (
-${changedKeys(`lower(t.${S}) > ${before} and lower(t.${S}) <= ${after}`)}
+  return {
+    context,
+    table: context.table,
+    effective: context.effective,
+    system: context.system,
+    before: `(${textParameter(first, 'timestamptz')} at time zone 'UTC')`,
+    // No `after`: current knowledge, the rows whose system range is unbounded, which contains 'infinity'.
+    after: `coalesce((${textParameter(first + 1, 'timestamptz')} at time zone 'UTC'), 'infinity')`,
+    window: windowSql(context, first + 2, first + 3),
+    keyColumns: context.keys.map((key) => quoteIdentifier(key.column.name)),
+    list: (alias) => keyNames.map((name) => `${alias}.${name}`).join(', '),
+    sameKey: (left, right) => keyNames.map((name) => `${left}.${name} = ${right}.${name}`).join(' and '),
+    valuesDiffer: (left, right) =>
+      context.values.length === 0
+        ? 'false'
+        : `(${context.values.map((value) => value.differs(`(${left}).${quoteIdentifier(value.column.name)}`, `(${right}).${quoteIdentifier(value.column.name)}`)).join(' or ')})`,
+  }
+}
+
+/** `changed`: the keys with a version asserted or retracted in `(before, after]`, from the btrees of changes. */
+function changedStep(parts: DiffParts): string {
+  const { table, system, before, after } = parts
+  const changedKeys = (where: string): string => `  select ${parts.keyColumns.map((column) => `t.${column}`).join(', ')} from ${table} as t\n  where ${where}`
+  return `changed as (
+${changedKeys(`lower(t.${system}) > ${before} and lower(t.${system}) <= ${after}`)}
   union
-${changedKeys(`not upper_inf(t.${S}) and upper(t.${S}) > ${before} and upper(t.${S}) <= ${after}`)}
+${changedKeys(`not upper_inf(t.${system}) and upper(t.${system}) > ${before} and upper(t.${system}) <= ${after}`)}
 ),
 `
-  const select = `select ${keyColumns.map((column, index) => `t.${column} as ${keyNames[index] ?? ''}`).join(', ')}, (t.*)::${table} as v, t.${E} * ${window} as clamped,
-         t.${S} @> ${before} as at_before, t.${S} @> ${after} as at_after
+}
+
+/** `versions`: the rows of either state of knowledge, of one key or of the keys that changed, clamped to the window. */
+function versionsStep(parts: DiffParts, keyed: boolean): string {
+  const { table, effective, system, before, after, window } = parts
+  const select = `select ${parts.keyColumns.map((column, index) => `t.${column} as key_${String(index)}`).join(', ')}, (t.*)::${table} as v, t.${effective} * ${window} as clamped,
+         t.${system} @> ${before} as at_before, t.${system} @> ${after} as at_after
   from ${table} as t`
-  const near = `t.${S} && tsrange(${before}, ${after}, '[]') and t.${E} && ${window}`
-  const versions = keyed
-    ? `versions as (
+  const near = `t.${system} && tsrange(${before}, ${after}, '[]') and t.${effective} && ${window}`
+  if (keyed) {
+    return `versions as (
   ${select}
-  where ${context.keyMatches('t')}
+  where ${parts.context.keyMatches('t')}
     and ${near}
 )`
-    : // One probe of the GiST index per changed key. \`offset 0\` keeps the planner from flattening the
-      // subquery into a join, which it would run as a hash join over a sequential scan of the table.
-      `versions as (
+  }
+  // One probe of the GiST index per changed key. `offset 0` keeps the planner from flattening the
+  // subquery into a join, which it would run as a hash join over a sequential scan of the table.
+  return `versions as (
   select r.* from changed as c
   cross join lateral (
     ${select.replaceAll('\n', '\n  ')}
-    where ${keyColumns.map((column) => `t.${column} = c.${column}`).join(' and ')}
+    where ${parts.keyColumns.map((column) => `t.${column} = c.${column}`).join(' and ')}
       and ${near}
     offset 0
   ) as r
 )`
-  const valuesDiffer = (left: string, right: string): string =>
-    context.values.length === 0
-      ? 'false'
-      : `(${context.values.map((v) => v.differs(`(${left}).${quoteIdentifier(v.column.name)}`, `(${right}).${quoteIdentifier(v.column.name)}`)).join(' or ')})`
-  const audits = context.audit
-    ? `,
+}
+
+/** On audited tables, `events` and `audits`: who asserted or retracted a version overlapping each merged row, and why. */
+function auditsStep(parts: DiffParts): string {
+  const { context, system, before, after, list } = parts
+  if (!context.audit) return ''
+  return `,
 events as (
-  select ${list('x')}, x.clamped, lower((x.v).${S}) as at, (x.v).${AUDIT.recordedBy} as actor, (x.v).${AUDIT.recordedReason} as reason
-  from versions as x where lower((x.v).${S}) > ${before} and lower((x.v).${S}) <= ${after}
+  select ${list('x')}, x.clamped, lower((x.v).${system}) as at, (x.v).${AUDIT.recordedBy} as actor, (x.v).${AUDIT.recordedReason} as reason
+  from versions as x where lower((x.v).${system}) > ${before} and lower((x.v).${system}) <= ${after}
   union all
-  select ${list('x')}, x.clamped, upper((x.v).${S}), (x.v).${AUDIT.closedBy}, (x.v).${AUDIT.closedReason}
-  from versions as x where not upper_inf((x.v).${S}) and upper((x.v).${S}) > ${before} and upper((x.v).${S}) <= ${after}
+  select ${list('x')}, x.clamped, upper((x.v).${system}), (x.v).${AUDIT.closedBy}, (x.v).${AUDIT.closedReason}
+  from versions as x where not upper_inf((x.v).${system}) and upper((x.v).${system}) > ${before} and upper((x.v).${system}) <= ${after}
 ),
 audits as (
   select ${list('m')}, m.island,
          json_agg(json_build_object('systemTime', bitemporal.format_system_time(e.at), 'actor', e.actor, 'reason', e.reason) order by e.at, e.actor, e.reason) as audit
   from merged as m
-  join events as e on ${sameKey('e', 'm')} and e.clamped && ${context.rangeType}(m.piece_from, m.piece_to, '[)')
+  join events as e on ${parts.sameKey('e', 'm')} and e.clamped && ${context.rangeType}(m.piece_from, m.piece_to, '[)')
   group by ${list('m')}, m.island
 )`
-    : ''
-  const columns = [
-    ...context.keys.map((k, i) => `${k.output('(m.whole)')} as k${String(i)}`),
-    ...context.values.map((v, i) => `${v.output('(m.before)')} as b${String(i)}`),
-    ...context.values.map((v, i) => `${v.output('(m.after)')} as a${String(i)}`),
+}
+
+/** The columns the statement returns, as text. */
+function outputColumns(context: TableSqlContext): string[] {
+  return [
+    ...context.keys.map((key, index) => `${key.output('(m.whole)')} as k${String(index)}`),
+    ...context.values.map((value, index) => `${value.output('(m.before)')} as b${String(index)}`),
+    ...context.values.map((value, index) => `${value.output('(m.after)')} as a${String(index)}`),
     // As text, as every column the library reads: drivers differ in how they decode a boolean.
     'm.before_present::text as before_present',
     'm.after_present::text as after_present',
@@ -142,6 +187,15 @@ audits as (
     `${context.formatPoint(`nullif(m.piece_to, 'infinity')`)} as effective_to`,
     ...(context.audit ? ['u.audit::text as audit'] : []),
   ]
+}
+
+function diffSql(context: TableSqlContext, keyed: boolean): string {
+  const parts = diffParts(context, keyed)
+  const { table, list, sameKey, valuesDiffer } = parts
+  const changed = keyed ? '' : changedStep(parts)
+  const versions = versionsStep(parts, keyed)
+  const audits = auditsStep(parts)
+  const columns = outputColumns(context)
   const previous = (column: string): string => `lag(d.${column}) over w as previous_${column}`
   return `-- bitemporal diff on ${table}
 with ${keyed ? '' : changed}${versions},
