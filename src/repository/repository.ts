@@ -262,13 +262,13 @@ export class Repository<D extends TableDefinition> {
    * `loadSql` for the statement.
    */
   async load(source: Iterable<LoadVersion<D>> | AsyncIterable<LoadVersion<D>>, options: LoadOptions = {}): Promise<LoadResult> {
-    assertOptions(options, 'load', ['batchSize', 'onProgress', 'actor', 'reason', 'prepare'])
+    readOptions(options, 'load', ['batchSize', 'onProgress', 'actor', 'reason', 'prepare'])
     return loadVersions(this.#db, this.#statements.context, source, options, this.#statements.prepare)
   }
 
   /** The version valid at `validAt` as known at `knownAt`, or `undefined`. */
   async asOf(key: KeyOf<D>, options: AsOfOptions = {}): Promise<Version<D> | undefined> {
-    assertOptions(options, 'asOf', ['validAt', 'knownAt'])
+    readOptions(options, 'asOf', ['validAt', 'knownAt'])
     const parameters = [
       ...encodeKey(this.#statements.context, key),
       options.validAt === undefined ? null : encodePoint(this.#statements.context, options.validAt, 'asOf: validAt'),
@@ -304,7 +304,7 @@ export class Repository<D extends TableDefinition> {
    * ```
    */
   async timeline(key: KeyOf<D>, options: TimelineOptions = {}): Promise<Version<D>[]> {
-    assertOptions(options, 'timeline', ['knownAt', 'from', 'to', 'coalesce'])
+    readOptions(options, 'timeline', ['knownAt', 'from', 'to', 'coalesce'])
     const sequenced = encodeTimelineWindow(this.#statements.context, options)
     const parameters = encodeKey(this.#statements.context, key)
     if (sequenced !== null) {
@@ -506,7 +506,7 @@ export class Repository<D extends TableDefinition> {
     options: WriteOptions,
   ): Promise<WriteResult> {
     const name = operationName(operation)
-    assertOptions(options, name, ['expect', 'actor', 'reason'])
+    readOptions(options, name, ['expect', 'actor', 'reason'])
     const parameters = writeParameters({
       key: encodeKey(this.#statements.context, key),
       target,
@@ -646,14 +646,4 @@ function statementRetries(options: Readonly<Record<string, unknown>>): Statement
   const onRetry = options['onRetry']
   if (onRetry !== undefined && typeof onRetry !== 'function') throw new InvalidInputError('the option onRetry must be a function (error, retry) => void')
   return Object.freeze({ retries, onRetry: onRetry as StatementRetries['onRetry'] })
-}
-
-/**
- * Plain JavaScript callers get a typed error for options that are not an
- * object, not a TypeError; and a misspelt option (`expected`, `knownat`) is
- * an error rather than silently ignored: it would skip the optimistic check
- * or answer for current knowledge instead of the instant meant.
- */
-function assertOptions(options: unknown, operation: string, known: readonly string[]): void {
-  readOptions(options, operation, known)
 }
