@@ -1,5 +1,3 @@
-import { writeFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
 import type { AnyKysely } from '../any-kysely.js'
 import { InvalidInputError } from '../errors/errors.js'
 import type { DiffRow } from '../read/diff/diff.js'
@@ -8,6 +6,7 @@ import { bitemporal } from '../repository/bitemporal.js'
 import type { Version } from '../codec/decode-version.js'
 import type { KeyOf, TableDefinition } from '../schema/define-table.js'
 import type { CliIo } from './cli-io.js'
+import { writeSvgOption } from './write-svg-option.js'
 import { databaseUrl } from './database-url.js'
 import { findRegisteredTable } from './find-registered-table.js'
 import { formatTextTable } from './format-text-table.js'
@@ -52,14 +51,7 @@ export async function diffCommand(command: DiffCommand, io: CliIo): Promise<numb
     const heading = `${registered.displayName}: as known at ${command.before} versus ${command.after === undefined ? 'now (current knowledge)' : `as known at ${command.after}`}${window}\n`
     io.stdout(`${heading}\n${rows.length === 0 ? '(no differences)\n' : diffTable(definition, rows)}`)
     if (command.svg !== undefined && history !== undefined) {
-      const path = resolve(io.cwd ?? process.cwd(), command.svg)
-      const svg = renderDiff(history, rows, { format: 'svg', before: command.before, after: command.after ?? null })
-      try {
-        await writeFile(path, svg)
-      } catch (error) {
-        throw new Error(`cannot write --svg ${command.svg}: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
-      }
-      io.stdout(`wrote ${command.svg}\n`)
+      await writeSvgOption(io, command.svg, renderDiff(history, rows, { format: 'svg', before: command.before, after: command.after ?? null }))
     }
     return 0
   } catch (error) {

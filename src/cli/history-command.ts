@@ -1,5 +1,3 @@
-import { writeFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
 import type { AnyKysely } from '../any-kysely.js'
 import { InvalidInputError } from '../errors/errors.js'
 import { renderHistory } from '../render/index.js'
@@ -10,6 +8,7 @@ import { encodeKey } from '../codec/encode-key.js'
 import type { KeyOf, TableDefinition } from '../schema/define-table.js'
 import { registeredTableDefinition } from './registered-table-definition.js'
 import type { CliIo } from './cli-io.js'
+import { writeSvgOption } from './write-svg-option.js'
 import { databaseUrl } from './database-url.js'
 import { findRegisteredTable } from './find-registered-table.js'
 import { formatCell, formatVersionsTable } from './format-versions-table.js'
@@ -57,14 +56,7 @@ export async function historyCommand(command: HistoryCommand, io: CliIo): Promis
     io.stdout(out.join('').replace(/\n*$/, '\n'))
 
     if (command.svg !== undefined) {
-      const path = resolve(io.cwd ?? process.cwd(), command.svg)
-      const svg = renderHistory(reads.history, { format: 'svg' })
-      try {
-        await writeFile(path, svg)
-      } catch (error) {
-        throw new Error(`cannot write --svg ${command.svg}: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
-      }
-      io.stdout(`wrote ${command.svg}\n`)
+      await writeSvgOption(io, command.svg, renderHistory(reads.history, { format: 'svg' }))
     }
     return 0
   } finally {

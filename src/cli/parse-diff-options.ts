@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../errors/errors.js'
 import { instantMicros, toDay, toInstant } from '../time/date-input.js'
-import { isPlainObject } from '../values/is-plain-object.js'
+import { parseKeyOption } from './parse-key-option.js'
 import { UsageError } from './usage-error.js'
 import { DIFF_USAGE } from './usage.js'
 
@@ -34,7 +34,6 @@ export interface DiffOptionValues {
   readonly url: string | undefined
 }
 
-const KEY_EXAMPLE = `'{"state_id":1,"tax_type":"income_tax"}'`
 const DAY = /^\d{4}-\d{2}-\d{2}$/
 
 /**
@@ -61,23 +60,12 @@ export function parseDiffOptions(table: string, values: DiffOptionValues): DiffC
     table,
     before,
     after,
-    key: values.key === undefined ? undefined : parseKey(values.key),
+    key: values.key === undefined ? undefined : parseKeyOption(values.key, DIFF_USAGE),
     validFrom: values.validFrom === undefined ? undefined : parsePoint(values.validFrom, '--valid-from'),
     validTo: values.validTo === undefined ? undefined : parsePoint(values.validTo, '--valid-to'),
     svg: values.svg,
     url: values.url,
   })
-}
-
-function parseKey(text: string): Readonly<Record<string, unknown>> {
-  let key: unknown
-  try {
-    key = JSON.parse(text)
-  } catch (error) {
-    return usageFail(`--key is not valid JSON (${error instanceof Error ? error.message : String(error)}); write it like ${KEY_EXAMPLE}`)
-  }
-  if (!isPlainObject(key)) return usageFail(`--key must be a JSON object of key column to value, like ${KEY_EXAMPLE}`)
-  return Object.freeze({ ...key })
 }
 
 function parseSystemTime(text: string, option: string): string {
@@ -100,7 +88,7 @@ function checked(parse: () => string, message?: string): string {
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error
     // A Date is what the library's own message offers; a command line cannot pass one.
-    return usageFail(message ?? error.message.replace(/^bitemporal: /, '').replace(' (or a Date)', ''))
+    return usageFail(message ?? error.description.replace(' (or a Date)', ''))
   }
 }
 

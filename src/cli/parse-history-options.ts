@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../errors/errors.js'
 import { toDay, toInstant } from '../time/date-input.js'
-import { isPlainObject } from '../values/is-plain-object.js'
+import { KEY_EXAMPLE, parseKeyOption } from './parse-key-option.js'
 import { UsageError } from './usage-error.js'
 import { HISTORY_USAGE } from './usage.js'
 
@@ -20,7 +20,6 @@ export interface HistoryCommand {
   readonly url: string | undefined
 }
 
-const KEY_EXAMPLE = `'{"state_id":1,"tax_type":"income_tax"}'`
 const DAY = /^\d{4}-\d{2}-\d{2}$/
 
 /** The raw option values of a history command line. */
@@ -44,24 +43,12 @@ export function parseHistoryOptions(table: string, values: HistoryOptionValues):
   return Object.freeze({
     kind: 'history',
     table,
-    key: parseKey(values.key),
+    key: parseKeyOption(values.key, HISTORY_USAGE),
     validAt: values.validAt === undefined ? undefined : parseValidAt(values.validAt),
     knownAt: values.knownAt === undefined ? undefined : parseKnownAt(values.knownAt),
     svg: values.svg,
     url: values.url,
   })
-}
-
-function parseKey(text: string): Readonly<Record<string, unknown>> {
-  let key: unknown
-  try {
-    key = JSON.parse(text)
-  } catch (error) {
-    // JSON.parse names the position of the first bad character, which is what the user needs.
-    return usageFail(`--key is not valid JSON (${error instanceof Error ? error.message : String(error)}); write it like ${KEY_EXAMPLE}`)
-  }
-  if (!isPlainObject(key)) return usageFail(`--key must be a JSON object of key column to value, like ${KEY_EXAMPLE}`)
-  return Object.freeze({ ...key })
 }
 
 function parseValidAt(text: string): string {
