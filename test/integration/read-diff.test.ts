@@ -188,3 +188,23 @@ describe('diff refuses bad input before sending anything', () => {
     expect(logged.sent).toEqual([])
   })
 })
+
+describe('diff on a table with timestamp valid time', () => {
+  const bookings = defineTable({ name: 'diff_bookings', key: { room: 'integer' }, values: { guest: 'text' }, effective: 'timestamp' })
+
+  it('cuts at instants and clamps to a window of instants, whatever the offsets it is given in', async () => {
+    await createTable(database().db, bookings)
+    const rooms = bitemporal(database().db, bookings)
+    const room = { room: 7 }
+    const booked = at(await rooms.set(room, { from: '2024-03-01T14:00:00Z', to: '2024-03-04T10:00:00Z' }, { guest: 'ada' }))
+    // The stay is cut short by half a day: the guest left on the 3rd at 22:00 UTC (23:00 in +01:00).
+    await rooms.delete(room, { from: '2024-03-03T23:00:00+01:00', to: '2024-03-04T10:00:00Z' })
+    const rows = await rooms.diff({ before: booked, key: room })
+    expect(rows.map((diff) => [diff.effective.from, diff.effective.to, diff.before, diff.after])).toEqual([
+      ['2024-03-03T22:00:00.000000Z', '2024-03-04T10:00:00.000000Z', { guest: 'ada' }, null],
+    ])
+    const windowed = await rooms.diff({ before: booked, key: room, validFrom: '2024-03-04T00:00:00Z', validTo: '2024-03-05T00:00:00Z' })
+    expect(windowed.map((diff) => [diff.effective.from, diff.effective.to])).toEqual([['2024-03-04T00:00:00.000000Z', '2024-03-04T10:00:00.000000Z']])
+    expect(await rooms.diff({ before: booked, key: room, validFrom: '2024-03-01T00:00:00Z', validTo: '2024-03-03T00:00:00Z' })).toEqual([])
+  })
+})
