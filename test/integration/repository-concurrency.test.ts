@@ -650,6 +650,10 @@ describe('a transaction whose system time is older than a row it would replace',
     // Run again in turn, inside the one statement (decision 148).
     expect(sent.map(statementKind)).toEqual(['with'])
     expect(result.closed).toBe(2)
+    // The statement run in turn is prepared in B's session, to be executed from then on (decision 162).
+    const prepared = await sql<{ count: string }>`
+      select count(*)::text as count from pg_prepared_statements where name like 'bitemporal\_in\_turn\_%'`.execute(b.db)
+    expect(prepared.rows[0]?.count).toBe('1')
     expect((await repo().timeline(key)).map((v) => [v.effective.from, v.effective.to, v.values.rate])).toEqual([
       ['2023-01-01', '2023-03-01', '2'],
       ['2023-03-01', '2023-04-01', '2'],
