@@ -79,7 +79,7 @@ import type { EncodedAggregate } from './aggregate-options.js'
  * the predicate of the partial index of current rows.
  */
 export function aggregateSql(db: AnyKysely, context: TableSqlContext, options: EncodedAggregate): RawBuilder<Record<string, string | null>> {
-  const { effective: E, system: S, rangeType, pointType } = context
+  const { effective, system, rangeType, pointType } = context
   // The window's ends are written as literals, not parameters: validated days or instants with their offset (no quote can
   // be in them, and sql.lit escapes one anyway), they are then constants the planner estimates with and folds once; a
   // text parameter cast to a date is a stable call, estimated blindly and evaluated again for every row of the scan.
@@ -89,18 +89,19 @@ export function aggregateSql(db: AnyKysely, context: TableSqlContext, options: E
   const window = (): RawBuilder<unknown> => sql`${sql.raw(rangeType)}(${from()}, ${to()}, '[)')`
   const group = options.groupBy === undefined ? undefined : quoteIdentifier(options.groupBy.column.name)
   const groupOf = (alias: string): string[] => (group === undefined ? [] : [`${alias}.${group}`])
-  const t = (column: string): RawBuilder<unknown> => sql.raw(`t.${column}`)
+  // A column of the versions table, aliased `t` in the statement.
+  const versionColumn = (column: string): RawBuilder<unknown> => sql.raw(`t.${column}`)
 
   let versions = db
     .selectFrom(`${context.definition.name} as t`)
-    .where(options.knownAt === null ? sql<SqlBool>`upper_inf(${t(S)})` : sql<SqlBool>`${t(S)} @> (${options.knownAt}::text::timestamptz at time zone 'UTC')`)
+    .where(options.knownAt === null ? sql<SqlBool>`upper_inf(${versionColumn(system)})` : sql<SqlBool>`${versionColumn(system)} @> (${options.knownAt}::text::timestamptz at time zone 'UTC')`)
     // The overlap alone: with a bound on lower(effective) the planner estimated a tenth of the rows and chose a serial
     // bitmap scan of the partial index; a window of a year keeps most versions, which a parallel scan reads faster.
-    .where(sql<SqlBool>`${t(E)} && ${window()}`)
+    .where(sql<SqlBool>`${versionColumn(effective)} && ${window()}`)
     .select([
       ...(group === undefined ? [] : [sql.raw(`t.${group}`).as(options.groupBy?.column.name ?? '')]),
-      t(E).as('bt$effective'),
-      (options.sum === undefined ? sql`null::numeric` : sql`${t(quoteIdentifier(options.sum.column.name))}::numeric`).as('bt$amount'),
+      versionColumn(effective).as('bt$effective'),
+      (options.sum === undefined ? sql`null::numeric` : sql`${versionColumn(quoteIdentifier(options.sum.column.name))}::numeric`).as('bt$amount'),
     ])
   if (options.where !== undefined) versions = versions.where(options.where)
 
